@@ -1,0 +1,97 @@
+"""What every service app has: problems, auth, request ids, logs, metrics, health, documented
+errors. A service's `create_app(settings)` calls `build_service_app` with its own routers."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from shared.auth import TokenCodec
+from shared.errors import PROBLEM_MEDIA_TYPE, ProblemDetails, install_problem_handlers
+from shared.observability import (
+    Metrics, ReadinessCheck, configure_logging, health_router, install_observability,
+)
+from shared.settings import ServiceSettings
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+_PROBLEM_RESPONSES = {
+    "401": "缺少或无效的令牌 (missing or invalid token)",
+    "403": "角色或权限不足 (role or scope not allowed)",
+    "422": "请求校验失败 (validation failed)",
+}
+_PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def build_service_app(
+    *,
+    service: str,
+    title: str,
+    description: str,
+    settings: ServiceSettings,
+    routers: Iterable[APIRouter],
+    readiness: Mapping[str, ReadinessCheck],
+    on_startup: Iterable[Hook] = (),
+    on_shutdown: Iterable[Hook] = (),
+    configure_logs: bool = True,
+) -> FastAPI:
+    if configure_logs:
+        configure_logging(service, settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in on_startup:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in on_shutdown:
+                await hook(app)
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.token_codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
+    metrics = Metrics(service)
+    install_problem_handlers(app)
+    install_observability(app, metrics)
+    app.include_router(health_router(metrics, readiness))
+    for router in routers:
+        app.include_router(router)
+    _document_problems(app)
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Every operation documents its problem responses with the ProblemDetails schema (FastAPI
+    would document 422 as its own HTTPValidationError, which we never send)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["ProblemDetails"] = ProblemDetails.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        ref = {"$ref": "#/components/schemas/ProblemDetails"}
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if path in _PUBLIC_PATHS:
+                    responses.pop("422", None)
+                else:
+                    for status, text in _PROBLEM_RESPONSES.items():
+                        responses[status] = {"description": text}
+                for status, response in responses.items():
+                    if status[0] in "45":
+                        response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

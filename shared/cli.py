@@ -1,0 +1,54 @@
+"""`python -m services.<name> migrate | seed | serve`: the same commands for every service."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import uvicorn
+
+from shared.migrations import upgrade
+from shared.settings import ServiceSettings
+
+Seeder = Callable[[ServiceSettings], Awaitable[None]]
+
+
+def service_main(
+    *,
+    name: str,
+    service_dir: Path,
+    settings_factory: Callable[[], ServiceSettings],
+    app_factory: str,
+    default_port: int,
+    seeder: Seeder | None = None,
+    argv: list[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    if (service_dir / "migrations").is_dir():
+        sub.add_parser("migrate", help="apply the Alembic migrations to the configured database")
+    if seeder is not None:
+        sub.add_parser("seed", help="load demo data (idempotent)")
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=default_port)
+    serve.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    settings = settings_factory()
+    if args.command == "migrate":
+        upgrade(service_dir, settings.database_url)
+    elif args.command == "seed":
+        assert seeder is not None
+        asyncio.run(seeder(settings))
+    else:
+        uvicorn.run(
+            app_factory, factory=True, host=args.host, port=args.port, workers=args.workers,
+            access_log=False, log_config=None, proxy_headers=False,
+        )
+    return 0
+
+
+def run(**kwargs: object) -> None:
+    sys.exit(service_main(**kwargs))  # type: ignore[arg-type]

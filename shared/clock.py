@@ -1,0 +1,10 @@
+"""Business dates are dates in Asia/Shanghai (DESIGN.md conventions)."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    return datetime.now(SHANGHAI).date()
