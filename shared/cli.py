@@ -9,9 +9,9 @@ from pathlib import Path
 import uvicorn
 
 from shared.migrations import upgrade
-from shared.settings import ServiceSettings
+from shared.settings import DatabaseSettings, ServiceSettings
 
-Seeder = Callable[[ServiceSettings], Awaitable[None]]
+Seeder = Callable[[DatabaseSettings], Awaitable[None]]
 
 
 def service_main(
@@ -38,9 +38,10 @@ def service_main(
 
     settings = settings_factory()
     if args.command == "migrate":
+        assert isinstance(settings, DatabaseSettings)
         upgrade(service_dir, settings.database_url)
     elif args.command == "seed":
-        assert seeder is not None
+        assert seeder is not None and isinstance(settings, DatabaseSettings)
         asyncio.run(seeder(settings))
     else:
         uvicorn.run(

@@ -11,21 +11,24 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    database_url: str = Field(
-        default="sqlite:///var/service.db",
-        description="postgresql://user@host:5432/db or sqlite:///path (embedded default)",
-    )
     jwt_secret: SecretStr = Field(description="HMAC key that signs and checks bearer tokens")
     jwt_issuer: str = "assistance-platform"
     log_level: str = "INFO"
     log_json: bool = True
+
+
+class DatabaseSettings(ServiceSettings):
+    """A service that owns a database."""
+
+    database_url: str = Field(
+        default="sqlite:///var/service.db",
+        description="postgresql://user@host:5432/db or sqlite:///path (embedded default)",
+    )
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
 
 class PeerSettings(BaseSettings):
     """Mixed into the settings of a service that calls others (settlement)."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     service_token: SecretStr | None = Field(
         default=None, description="bearer token (role service) for calls to peers; minted if empty"

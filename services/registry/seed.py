@@ -11,7 +11,7 @@ from services.registry.persons.schemas import InsuranceType, PersonCreate
 from services.registry.persons.service import register_person
 from shared.auth import Principal, Role
 from shared.db import Database
-from shared.settings import ServiceSettings
+from shared.settings import DatabaseSettings
 
 DEMO_PERSONS: list[tuple[PersonCreate, list[IdentityCreate]]] = [
     (
@@ -48,7 +48,7 @@ DEMO_PERSONS: list[tuple[PersonCreate, list[IdentityCreate]]] = [
 SEEDER = Principal(subject="seed", role=Role.OPS)
 
 
-async def seed(settings: ServiceSettings) -> None:
+async def seed(settings: DatabaseSettings) -> None:
     database = Database(settings.database_url)
     try:
         async with database.sessions.begin() as session:

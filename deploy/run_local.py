@@ -1,0 +1,137 @@
+"""`make run`: the four services on SQLite files under var/, migrated and seeded.
+
+Prints the URLs and demo tokens, and stops every service on Ctrl-C (or SIGTERM).
+"""
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from shared.auth import Role, TokenCodec
+
+SERVICES = ("registry", "catalog", "assistance", "settlement")
+WITH_DATABASE = ("registry", "catalog", "settlement")
+
+
+def _secret(var_dir: Path) -> str:
+    path = var_dir / "jwt_secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _environment(var_dir: Path, secret: str, ports: dict[str, int], host: str) -> dict[str, str]:
+    env = dict(os.environ)
+    for service in SERVICES:
+        prefix = service.upper()
+        env[f"{prefix}_JWT_SECRET"] = secret
+        if service in WITH_DATABASE:
+            env.setdefault(f"{prefix}_DATABASE_URL", f"sqlite:///{var_dir / service}.db")
+    for peer in ("registry", "catalog", "assistance"):
+        env[f"SETTLEMENT_{peer.upper()}_URL"] = f"http://{host}:{ports[peer]}"
+    return env
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode} while starting")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not become healthy in {seconds} s")
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--var-dir", type=Path, default=Path("var"))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--base-port", type=int, default=8101, help="registry; the others follow")
+    args = parser.parse_args(argv)
+
+    var_dir: Path = args.var_dir.resolve()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    secret = _secret(var_dir)
+    ports = {service: args.base_port + i for i, service in enumerate(SERVICES)}
+    env = _environment(var_dir, secret, ports, args.host)
+
+    for service in WITH_DATABASE:
+        subprocess.run([sys.executable, "-m", f"services.{service}", "migrate"], env=env, check=True)
+    subprocess.run([sys.executable, "-m", "services.registry", "seed"], env=env, check=True)
+
+    processes: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        for service in SERVICES:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", f"services.{service}", "serve", "--host", args.host,
+                 "--port", str(ports[service])],
+                env=env, stdout=(var_dir / f"{service}.log").open("ab"), stderr=subprocess.STDOUT,
+            ))
+        for service, process in zip(SERVICES, processes, strict=True):
+            _wait_healthy(f"http://{args.host}:{ports[service]}", process)
+
+        codec = TokenCodec(secret, "assistance-platform")
+        tokens = {
+            "ops": codec.mint(subject="ops-demo", role=Role.OPS),
+            "his (hospital 060001 毓璜顶医院)": codec.mint(
+                subject="his-060001", role=Role.HIS, hospital_code="060001"),
+            "agency civil_affairs": codec.mint(
+                subject="civil-affairs-demo", role=Role.AGENCY, agency="civil_affairs"),
+            "agency rural_revitalization": codec.mint(
+                subject="rural-revitalization-demo", role=Role.AGENCY, agency="rural_revitalization"),
+        }
+        print("\nThe platform is running (logs in %s/*.log). Ctrl-C stops it.\n" % var_dir)
+        for service in SERVICES:
+            print(f"  {service:<11} http://{args.host}:{ports[service]}/docs")
+        print(f"\nDemo tokens (JWT secret in {var_dir / 'jwt_secret'}):")
+        for name, token in tokens.items():
+            print(f"  {name}:\n    {token}")
+        print(f"\nTry: curl -H 'Authorization: Bearer <ops token>' "
+              f"http://{args.host}:{ports['registry']}/v1/persons/370602199001011239/eligibility?on=2023-06-01",
+              flush=True)
+
+        while not stopping:
+            for service, process in zip(SERVICES, processes, strict=True):
+                if process.poll() is not None:
+                    print(f"{service} stopped unexpectedly (exit {process.returncode}); stopping all",
+                          file=sys.stderr)
+                    return 1
+            time.sleep(0.3)
+        print("\nstopping...", flush=True)
+        return 0
+    finally:
+        _stop(processes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

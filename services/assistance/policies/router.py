@@ -1,0 +1,19 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from services.assistance.policies.catalog import PolicyInfo
+from shared.auth import Principal, require
+
+router = APIRouter(prefix="/v1/policies", tags=["policies 救助政策"])
+
+
+@router.get("", summary="政策目录 (the policies, optionally those in force on a date)")
+async def list_policies(
+    request: Request,
+    _: Annotated[Principal, Depends(require())],
+    on: Annotated[date | None, Query(description="只列出该日有效的政策 (only those in force)")] = None,
+) -> list[PolicyInfo]:
+    policies: list[PolicyInfo] = request.app.state.policies
+    return [p for p in policies if on is None or p.in_force(on)]

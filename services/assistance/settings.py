@@ -1,0 +1,18 @@
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class AssistanceSettings(ServiceSettings):
+    """Environment: ASSISTANCE_JWT_SECRET, ASSISTANCE_POLICY_DIR, ... (no database: policies are
+    files versioned in the repository)."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANCE_")
+
+    policy_dir: Path = Field(
+        default=Path(__file__).parent / "policies" / "data",
+        description="folder of policy files (TOML)",
+    )

@@ -1,0 +1,47 @@
+"""The settlement service: the HIS flow (admissions, settlements, cancel), the ledger of annual
+accumulators and reconciliation. This first slice stands the service up: database, peers, auth."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.settlement.peers import Peers
+from services.settlement.settings import SettlementSettings
+from shared.app import build_service_app
+from shared.auth import TokenCodec
+from shared.db import Database
+
+SERVICE_DIR = Path(__file__).parent
+
+
+def create_app(settings: SettlementSettings | None = None) -> FastAPI:
+    settings = settings or SettlementSettings()
+    database = Database(settings.database_url, pool_size=settings.db_pool_size)
+    peers = Peers.from_settings(settings, TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer))
+
+    async def start(_: FastAPI) -> None:
+        for client in peers.all():
+            await client.start()
+
+    async def close(_: FastAPI) -> None:
+        for client in peers.all():
+            await client.close()
+        await database.dispose()
+
+    app = build_service_app(
+        service="settlement",
+        title="Settlement 一站式即时结算",
+        description="医院HIS出院结算：基本医保、大病保险、医疗救助、再救助与个人自付一单结清。"
+        " The HIS discharge settlement: every fund's share on one statement.",
+        settings=settings,
+        routers=[],
+        readiness={
+            "database": database.ping,
+            **{client.peer: client.ready for client in peers.all()},
+        },
+        on_startup=[start],
+        on_shutdown=[close],
+    )
+    app.state.database = database
+    app.state.peers = peers
+    return app
