@@ -68,8 +68,8 @@ class Principal:
 
 class TokenCodec:
     def __init__(self, secret: str, issuer: str) -> None:
-        if len(secret) < 16:
-            raise ValueError("the JWT secret must have at least 16 characters")
+        if len(secret) < 32:
+            raise ValueError("the JWT secret must have at least 32 characters (RFC 7518 §3.2)")
         self._secret = secret
         self._issuer = issuer
 

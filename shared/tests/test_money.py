@@ -1,0 +1,32 @@
+from decimal import Decimal
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from shared.money import Money, NonNegativeMoney, to_yuan
+
+
+class Bill(BaseModel):
+    total: NonNegativeMoney
+    adjustment: Money = Decimal("0")
+
+
+def test_rounding_is_half_up_to_the_fen() -> None:
+    assert to_yuan("2203.605") == Decimal("2203.61")
+    assert to_yuan("2203.604") == Decimal("2203.60")
+    assert to_yuan(Decimal("-0.005")) == Decimal("-0.01")
+    assert to_yuan(7462) == Decimal("7462.00")
+
+
+def test_accepts_json_numbers_and_strings_and_serializes_as_strings() -> None:
+    bill = Bill.model_validate_json('{"total": 50000.1, "adjustment": "-12.5"}')
+    assert bill.total == Decimal("50000.10")
+    assert bill.model_dump_json() == '{"total":"50000.10","adjustment":"-12.50"}'
+    # 0.1 + 0.2 as floats would be 0.30000000000000004; a JSON number is parsed exactly.
+    assert Bill.model_validate_json('{"total": 0.3}').total == Decimal("0.30")
+
+
+@pytest.mark.parametrize("raw", ['"12.345"', '"abc"', '-1', '"NaN"', '"Infinity"', "true", '"1e20"'])
+def test_rejects_what_is_not_an_amount(raw: str) -> None:
+    with pytest.raises(ValidationError):
+        Bill.model_validate_json('{"total": %s}' % raw)
