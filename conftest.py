@@ -1,6 +1,7 @@
 """Fixtures every test layer shares: PostgreSQL databases, tokens, an app client."""
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -26,12 +27,17 @@ def migrated_database(pg_admin_url: str) -> Iterator[Callable[[str], str]]:
     """A factory: a fresh PostgreSQL database for a service, migrated to head (dropped at the end)."""
     created: list[str] = []
 
-    def make(service: str) -> str:
+    def create_and_migrate(service: str) -> str:
         url = create_database(pg_admin_url, service)
         created.append(url)
         if (ROOT / "services" / service / "migrations").is_dir():
             upgrade(ROOT / "services" / service, url)
         return url
+
+    def make(service: str) -> str:
+        # Alembic and the admin statements run their own event loop: keep them off the tests' loop.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            return worker.submit(create_and_migrate, service).result()
 
     yield make
     for url in created:

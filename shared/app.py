@@ -5,10 +5,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from shared.auth import TokenCodec
+from shared.auth import TokenCodec, authenticate
 from shared.errors import PROBLEM_MEDIA_TYPE, ProblemDetails, install_problem_handlers
 from shared.observability import (
     Metrics, ReadinessCheck, configure_logging, health_router, install_observability,
@@ -58,7 +58,8 @@ def build_service_app(
     install_observability(app, metrics)
     app.include_router(health_router(metrics, readiness))
     for router in routers:
-        app.include_router(router)
+        # Authentication runs before anything else a route depends on (no existence leaks).
+        app.include_router(router, dependencies=[Depends(authenticate)])
     _document_problems(app)
     return app
 

@@ -6,6 +6,7 @@ from pydantic import BaseModel
 
 from conftest import JWT_SECRET, asgi_client
 from shared.app import build_service_app
+from shared.auth import Role
 from shared.id_number import IdNumberStr
 from shared.observability import JsonFormatter
 from shared.settings import ServiceSettings
@@ -53,10 +54,13 @@ async def test_request_id_is_echoed_or_made() -> None:
     assert bad.headers["x-request-id"] != "bad id with spaces"
 
 
-async def test_validation_errors_are_problems_without_the_input() -> None:
+async def test_validation_errors_are_problems_without_the_input(auth) -> None:  # type: ignore[no-untyped-def]
+    headers = auth(Role.OPS)
     async with asgi_client(_app()) as client:
-        response = await client.post("/v1/echo", json={"id_number": "370602199001011238"})
-        malformed = await client.post("/v1/echo", content=b"{not json", headers={"content-type": "application/json"})
+        response = await client.post("/v1/echo", json={"id_number": "370602199001011238"}, headers=headers)
+        malformed = await client.post(
+            "/v1/echo", content=b"{not json", headers={**headers, "content-type": "application/json"}
+        )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
@@ -69,12 +73,14 @@ async def test_validation_errors_are_problems_without_the_input() -> None:
     assert malformed.status_code == 422 and malformed.json()["code"] == "validation_failed"
 
 
-async def test_unknown_route_and_crash_are_problems() -> None:
+async def test_unknown_route_and_crash_are_problems(auth) -> None:  # type: ignore[no-untyped-def]
     async with asgi_client(_app()) as client:
         missing = await client.get("/v1/nothing-here")
-        crash = await client.get("/v1/boom")
+        unauthenticated = await client.get("/v1/boom")
+        crash = await client.get("/v1/boom", headers=auth(Role.OPS))
         metrics = await client.get("/metrics")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    assert unauthenticated.status_code == 401
     assert crash.status_code == 500 and crash.json()["code"] == "internal_error"
     assert "internals" not in crash.text
     assert 'route="/v1/nothing-here"' not in metrics.text  # unmatched paths share one label

@@ -34,9 +34,9 @@ def _out(row: HospitalRow, regions: dict[str, RegionRow], on: date) -> HospitalO
 @router.get("", summary="定点医疗机构列表 (designated hospitals, by region and name)",
             responses=problem_responses(404))
 async def list_hospitals(
+    _: Reader,
     hospitals: Hospitals,
     regions: Regions,
-    _: Reader,
     region_code: Annotated[str | None, Query(pattern=r"^\d{6}$", description="含下级区划 (incl. sub-regions)")] = None,
     name: Annotated[str | None, Query(max_length=64, description="名称包含 (name contains)")] = None,
     on: OnDate = None,
@@ -59,9 +59,9 @@ async def list_hospitals(
 @router.get("/{code}", summary="按编码查询医疗机构 (a hospital by code)", responses=problem_responses(404))
 async def read_hospital(
     code: Annotated[str, Path(pattern=r"^\d{6,12}$", examples=["060001"])],
+    _: Reader,
     hospitals: Hospitals,
     regions: Regions,
-    _: Reader,
     on: OnDate = None,
 ) -> HospitalOut:
     row = await hospitals.by_code(code)

@@ -16,7 +16,7 @@ def _ref(row: RegionRow) -> RegionRef:
 
 
 @router.get("", summary="区划树 (the region tree)")
-async def region_tree(regions: Regions, _: Reader) -> list[RegionNode]:
+async def region_tree(_: Reader, regions: Regions) -> list[RegionNode]:
     rows = await regions.all()
     nodes = {code: RegionNode(code=r.code, name=r.name, kind=r.kind) for code, r in rows.items()}
     roots: list[RegionNode] = []
@@ -28,7 +28,7 @@ async def region_tree(regions: Regions, _: Reader) -> list[RegionNode]:
 @router.get("/{code}", summary="区划详情 (a region with its path and children)",
             responses=problem_responses(404))
 async def region_detail(
-    code: Annotated[str, Path(pattern=r"^\d{6}$", examples=["370602"])], regions: Regions, _: Reader,
+    _: Reader, code: Annotated[str, Path(pattern=r"^\d{6}$", examples=["370602"])], regions: Regions,
 ) -> RegionDetail:
     rows = await regions.all()
     row = rows.get(code)

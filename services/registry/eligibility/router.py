@@ -19,9 +19,9 @@ router = APIRouter(prefix="/v1/persons/{id_number}/eligibility", tags=["eligibil
     responses=problem_responses(404),
 )
 async def eligibility(
+    principal: Reader,
     person: ValidPerson,
     identities: Identities,
-    principal: Reader,
     on: Annotated[date | None, Query(description="日期，默认今天 (date; default today, Asia/Shanghai)")] = None,
 ) -> Eligibility:
     day = on or clock.today()

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/persons/{id_number}/identities", tags=["identitie
     responses=problem_responses(403, 404, 409),
 )
 async def create_identity(
-    data: IdentityCreate, person: ValidPerson, identities: Identities, principal: Writer,
+    principal: Writer, data: IdentityCreate, person: ValidPerson, identities: Identities,
 ) -> IdentityOut:
     return IdentityOut.of(await add_identity(identities, person, data, principal))
 
@@ -23,5 +23,5 @@ async def create_identity(
     "", summary="救助身份历史 (every identity of a person, past and present)",
     responses=problem_responses(404),
 )
-async def list_identities(person: ValidPerson, identities: Identities, _: Reader) -> list[IdentityOut]:
+async def list_identities(_: Reader, person: ValidPerson, identities: Identities) -> list[IdentityOut]:
     return [IdentityOut.of(row) for row in await identities.of_person(person.id)]

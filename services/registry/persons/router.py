@@ -23,7 +23,7 @@ def person_out(row: PersonRow, principal: Principal) -> PersonOut:
     "", status_code=status.HTTP_201_CREATED, summary="登记参保人员 (register an insured person)",
     responses=problem_responses(409),
 )
-async def create_person(data: PersonCreate, persons: Persons, principal: Writer) -> PersonOut:
+async def create_person(principal: Writer, data: PersonCreate, persons: Persons) -> PersonOut:
     return person_out(await register_person(persons, data), principal)
 
 
@@ -31,5 +31,5 @@ async def create_person(data: PersonCreate, persons: Persons, principal: Writer)
     "/{id_number}", summary="按身份证号查询参保人员 (a person by ID number)",
     responses=problem_responses(404),
 )
-async def read_person(person: ValidPerson, principal: Reader) -> PersonOut:
+async def read_person(principal: Reader, person: ValidPerson) -> PersonOut:
     return person_out(person, principal)

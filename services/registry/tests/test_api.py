@@ -1,0 +1,143 @@
+"""The registry API on PostgreSQL: persons, identities, eligibility, permissions."""
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from httpx import AsyncClient
+
+from conftest import JWT_SECRET, asgi_client
+from services.registry.app import create_app
+from services.registry.settings import RegistrySettings
+from shared.auth import Role
+from tests.support.people import new_id_number
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest.fixture(scope="module")
+async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[AsyncClient]:
+    app = create_app(RegistrySettings(database_url=migrated_database("registry"), jwt_secret=JWT_SECRET, log_json=False))
+    async with asgi_client(app) as c:
+        yield c
+    await app.state.database.dispose()
+
+
+async def _person(client: AsyncClient, auth, **overrides) -> str:  # type: ignore[no-untyped-def]
+    body = {"id_number": new_id_number(), "name": "测试人", "insurance_type": "resident", "region_code": "370602"}
+    body.update(overrides)
+    response = await client.post("/v1/persons", json=body, headers=auth(Role.OPS))
+    assert response.status_code == 201, response.text
+    return body["id_number"]
+
+
+async def test_register_and_read_a_person(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = new_id_number(born=__import__("datetime").date(1985, 6, 15))
+    created = await client.post(
+        "/v1/persons", headers=auth(Role.OPS),
+        json={"id_number": id_number.lower(), "name": " 李四 ", "insurance_type": "employee", "region_code": "370684"},
+    )
+    assert created.status_code == 201
+    assert created.json()["birth_on"] == "1985-06-15"
+    assert created.json()["name"] == "李四"
+    as_ops = await client.get(f"/v1/persons/{id_number}", headers=auth(Role.OPS))
+    assert as_ops.json()["id_number"] == id_number
+    as_agency = await client.get(f"/v1/persons/{id_number}", headers=auth(Role.AGENCY))
+    assert as_agency.json()["id_number"] == id_number[:6] + "********" + id_number[-4:]
+
+
+async def test_duplicate_person_is_409(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth)
+    again = await client.post(
+        "/v1/persons", headers=auth(Role.OPS),
+        json={"id_number": id_number, "name": "重复", "insurance_type": "resident", "region_code": "370602"},
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "person_exists"
+
+
+@pytest.mark.parametrize(
+    ("patch", "error_type"),
+    [
+        ({"id_number": "370602199001011238"}, "id_number_bad_check_digit"),
+        ({"id_number": "37060219900101123"}, "id_number_wrong_length"),
+        ({"id_number": "370602199013011236"}, "id_number_bad_birth_date"),
+        ({"insurance_type": "farmer"}, "enum"),
+        ({"region_code": "3706"}, "string_pattern_mismatch"),
+        ({"name": ""}, "string_too_short"),
+        ({"extra": 1}, "extra_forbidden"),
+    ],
+)
+async def test_bad_person_is_422_with_the_field(client: AsyncClient, auth, patch, error_type) -> None:  # type: ignore[no-untyped-def]
+    body = {"id_number": new_id_number(), "name": "某", "insurance_type": "resident", "region_code": "370602"}
+    response = await client.post("/v1/persons", json={**body, **patch}, headers=auth(Role.OPS))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["type"] for e in response.json()["errors"]] == [error_type]
+
+
+async def test_unknown_person_is_404(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    response = await client.get(f"/v1/persons/{new_id_number()}/eligibility", headers=auth(Role.OPS))
+    assert response.status_code == 404
+    assert response.json()["code"] == "person_not_found"
+
+
+async def test_eligibility_follows_the_next_month_rule(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth)
+    added = await client.post(
+        f"/v1/persons/{id_number}/identities", headers=auth(Role.AGENCY, agency="civil_affairs"),
+        json={"category": "minimum_allowance", "document_number": "芝民〔2023〕1号",
+              "approved_on": "2023-03-31", "ended_on": "2023-12-15"},
+    )
+    assert added.status_code == 201, added.text
+    assert added.json()["effective_from"] == "2023-04-01"
+    assert added.json()["effective_until"] == "2024-01-01"
+    assert added.json()["category_label"] == "低保对象"
+
+    async def categories_on(day: str) -> list[str]:
+        response = await client.get(f"/v1/persons/{id_number}/eligibility", params={"on": day}, headers=auth(Role.SERVICE))
+        assert response.status_code == 200
+        return [i["category"] for i in response.json()["identities"]]
+
+    assert await categories_on("2023-03-31") == []
+    assert await categories_on("2023-04-01") == ["minimum_allowance"]
+    assert await categories_on("2023-12-31") == ["minimum_allowance"]
+    assert await categories_on("2024-01-01") == []
+
+
+async def test_several_identities_listed_in_policy_order(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth)
+    for category, agency in (("poverty_monitoring", "rural_revitalization"), ("extreme_poverty", "civil_affairs")):
+        response = await client.post(
+            f"/v1/persons/{id_number}/identities", headers=auth(Role.AGENCY, agency=agency),
+            json={"category": category, "document_number": "X-1", "approved_on": "2023-01-20"},
+        )
+        assert response.status_code == 201
+    eligibility = await client.get(f"/v1/persons/{id_number}/eligibility?on=2023-02-01", headers=auth(Role.OPS))
+    body = eligibility.json()
+    assert [i["category"] for i in body["identities"]] == ["extreme_poverty", "poverty_monitoring"]
+    assert body["insured"] is True and body["insurance_type"] == "resident"
+
+
+async def test_identity_rules_refuse_bad_changes(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth)
+    url = f"/v1/persons/{id_number}/identities"
+    body = {"category": "returned_to_poverty", "document_number": "乡振〔2023〕2号", "approved_on": "2023-05-05"}
+    not_owned = await client.post(url, json=body, headers=auth(Role.AGENCY, agency="civil_affairs"))
+    assert not_owned.status_code == 403 and not_owned.json()["code"] == "category_not_owned"
+    assert (await client.post(url, json=body, headers=auth(Role.OPS))).status_code == 201
+    overlap = await client.post(url, json={**body, "approved_on": "2023-08-05"}, headers=auth(Role.OPS))
+    assert overlap.status_code == 409 and overlap.json()["code"] == "identity_overlaps"
+    backwards = await client.post(
+        url, json={**body, "category": "minimum_allowance", "ended_on": "2023-05-04"}, headers=auth(Role.OPS),
+    )
+    assert backwards.status_code == 422 and backwards.json()["code"] == "identity_end_before_start"
+    unknown = await client.post(url, json={**body, "category": "rich"}, headers=auth(Role.OPS))
+    assert unknown.status_code == 422
+    history = await client.get(url, headers=auth(Role.OPS))
+    assert [i["category"] for i in history.json()] == ["returned_to_poverty"]
+
+
+async def test_his_cannot_read_the_registry(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    response = await client.get(f"/v1/persons/{new_id_number()}", headers=auth(Role.HIS))
+    assert response.status_code == 403
+    assert response.json()["code"] == "role_not_allowed"
