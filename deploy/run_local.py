@@ -27,7 +27,7 @@ def _secret(var_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def _environment(var_dir: Path, secret: str, ports: dict[str, int], host: str) -> dict[str, str]:
+def environment(var_dir: Path, secret: str, ports: dict[str, int], host: str) -> dict[str, str]:
     env = dict(os.environ)
     for service in SERVICES:
         prefix = service.upper()
@@ -39,7 +39,7 @@ def _environment(var_dir: Path, secret: str, ports: dict[str, int], host: str) -
     return env
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+def wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -53,7 +53,27 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 3
     raise RuntimeError(f"{url} did not become healthy in {seconds} s")
 
 
-def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+def start_services(
+    var_dir: Path, env: dict[str, str], ports: dict[str, int], host: str,
+) -> list[subprocess.Popen[bytes]]:
+    """Start the four services (logs in var_dir/<service>.log) and wait until each is healthy."""
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for service in SERVICES:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", f"services.{service}", "serve", "--host", host,
+                 "--port", str(ports[service])],
+                env=env, stdout=(var_dir / f"{service}.log").open("ab"), stderr=subprocess.STDOUT,
+            ))
+        for service, process in zip(SERVICES, processes, strict=True):
+            wait_healthy(f"http://{host}:{ports[service]}", process)
+    except BaseException:
+        stop_all(processes)
+        raise
+    return processes
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
     for process in processes:
         if process.poll() is None:
             process.terminate()
@@ -75,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     var_dir.mkdir(parents=True, exist_ok=True)
     secret = _secret(var_dir)
     ports = {service: args.base_port + i for i, service in enumerate(SERVICES)}
-    env = _environment(var_dir, secret, ports, args.host)
+    env = environment(var_dir, secret, ports, args.host)
 
     for service in WITH_DATABASE:
         subprocess.run([sys.executable, "-m", f"services.{service}", "migrate"], env=env, check=True)
@@ -91,14 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        for service in SERVICES:
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", f"services.{service}", "serve", "--host", args.host,
-                 "--port", str(ports[service])],
-                env=env, stdout=(var_dir / f"{service}.log").open("ab"), stderr=subprocess.STDOUT,
-            ))
-        for service, process in zip(SERVICES, processes, strict=True):
-            _wait_healthy(f"http://{args.host}:{ports[service]}", process)
+        processes.extend(start_services(var_dir, env, ports, args.host))
 
         codec = TokenCodec(secret, "assistance-platform")
         tokens = {
@@ -130,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nstopping...", flush=True)
         return 0
     finally:
-        _stop(processes)
+        stop_all(processes)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,75 @@
+"""`make run`'s launcher on a bare machine's default: SQLite files, migrated, seeded, stoppable."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.ports import free_ports
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _consecutive_free_ports(count: int) -> int:
+    for base in sorted(free_ports(8)):
+        if base + count < 65535:
+            try:
+                sockets = []
+                for port in range(base, base + count):
+                    s = socket.socket()
+                    sockets.append(s)
+                    s.bind(("127.0.0.1", port))
+                return base
+            except OSError:
+                continue
+            finally:
+                for s in sockets:
+                    s.close()
+    raise RuntimeError("no run of free ports")
+
+
+def test_make_run_serves_the_four_services_on_sqlite_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    base = _consecutive_free_ports(4)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "deploy.run_local", "--var-dir", str(tmp_path), "--base-port", str(base)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    output = ""
+    try:
+        assert launcher.stdout is not None
+        deadline = time.monotonic() + 90
+        while "Try:" not in output and time.monotonic() < deadline and launcher.poll() is None:
+            output += launcher.stdout.readline()
+        assert "Try:" in output, output
+        urls = re.findall(r"http://127\.0\.0\.1:\d+/docs", output)
+        assert len(urls) == 4
+        for url in urls:
+            assert httpx.get(url).status_code == 200
+        ops_token = re.search(r"  ops:\n\s+(\S+)", output).group(1)  # type: ignore[union-attr]
+        eligibility = httpx.get(
+            f"http://127.0.0.1:{base}/v1/persons/370602199001011239/eligibility",
+            params={"on": "2023-06-01"}, headers={"Authorization": f"Bearer {ops_token}"},
+        )
+        assert eligibility.status_code == 200
+        assert [i["category"] for i in eligibility.json()["identities"]] == ["minimum_allowance"]
+        hospitals = httpx.get(
+            f"http://127.0.0.1:{base + 1}/v1/hospitals", params={"limit": 1},
+            headers={"Authorization": f"Bearer {ops_token}"},
+        )
+        assert hospitals.json()["total"] == 231
+        assert sorted(p.name for p in tmp_path.glob("*.db")) == ["catalog.db", "registry.db", "settlement.db"]
+    finally:
+        launcher.send_signal(signal.SIGINT)
+        assert launcher.wait(timeout=30) == 0
+    for port in range(base, base + 4):
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz")

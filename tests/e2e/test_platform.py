@@ -1,0 +1,93 @@
+"""The four services as real uvicorn processes on PostgreSQL, called over real HTTP."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import JWT_SECRET
+from deploy.run_local import SERVICES, environment, start_services, stop_all
+from services.registry.seed import DEMO_PERSONS
+from shared.auth import Role
+from tests.support.people import new_id_number
+from tests.support.ports import free_ports
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Platform:
+    urls: dict[str, str]
+    stop_service: Callable[[str], None]
+
+
+@pytest.fixture(scope="module")
+def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    var_dir: Path = tmp_path_factory.mktemp("e2e")
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    env = environment(var_dir, JWT_SECRET, ports, "127.0.0.1")
+    for service in ("registry", "catalog", "settlement"):
+        env[f"{service.upper()}_DATABASE_URL"] = migrated_database(service)
+    processes = start_services(var_dir, env, ports, "127.0.0.1")
+    by_name = dict(zip(SERVICES, processes, strict=True))
+
+    def stop_service(name: str) -> None:
+        stop_all([by_name[name]])
+
+    try:
+        yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, stop_service)
+    finally:
+        stop_all(processes)
+
+
+def test_every_service_serves_its_docs_and_openapi(platform: Platform) -> None:
+    for service, url in platform.urls.items():
+        docs = httpx.get(f"{url}/docs")
+        assert docs.status_code == 200 and "swagger" in docs.text.lower(), service
+        spec = httpx.get(f"{url}/openapi.json").json()
+        assert spec["info"]["title"].lower().startswith(service)
+
+
+def test_an_agency_registers_a_beneficiary_and_eligibility_answers(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    registry = platform.urls["registry"]
+    id_number = new_id_number()
+    headers = {**auth(Role.AGENCY, agency="civil_affairs"), "X-Request-ID": "e2e-flow-1"}
+    person = httpx.post(f"{registry}/v1/persons", headers=headers, json={
+        "id_number": id_number, "name": "端到端", "insurance_type": "resident", "region_code": "370602",
+    })
+    assert person.status_code == 201 and person.headers["x-request-id"] == "e2e-flow-1"
+    identity = httpx.post(f"{registry}/v1/persons/{id_number}/identities", headers=headers, json={
+        "category": "extreme_poverty", "document_number": "芝民特困〔2023〕9号", "approved_on": "2023-02-14",
+    })
+    assert identity.status_code == 201
+    eligibility = httpx.get(
+        f"{registry}/v1/persons/{id_number}/eligibility", params={"on": "2023-03-01"}, headers=auth(Role.SERVICE),
+    )
+    assert [i["category"] for i in eligibility.json()["identities"]] == ["extreme_poverty"]
+
+
+def test_logs_never_show_an_id_number(platform: Platform, auth, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    id_number = DEMO_PERSONS[0][0].id_number
+    httpx.get(f"{platform.urls['registry']}/v1/persons/{id_number}", headers=auth(Role.OPS))
+    logs = "".join(p.read_text(encoding="utf-8") for p in tmp_path_factory.getbasetemp().rglob("registry.log"))
+    assert id_number[:6] + "********" + id_number[-4:] in logs
+    assert id_number not in logs
+
+
+def test_hospital_lookup_over_http(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    response = httpx.get(f"{platform.urls['catalog']}/v1/hospitals/060001", headers=auth(Role.HIS))
+    assert response.status_code == 200 and response.json()["name"] == "毓璜顶医院"
+
+
+def test_settlement_is_ready_only_while_its_peers_are(platform: Platform) -> None:
+    settlement = platform.urls["settlement"]
+    ready = httpx.get(f"{settlement}/readyz", timeout=10)
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "registry": "ok", "catalog": "ok", "assistance": "ok"}
+    platform.stop_service("catalog")
+    down = httpx.get(f"{settlement}/readyz", timeout=10)
+    assert down.status_code == 503
+    assert down.json()["checks"]["catalog"] == "failed: PeerUnavailable"
+    assert down.json()["checks"]["registry"] == "ok"
