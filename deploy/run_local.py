@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             "agency rural_revitalization": codec.mint(
                 subject="rural-revitalization-demo", role=Role.AGENCY, agency="rural_revitalization"),
         }
-        print("\nThe platform is running (logs in %s/*.log). Ctrl-C stops it.\n" % var_dir)
+        print(f"\nThe platform is running (logs in {var_dir}/*.log). Ctrl-C stops it.\n")
         for service in SERVICES:
             print(f"  {service:<11} http://{args.host}:{ports[service]}/docs")
         print(f"\nDemo tokens (JWT secret in {var_dir / 'jwt_secret'}):")

@@ -11,7 +11,11 @@ from fastapi.openapi.utils import get_openapi
 from shared.auth import TokenCodec, authenticate
 from shared.errors import PROBLEM_MEDIA_TYPE, ProblemDetails, install_problem_handlers
 from shared.observability import (
-    Metrics, ReadinessCheck, configure_logging, health_router, install_observability,
+    Metrics,
+    ReadinessCheck,
+    configure_logging,
+    health_router,
+    install_observability,
 )
 from shared.settings import ServiceSettings
 
@@ -89,6 +93,8 @@ def _document_problems(app: FastAPI) -> None:
                 else:
                     for status, text in _PROBLEM_RESPONSES.items():
                         responses[status] = {"description": text}
+                    if "requestBody" in operation:
+                        responses["400"] = {"description": "请求体无法解析 (the body cannot be parsed)"}
                 for status, response in responses.items():
                     if status[0] in "45":
                         response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}

@@ -29,4 +29,4 @@ def test_accepts_json_numbers_and_strings_and_serializes_as_strings() -> None:
 @pytest.mark.parametrize("raw", ['"12.345"', '"abc"', '-1', '"NaN"', '"Infinity"', "true", '"1e20"'])
 def test_rejects_what_is_not_an_amount(raw: str) -> None:
     with pytest.raises(ValidationError):
-        Bill.model_validate_json('{"total": %s}' % raw)
+        Bill.model_validate_json(f'{{"total": {raw}}}')

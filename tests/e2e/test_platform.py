@@ -1,45 +1,14 @@
 """The four services as real uvicorn processes on PostgreSQL, called over real HTTP."""
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
 import httpx
 import pytest
 
-from conftest import JWT_SECRET
-from deploy.run_local import SERVICES, environment, start_services, stop_all
 from services.registry.seed import DEMO_PERSONS
 from shared.auth import Role
+from tests.e2e.conftest import Platform
 from tests.support.people import new_id_number
-from tests.support.ports import free_ports
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclass
-class Platform:
-    urls: dict[str, str]
-    stop_service: Callable[[str], None]
-
-
-@pytest.fixture(scope="module")
-def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    var_dir: Path = tmp_path_factory.mktemp("e2e")
-    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-    env = environment(var_dir, JWT_SECRET, ports, "127.0.0.1")
-    for service in ("registry", "catalog", "settlement"):
-        env[f"{service.upper()}_DATABASE_URL"] = migrated_database(service)
-    processes = start_services(var_dir, env, ports, "127.0.0.1")
-    by_name = dict(zip(SERVICES, processes, strict=True))
-
-    def stop_service(name: str) -> None:
-        stop_all([by_name[name]])
-
-    try:
-        yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, stop_service)
-    finally:
-        stop_all(processes)
 
 
 def test_every_service_serves_its_docs_and_openapi(platform: Platform) -> None:

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 @pytest.fixture(scope="module")
 async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[AsyncClient]:
-    app = create_app(RegistrySettings(database_url=migrated_database("registry"), jwt_secret=JWT_SECRET, log_json=False))
+    settings = RegistrySettings(database_url=migrated_database("registry"), jwt_secret=JWT_SECRET, log_json=False)
+    app = create_app(settings)
     async with asgi_client(app) as c:
         yield c
     await app.state.database.dispose()
@@ -94,7 +95,9 @@ async def test_eligibility_follows_the_next_month_rule(client: AsyncClient, auth
     assert added.json()["category_label"] == "低保对象"
 
     async def categories_on(day: str) -> list[str]:
-        response = await client.get(f"/v1/persons/{id_number}/eligibility", params={"on": day}, headers=auth(Role.SERVICE))
+        response = await client.get(
+            f"/v1/persons/{id_number}/eligibility", params={"on": day}, headers=auth(Role.SERVICE)
+        )
         assert response.status_code == 200
         return [i["category"] for i in response.json()["identities"]]
 

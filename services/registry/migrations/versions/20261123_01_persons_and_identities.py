@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-23 11:10:55.993160
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '20261123_01'
 down_revision = None

@@ -1,0 +1,36 @@
+"""The platform as real processes: four uvicorn services on fresh PostgreSQL databases."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import JWT_SECRET
+from deploy.run_local import SERVICES, environment, start_services, stop_all
+from tests.support.ports import free_ports
+
+
+@dataclass
+class Platform:
+    urls: dict[str, str]
+    stop_service: Callable[[str], None]
+
+
+@pytest.fixture(scope="module")
+def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    var_dir: Path = tmp_path_factory.mktemp("e2e")
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    env = environment(var_dir, JWT_SECRET, ports, "127.0.0.1")
+    for service in ("registry", "catalog", "settlement"):
+        env[f"{service.upper()}_DATABASE_URL"] = migrated_database(service)
+    processes = start_services(var_dir, env, ports, "127.0.0.1")
+    by_name = dict(zip(SERVICES, processes, strict=True))
+
+    def stop_service(name: str) -> None:
+        stop_all([by_name[name]])
+
+    try:
+        yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, stop_service)
+    finally:
+        stop_all(processes)
