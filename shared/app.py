@@ -1,5 +1,6 @@
 """What every service app has: problems, auth, request ids, logs, metrics, health, documented
-errors. A service's `create_app(settings)` calls `build_service_app` with its own routers."""
+errors, and for a service with a database its engine, readiness check and disposal. A service's
+`create_app(settings)` calls `build_service_app` with its own routers."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from shared.auth import TokenCodec, authenticate
+from shared.db import Database
 from shared.errors import PROBLEM_MEDIA_TYPE, ProblemDetails, install_problem_handlers
 from shared.observability import (
     Metrics,
@@ -37,12 +39,15 @@ def build_service_app(
     settings: ServiceSettings,
     routers: Iterable[APIRouter],
     readiness: Mapping[str, ReadinessCheck],
+    database: Database | None = None,
     on_startup: Iterable[Hook] = (),
     on_shutdown: Iterable[Hook] = (),
     configure_logs: bool = True,
 ) -> FastAPI:
     if configure_logs:
         configure_logging(service, settings.log_level, settings.log_json)
+    if database is not None:
+        readiness = {"database": database.ping, **readiness}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,9 +58,12 @@ def build_service_app(
         finally:
             for hook in on_shutdown:
                 await hook(app)
+            if database is not None:
+                await database.dispose()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.database = database
     app.state.token_codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
     metrics = Metrics(service)
     install_problem_handlers(app)

@@ -5,12 +5,14 @@ and rolls back otherwise; repositories and domain code never commit.
 """
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+R = TypeVar("R")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -83,3 +85,13 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit happens before the response is sent, so a failed commit is the
 # client's error response, never a success already on the wire.
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+def repository(cls: type[R]) -> Any:
+    """`Persons = repository(PersonRepository)`: a route parameter type giving the repository on
+    the request's session."""
+
+    def build(session: DbSession) -> R:
+        return cls(session)  # type: ignore[call-arg]
+
+    return Annotated[cls, Depends(build)]

@@ -15,20 +15,13 @@ SERVICE_DIR = Path(__file__).parent
 
 def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     settings = settings or CatalogSettings()
-    database = Database(settings.database_url, pool_size=settings.db_pool_size)
-
-    async def close(_: FastAPI) -> None:
-        await database.dispose()
-
-    app = build_service_app(
+    return build_service_app(
         service="catalog",
         title="Catalog 区划与定点医疗机构",
         description="行政区划树与一站式结算定点医疗机构（2018年第一批231家）。"
         " Regions and designated hospitals (the 231 of the 2018 notice).",
         settings=settings,
         routers=[regions_router, hospitals_router],
-        readiness={"database": database.ping},
-        on_shutdown=[close],
+        readiness={},
+        database=Database(settings.database_url, pool_size=settings.db_pool_size),
     )
-    app.state.database = database
-    return app

@@ -16,20 +16,13 @@ SERVICE_DIR = Path(__file__).parent
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
-    database = Database(settings.database_url, pool_size=settings.db_pool_size)
-
-    async def close(_: FastAPI) -> None:
-        await database.dispose()
-
-    app = build_service_app(
+    return build_service_app(
         service="registry",
         title="Registry 参保人员与救助身份",
         description="参保人员、救助身份（次月生效）与资格查询。"
         " Insured persons, assistance identities (next-month rule) and eligibility on a date.",
         settings=settings,
         routers=[persons_router, identities_router, eligibility_router],
-        readiness={"database": database.ping},
-        on_shutdown=[close],
+        readiness={},
+        database=Database(settings.database_url, pool_size=settings.db_pool_size),
     )
-    app.state.database = database
-    return app

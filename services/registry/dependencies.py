@@ -9,20 +9,11 @@ from services.registry.persons.models import PersonRow
 from services.registry.persons.repository import PersonRepository
 from services.registry.persons.service import get_person
 from shared.auth import Principal, Role, Scope, require
-from shared.db import DbSession
+from shared.db import repository
 from shared.id_number import IdNumberStr
 
-
-def _persons(session: DbSession) -> PersonRepository:
-    return PersonRepository(session)
-
-
-def _identities(session: DbSession) -> IdentityRepository:
-    return IdentityRepository(session)
-
-
-Persons = Annotated[PersonRepository, Depends(_persons)]
-Identities = Annotated[IdentityRepository, Depends(_identities)]
+Persons = repository(PersonRepository)
+Identities = repository(IdentityRepository)
 Reader = Annotated[Principal, Depends(require(Role.OPS, Role.AGENCY, Role.SERVICE, scope=Scope.PERSONS_READ))]
 Writer = Annotated[Principal, Depends(require(Role.OPS, Role.AGENCY, scope=Scope.PERSONS_WRITE))]
 IdNumberPath = Annotated[IdNumberStr, Path(description="身份证号 (ID number)")]

@@ -26,7 +26,6 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
     async def close(_: FastAPI) -> None:
         for client in peers.all():
             await client.close()
-        await database.dispose()
 
     app = build_service_app(
         service="settlement",
@@ -35,13 +34,10 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
         routers=[],
-        readiness={
-            "database": database.ping,
-            **{client.peer: client.ready for client in peers.all()},
-        },
+        readiness={client.peer: client.ready for client in peers.all()},
+        database=database,
         on_startup=[start],
         on_shutdown=[close],
     )
-    app.state.database = database
     app.state.peers = peers
     return app
