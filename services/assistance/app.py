@@ -2,7 +2,8 @@
 
 from fastapi import FastAPI
 
-from services.assistance.policies.catalog import load_index
+from services.assistance.calculation.router import router as calculations_router
+from services.assistance.policies.book import PolicyBook
 from services.assistance.policies.router import router as policies_router
 from services.assistance.settings import AssistanceSettings
 from shared.app import build_service_app
@@ -10,7 +11,7 @@ from shared.app import build_service_app
 
 def create_app(settings: AssistanceSettings | None = None) -> FastAPI:
     settings = settings or AssistanceSettings()
-    policies = load_index(settings.policy_dir)  # raises, so the service refuses to start
+    book = PolicyBook.load(settings.policy_dir)  # raises, so the service refuses to start
 
     app = build_service_app(
         service="assistance",
@@ -18,8 +19,8 @@ def create_app(settings: AssistanceSettings | None = None) -> FastAPI:
         description="救助政策（数据文件，含生效日期）与一次结算的计算。"
         " Assistance policies as dated data files, and the settlement calculation.",
         settings=settings,
-        routers=[policies_router],
+        routers=[policies_router, calculations_router],
         readiness={},
     )
-    app.state.policies = policies
+    app.state.policy_book = book
     return app

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from services.registry.identities.categories import Category
 from services.registry.identities.repository import IdentityRepository
 from services.registry.identities.schemas import IdentityCreate
 from services.registry.identities.service import add_identity
@@ -10,6 +9,7 @@ from services.registry.persons.repository import PersonRepository
 from services.registry.persons.schemas import InsuranceType, PersonCreate
 from services.registry.persons.service import register_person
 from shared.auth import Principal, Role
+from shared.categories import Category
 from shared.db import Database
 from shared.settings import DatabaseSettings
 

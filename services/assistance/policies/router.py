@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from services.assistance.policies.book import PolicyBook
 from services.assistance.policies.catalog import PolicyInfo
 from shared.auth import Principal, require
 
@@ -15,5 +16,5 @@ async def list_policies(
     _: Annotated[Principal, Depends(require())],
     on: Annotated[date | None, Query(description="只列出该日有效的政策 (only those in force)")] = None,
 ) -> list[PolicyInfo]:
-    policies: list[PolicyInfo] = request.app.state.policies
-    return [p for p in policies if on is None or p.in_force(on)]
+    book: PolicyBook = request.app.state.policy_book
+    return [p for p in book.index if on is None or p.in_force(on)]

@@ -3,9 +3,9 @@
 from collections.abc import Iterable
 from datetime import date
 
-from services.registry.identities.categories import PRECEDENCE, Category
 from services.registry.identities.models import IdentityRow
 from services.registry.identities.rules import Window
+from shared.categories import PRECEDENCE, Category
 
 
 def identities_in_force(identities: Iterable[IdentityRow], on: date) -> list[IdentityRow]:

@@ -3,8 +3,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.registry.identities.categories import AGENCY_LABELS_ZH, LABELS_ZH, Agency, Category
 from services.registry.identities.models import IdentityRow
+from shared.categories import AGENCY_LABELS_ZH, LABELS_ZH, Agency, Category
 
 
 class IdentityCreate(BaseModel):

@@ -1,12 +1,12 @@
 """Use cases on identities: plain functions over repositories; no HTTP, no commit."""
 
-from services.registry.identities.categories import OWNER
 from services.registry.identities.models import IdentityRow
 from services.registry.identities.repository import IdentityRepository
 from services.registry.identities.rules import Window, identity_window
 from services.registry.identities.schemas import IdentityCreate
 from services.registry.persons.models import PersonRow
 from shared.auth import Principal, Role
+from shared.categories import OWNER
 from shared.errors import Conflict, Forbidden, Unprocessable
 
 

@@ -1,4 +1,5 @@
-"""Assistance identity categories (POLICY.md §1, §3) and the agency that owns each list."""
+"""Assistance identity categories (POLICY.md §1, §3) and the agency that owns each list: the
+vocabulary registry, assistance and settlement share."""
 
 from enum import StrEnum
 

@@ -1,0 +1,101 @@
+"""What one calculation takes and gives: plain data, also the API's request and response."""
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.assistance.policies.model import InsuranceType, MedicalType
+from shared.categories import Category
+from shared.money import ZERO, Money, NonNegativeMoney
+
+
+class Bill(BaseModel):
+    """The discharge bill in summary (NHSA setlinfo names in the descriptions)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    total: NonNegativeMoney = Field(description="医疗费用总额 medfee_sumamt")
+    full_self_pay: NonNegativeMoney = Field(default=ZERO, description="全自费 fulamt_ownpay_amt")
+    over_limit_self_pay: NonNegativeMoney = Field(default=ZERO, description="超限价自费 overlmt_selfpay")
+    pre_self_pay: NonNegativeMoney = Field(default=ZERO, description="先行自付 preselfpay_amt")
+    basic_insurance_paid: NonNegativeMoney | None = Field(
+        default=None, description="基本医保统筹已付 hifp_pay (if the insurance core computed it)"
+    )
+
+    @model_validator(mode="after")
+    def _parts_fit(self) -> "Bill":
+        if self.full_self_pay + self.over_limit_self_pay + self.pre_self_pay > self.total:
+            raise ValueError("full self-pay + over-limit + pre-self-pay exceed the total")
+        policy_range = self.total - self.full_self_pay - self.over_limit_self_pay - self.pre_self_pay
+        if self.basic_insurance_paid is not None and self.basic_insurance_paid > policy_range:
+            raise ValueError("basic insurance paid exceeds the policy-range amount")
+        return self
+
+
+class YearToDate(BaseModel):
+    """A person's accumulators for the year before this settlement (from the settlement ledger)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    admissions: int = Field(default=0, ge=0)
+    basic_paid: NonNegativeMoney = ZERO
+    critical_illness_burden: NonNegativeMoney = Field(default=ZERO, description="累计基本医保后个人负担")
+    critical_illness_paid: NonNegativeMoney = ZERO
+    assistance_base: NonNegativeMoney = Field(default=ZERO, description="累计救助基数(政策范围内个人负担)")
+    assistance_paid: NonNegativeMoney = ZERO
+    re_assistance_base: NonNegativeMoney = Field(default=ZERO, description="累计救助后个人负担")
+    re_assistance_paid: NonNegativeMoney = ZERO
+
+
+class CalculationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "region_code": "370602", "insurance_type": "resident", "medical_type": "inpatient",
+        "discharged_on": "2023-03-20", "identities": ["minimum_allowance"],
+        "bill": {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000",
+                 "basic_insurance_paid": "26520"},
+        "year_to_date": {},
+    }]})
+
+    region_code: str = Field(pattern=r"^\d{6}$", description="医院所在区划 (the hospital's region)")
+    insurance_type: InsuranceType
+    medical_type: MedicalType
+    hospital_level: str | None = Field(default=None, max_length=16, description="level_1/level_2/level_3")
+    discharged_on: date = Field(description="出院日期：决定政策与年度 (picks the policy and the year)")
+    identities: list[Category] = Field(default_factory=list, max_length=8, description="当日有效的救助身份")
+    bill: Bill
+    year_to_date: YearToDate = Field(default_factory=YearToDate)
+
+
+class TraceStep(BaseModel):
+    rule: str = Field(description="规则代码 (rule code)")
+    label: str = Field(description="中文说明 (for the clerk)")
+    base: Money | None = None
+    threshold: Money | None = None
+    ratio: Decimal | None = None
+    cap_remaining: Money | None = None
+    accumulator_before: Money | None = None
+    accumulator_after: Money | None = None
+    amount: Money
+    source: str | None = None
+
+
+class Alternative(BaseModel):
+    identity: Category
+    assistance_total: Money = Field(description="救助+再救助 (assistance + re-assistance)")
+
+
+class CalculationResult(BaseModel):
+    policy_id: str
+    identity_applied: Category | None
+    reason: str | None = Field(description="未予救助的原因 (why no assistance, if none)")
+    policy_range: Money = Field(description="符合政策范围金额 inscp_scp_amt")
+    basic_insurance: Money = Field(description="基本医保统筹 hifp_pay")
+    basic_insurance_source: str = Field(description="given (HIS/core) or schedule")
+    critical_illness: Money = Field(description="大病保险 hifmi_pay")
+    assistance: Money = Field(description="医疗救助 maf_pay")
+    re_assistance: Money = Field(description="再救助")
+    personal_share: Money = Field(description="个人自付 psn_part_amt")
+    year_to_date_after: YearToDate
+    alternatives: list[Alternative]
+    trace: list[TraceStep]
