@@ -84,7 +84,8 @@ def test_tilted_employee_and_no_identity() -> None:
 
 
 def test_several_identities_pay_the_most() -> None:
-    result = resident(["allowance_margin", "minimum_allowance"], Bill(total=D("45000"), basic_insurance_paid=D("26520")))
+    bill = Bill(total=D("45000"), basic_insurance_paid=D("26520"))
+    result = resident(["allowance_margin", "minimum_allowance"], bill)
     assert result.identity_applied == "minimum_allowance"
     assert {a.identity: a.assistance_total for a in result.alternatives} == {
         "minimum_allowance": D("8814.40"), "allowance_margin": D("4009.00"),
