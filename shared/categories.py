@@ -1,7 +1,18 @@
-"""Assistance identity categories (POLICY.md §1, §3) and the agency that owns each list: the
-vocabulary registry, assistance and settlement share."""
+"""The stable codes of POLICY.md §1 that registry, assistance and settlement share: insurance and
+medical types, identity categories and the agency that owns each list."""
 
 from enum import StrEnum
+
+
+class InsuranceType(StrEnum):
+    EMPLOYEE = "employee"  # 职工 insutype 310
+    RESIDENT = "resident"  # 居民 insutype 390
+
+
+class MedicalType(StrEnum):
+    INPATIENT = "inpatient"  # 住院 med_type 21
+    OUTPATIENT_CHRONIC = "outpatient_chronic"  # 门诊慢特病 14
+    OUTPATIENT = "outpatient"  # 普通门诊 11
 
 
 class Agency(StrEnum):

@@ -1,5 +1,5 @@
 """The settlement service: the HIS flow (admissions, settlements, cancel), the ledger of annual
-accumulators and reconciliation. This first slice stands the service up: database, peers, auth."""
+accumulators and reconciliation."""
 
 from pathlib import Path
 
@@ -7,6 +7,8 @@ from fastapi import FastAPI
 
 from services.settlement.peers import Peers
 from services.settlement.settings import SettlementSettings
+from services.settlement.settlements.router import router as settlements_router
+from services.settlement.settlements.service import SettlementFlow
 from shared.app import build_service_app
 from shared.auth import TokenCodec
 from shared.db import Database
@@ -33,11 +35,12 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         description="医院HIS出院结算：基本医保、大病保险、医疗救助、再救助与个人自付一单结清。"
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
-        routers=[],
+        routers=[settlements_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],
         on_shutdown=[close],
     )
     app.state.peers = peers
+    app.state.settlement_flow = SettlementFlow(database, peers)
     return app

@@ -14,6 +14,7 @@ from tests.support.ports import free_ports
 @dataclass
 class Platform:
     urls: dict[str, str]
+    databases: dict[str, str]
     stop_service: Callable[[str], None]
 
 
@@ -22,8 +23,9 @@ def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.T
     var_dir: Path = tmp_path_factory.mktemp("e2e")
     ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
     env = environment(var_dir, JWT_SECRET, ports, "127.0.0.1")
-    for service in ("registry", "catalog", "settlement"):
-        env[f"{service.upper()}_DATABASE_URL"] = migrated_database(service)
+    databases = {service: migrated_database(service) for service in ("registry", "catalog", "settlement")}
+    for service, url in databases.items():
+        env[f"{service.upper()}_DATABASE_URL"] = url
     processes = start_services(var_dir, env, ports, "127.0.0.1")
     by_name = dict(zip(SERVICES, processes, strict=True))
 
@@ -31,6 +33,6 @@ def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.T
         stop_all([by_name[name]])
 
     try:
-        yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, stop_service)
+        yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, databases, stop_service)
     finally:
         stop_all(processes)

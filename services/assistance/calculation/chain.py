@@ -7,7 +7,9 @@ personal share P = total − B − C − M − RA. Each fund amount is rounded h
 
 from decimal import Decimal
 
-from services.assistance.calculation.model import (
+from services.assistance.policies.model import Band, CriticalIllnessSchedule, Policy
+from shared.categories import LABELS_ZH, PRECEDENCE, Category
+from shared.contracts.calculation import (
     Alternative,
     Bill,
     CalculationRequest,
@@ -15,8 +17,6 @@ from services.assistance.calculation.model import (
     TraceStep,
     YearToDate,
 )
-from services.assistance.policies.model import Band, CriticalIllnessSchedule, Policy
-from shared.categories import LABELS_ZH, PRECEDENCE, Category
 from shared.money import ZERO, to_yuan
 
 
@@ -148,6 +148,15 @@ def calculate(policy: Policy, request: CalculationRequest) -> CalculationResult:
         assistance, re_assistance, steps = options[applied]
         trace.extend(steps)
 
+    caps: dict[str, Decimal] = {}
+    if basic_step.cap_remaining is not None:
+        caps["basic_paid"] = ytd.basic_paid + basic_step.cap_remaining
+    if critical_step.cap_remaining is not None:
+        caps["critical_illness_paid"] = ytd.critical_illness_paid + critical_step.cap_remaining
+    if applied is not None:
+        caps["assistance_paid"] = policy.assistance[applied].annual_cap
+        if applied in policy.re_assistance:
+            caps["re_assistance_paid"] = policy.re_assistance[applied].annual_cap
     personal = bill.total - basic - critical - assistance - re_assistance
     trace.append(TraceStep(rule="personal_share", label="个人自付 = 总额 − 各项基金支付", amount=personal))
     after = YearToDate(
@@ -164,7 +173,7 @@ def calculate(policy: Policy, request: CalculationRequest) -> CalculationResult:
         policy_id=policy.id, identity_applied=applied, reason=reason, policy_range=policy_range,
         basic_insurance=basic, basic_insurance_source="given" if bill.basic_insurance_paid is not None else "schedule",
         critical_illness=critical, assistance=assistance, re_assistance=re_assistance, personal_share=personal,
-        year_to_date_after=after,
+        year_to_date_after=after, annual_caps=caps,
         alternatives=[Alternative(identity=i, assistance_total=options[i][0] + options[i][1]) for i in covered],
         trace=trace,
     )

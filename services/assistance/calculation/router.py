@@ -3,9 +3,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from services.assistance.calculation.chain import NotComputable, calculate
-from services.assistance.calculation.model import CalculationRequest, CalculationResult
 from services.assistance.policies.book import NoPolicy, PolicyBook
 from shared.auth import Principal, Role, Scope, require
+from shared.contracts.calculation import CalculationRequest, CalculationResult
 from shared.errors import Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1/calculations", tags=["calculations 救助计算"])

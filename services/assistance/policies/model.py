@@ -1,26 +1,14 @@
 """A policy file, validated at load: a file that does not fit stops the service from starting."""
 
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.categories import Category
+from shared.categories import Category, InsuranceType, MedicalType
 
 Ratio = Annotated[Decimal, Field(ge=0, le=1)]
 Amount = Annotated[Decimal, Field(ge=0, decimal_places=2)]
-
-
-class InsuranceType(StrEnum):
-    EMPLOYEE = "employee"
-    RESIDENT = "resident"
-
-
-class MedicalType(StrEnum):
-    INPATIENT = "inpatient"
-    OUTPATIENT_CHRONIC = "outpatient_chronic"
-    OUTPATIENT = "outpatient"
 
 
 class _Strict(BaseModel):

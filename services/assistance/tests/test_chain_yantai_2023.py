@@ -7,8 +7,8 @@ import pytest
 
 from services.assistance.app import AssistanceSettings
 from services.assistance.calculation.chain import calculate
-from services.assistance.calculation.model import Bill, CalculationRequest, YearToDate
 from services.assistance.policies.book import NoPolicy, PolicyBook
+from shared.contracts.calculation import Bill, CalculationRequest, YearToDate
 
 BOOK = PolicyBook.load(AssistanceSettings.model_fields["policy_dir"].default)
 _, YANTAI_2023 = BOOK.select("370602", date(2023, 3, 20))

@@ -1,20 +1,15 @@
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.categories import InsuranceType
 from shared.id_number import IdNumberStr
 
 RegionCode = Annotated[
     str, StringConstraints(pattern=r"^\d{6}$"),
     Field(description="6位行政区划代码 (6-digit region code)", examples=["370602"]),
 ]
-
-
-class InsuranceType(StrEnum):
-    EMPLOYEE = "employee"  # 职工 310
-    RESIDENT = "resident"  # 居民 390
 
 
 class PersonCreate(BaseModel):

@@ -1,12 +1,13 @@
-"""What one calculation takes and gives: plain data, also the API's request and response."""
+"""The assistance calculation's contract: what one calculation takes and gives. The assistance
+service serves it (POST /v1/calculations) and the settlement service calls it; both use these
+models, so the two sides cannot drift apart."""
 
 from datetime import date
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.assistance.policies.model import InsuranceType, MedicalType
-from shared.categories import Category
+from shared.categories import Category, InsuranceType, MedicalType
 from shared.money import ZERO, Money, NonNegativeMoney
 
 
@@ -97,5 +98,8 @@ class CalculationResult(BaseModel):
     re_assistance: Money = Field(description="再救助")
     personal_share: Money = Field(description="个人自付 psn_part_amt")
     year_to_date_after: YearToDate
+    annual_caps: dict[str, Money] = Field(
+        description="本次所适用的年度限额，按累计项 (the annual cap each paid accumulator was held to)"
+    )
     alternatives: list[Alternative]
     trace: list[TraceStep]

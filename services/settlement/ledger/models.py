@@ -1,0 +1,73 @@
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.settlement.database import Base
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+Yuan = Numeric(14, 2)
+
+ACCUMULATORS = (
+    "admissions", "basic_paid", "critical_illness_burden", "critical_illness_paid",
+    "assistance_base", "assistance_paid", "re_assistance_base", "re_assistance_paid",
+)
+
+
+class PersonYearRow(Base):
+    """The balances of one person's year: the sum of its ledger entries, kept beside them so a
+    settlement can lock one row (SELECT … FOR UPDATE) and read them."""
+
+    __tablename__ = "person_years"
+    __table_args__ = tuple(
+        CheckConstraint(f"{name} >= 0", name=f"{name}_not_negative") for name in ACCUMULATORS
+    )
+
+    id_number: Mapped[str] = mapped_column(String(18), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    admissions: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0))
+    basic_paid: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0))
+    critical_illness_burden: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0))
+    critical_illness_paid: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0))
+    assistance_base: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0))
+    assistance_paid: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0))
+    re_assistance_base: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0))
+    re_assistance_paid: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0))
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LedgerEntryRow(Base):
+    """Append-only: a settlement adds entries, a cancellation adds reversing ones; none is ever
+    updated or deleted. `entry_no` numbers a person-year's entries: two writers that read the same
+    balances collide on the unique key, a backstop behind the row lock; `cap` records the annual cap
+    the amount was held to, and the database refuses a balance above it."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("id_number", "year", "entry_no", "accumulator", name="uq_ledger_entries_sequence"),
+        CheckConstraint("balance_after >= 0", name="balance_not_negative"),
+        CheckConstraint("cap IS NULL OR balance_after <= cap", name="balance_within_cap"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id_number: Mapped[str] = mapped_column(String(18))
+    year: Mapped[int] = mapped_column(Integer)
+    entry_no: Mapped[int] = mapped_column(Integer)
+    settlement_id: Mapped[str] = mapped_column(ForeignKey("settlements.id"), index=True)
+    accumulator: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # settlement / reversal
+    amount: Mapped[Decimal] = mapped_column(Yuan)
+    balance_after: Mapped[Decimal] = mapped_column(Yuan)
+    cap: Mapped[Decimal | None] = mapped_column(Yuan)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

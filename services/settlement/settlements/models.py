@@ -1,0 +1,44 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, DateTime, Index, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.settlement.database import Base
+
+Yuan = Numeric(14, 2)
+
+
+class SettlementRow(Base):
+    """One discharge settlement. Created `in_progress` before the peers are asked (the idempotency
+    record), `settled` with its statement in the same transaction as its ledger entries."""
+
+    __tablename__ = "settlements"
+    __table_args__ = (
+        UniqueConstraint("hospital_code", "his_serial", name="uq_settlements_hospital_serial"),
+        Index("ix_settlements_hospital_discharged", "hospital_code", "discharged_on"),
+        Index("ix_settlements_person_year", "id_number", "year"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hospital_code: Mapped[str] = mapped_column(String(12))
+    his_serial: Mapped[str] = mapped_column(String(64))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # in_progress / settled / cancelled
+    id_number: Mapped[str] = mapped_column(String(18))
+    year: Mapped[int]
+    medical_type: Mapped[str] = mapped_column(String(24))
+    admitted_on: Mapped[date]
+    discharged_on: Mapped[date]
+    identity_applied: Mapped[str | None] = mapped_column(String(32))
+    total: Mapped[Decimal | None] = mapped_column(Yuan)
+    basic_insurance: Mapped[Decimal | None] = mapped_column(Yuan)
+    critical_illness: Mapped[Decimal | None] = mapped_column(Yuan)
+    assistance: Mapped[Decimal | None] = mapped_column(Yuan)
+    re_assistance: Mapped[Decimal | None] = mapped_column(Yuan)
+    personal_share: Mapped[Decimal | None] = mapped_column(Yuan)
+    statement: Mapped[str | None] = mapped_column(Text, doc="the response body, replayed byte for byte")
+    needs_recalculation: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

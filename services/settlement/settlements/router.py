@@ -1,0 +1,84 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from services.settlement.settlements.repository import SettlementRepository
+from services.settlement.settlements.schemas import (
+    Cancellation,
+    SettlementPage,
+    SettlementRequest,
+    SettlementSummary,
+    Statement,
+)
+from services.settlement.settlements.service import SettlementFlow
+from shared.auth import Principal, Role, Scope, require
+from shared.db import repository
+from shared.errors import NotFound, problem_responses
+from shared.id_number import mask
+
+router = APIRouter(prefix="/v1/settlements", tags=["settlements 出院结算"])
+Writer = Annotated[Principal, Depends(require(Role.HIS, Role.OPS, scope=Scope.SETTLEMENTS_WRITE))]
+Reader = Annotated[Principal, Depends(require(Role.HIS, Role.OPS, scope=Scope.SETTLEMENTS_READ))]
+Settlements = repository(SettlementRepository)
+SettlementId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+
+
+def _flow(request: Request) -> SettlementFlow:
+    return request.app.state.settlement_flow
+
+
+Flow = Annotated[SettlementFlow, Depends(_flow)]
+
+
+@router.post(
+    "", status_code=201, response_model=Statement,
+    summary="出院结算：一单制 (settle a discharge: every fund's share on one statement)",
+    description="HIS流水号为幂等键：同号同内容返回原结算单；同号不同内容 422；处理中 409。"
+    " The HIS serial is the idempotency key: same body → the stored statement byte for byte.",
+    responses=problem_responses(403, 409, 503),
+)
+async def settle(principal: Writer, body: SettlementRequest, flow: Flow) -> Response:
+    status, statement = await flow.settle(body, principal)
+    return Response(content=statement, status_code=status, media_type="application/json")
+
+
+@router.get("/{settlement_id}", summary="结算单 (a settlement's statement)", responses=problem_responses(404))
+async def read_settlement(principal: Reader, settlement_id: SettlementId, settlements: Settlements) -> Statement:
+    row = await settlements.by_id(settlement_id)
+    if (
+        row is None or row.statement is None
+        or (principal.role is Role.HIS and principal.hospital_code != row.hospital_code)
+    ):
+        raise NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")
+    return Statement.model_validate_json(row.statement).model_copy(update={"status": row.status})
+
+
+@router.get("", summary="本院结算列表，按出院日期 (settlements of the hospital by discharge date)")
+async def list_settlements(
+    principal: Reader,
+    settlements: Settlements,
+    discharged_from: Annotated[date | None, Query()] = None,
+    discharged_to: Annotated[date | None, Query()] = None,
+    hospital_code: Annotated[str | None, Query(pattern=r"^\d{6,12}$", description="ops only")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> SettlementPage:
+    hospital = principal.hospital_code if principal.role is Role.HIS else hospital_code
+    rows, total = await settlements.search(
+        hospital_code=hospital, discharged_from=discharged_from, discharged_to=discharged_to,
+        limit=limit, offset=offset,
+    )
+    return SettlementPage(items=[SettlementSummary(
+        settlement_id=r.id, status=r.status, his_serial=r.his_serial, hospital_code=r.hospital_code,
+        id_number=mask(r.id_number), discharged_on=r.discharged_on, identity_applied=r.identity_applied,
+        total=r.total, personal_share=r.personal_share, needs_recalculation=r.needs_recalculation,
+    ) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/{settlement_id}/cancel", summary="撤销结算，冲销累计 (cancel: reversing ledger entries)",
+    responses=problem_responses(404, 409),
+)
+async def cancel(principal: Writer, settlement_id: SettlementId, flow: Flow) -> Cancellation:
+    return await flow.cancel(settlement_id, principal)

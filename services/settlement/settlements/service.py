@@ -1,0 +1,240 @@
+"""The discharge settlement (DESIGN.md "The discharge settlement, step by step").
+
+1. Claim the HIS serial (the idempotency record) in a short transaction.
+2. Ask registry and catalog, outside any transaction.
+3. Read the person-year balances, call assistance once.
+4. In one transaction: lock the person-year, check the balances did not move (else go back to 3),
+   append the ledger entries, store the statement. No lock is held across an HTTP call.
+"""
+
+import asyncio
+import hashlib
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from services.settlement.ledger.models import ACCUMULATORS
+from services.settlement.ledger.repository import LedgerRepository
+from services.settlement.peers import Peers
+from services.settlement.settlements.models import SettlementRow
+from services.settlement.settlements.repository import SettlementRepository
+from services.settlement.settlements.schemas import Cancellation, FundLine, LedgerLine, SettlementRequest, Statement
+from shared.auth import Principal, Role
+from shared.categories import Category, InsuranceType
+from shared.contracts.calculation import CalculationRequest, CalculationResult, YearToDate
+from shared.db import Database
+from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
+from shared.http_client import RemoteProblem
+from shared.id_number import mask
+
+MAX_ATTEMPTS = 40  # recomputations when a concurrent settlement of the same person moved the balances
+
+FUND_LABELS = {  # NHSA fund_pay_type codes (POLICY.md §1)
+    "basic_insurance": ("基本医保统筹基金", {InsuranceType.EMPLOYEE: "310100", InsuranceType.RESIDENT: "390100"}),
+    "critical_illness": ("大病保险", {InsuranceType.EMPLOYEE: "390200", InsuranceType.RESIDENT: "390200"}),
+    "assistance": ("医疗救助", {InsuranceType.EMPLOYEE: "610100", InsuranceType.RESIDENT: "610100"}),
+    "re_assistance": ("医疗救助（再救助）", {InsuranceType.EMPLOYEE: "610100", InsuranceType.RESIDENT: "610100"}),
+}
+
+
+def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
+    if principal.role is Role.HIS and principal.hospital_code != hospital_code:
+        raise Forbidden("令牌所属医院与结算医院不一致 (the token belongs to another hospital)", code="hospital_mismatch")
+
+
+@dataclass(frozen=True)
+class Patient:
+    identities: list[Category]
+    reason: str | None  # why no identity can apply, when registry says so
+
+
+class SettlementFlow:
+    def __init__(self, database: Database, peers: Peers) -> None:
+        self.database = database
+        self.peers = peers
+
+    async def settle(self, request: SettlementRequest, principal: Principal) -> tuple[int, str]:
+        """(HTTP status, statement JSON): 201 with a new statement, or the stored one for a retry."""
+        ensure_own_hospital(principal, request.hospital_code)
+        request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+        settlement_id, stored = await self._claim(request, request_hash)
+        if stored is not None:
+            return 201, stored
+        try:
+            return 201, await self._settle_claimed(settlement_id, request)
+        except BaseException:
+            await self._release(settlement_id)
+            raise
+
+    async def _claim(self, request: SettlementRequest, request_hash: str) -> tuple[str, str | None]:
+        for _ in range(2):
+            async with self.database.sessions.begin() as session:
+                existing = await SettlementRepository(session).by_serial(request.hospital_code, request.his_serial)
+                if existing is not None:
+                    return existing.id, self._replay(existing, request_hash)
+                settlement_id = uuid.uuid4().hex
+                session.add(SettlementRow(
+                    id=settlement_id, hospital_code=request.hospital_code, his_serial=request.his_serial,
+                    request_hash=request_hash, status="in_progress", id_number=request.id_number,
+                    year=request.discharged_on.year, medical_type=request.medical_type.value,
+                    admitted_on=request.admitted_on, discharged_on=request.discharged_on,
+                ))
+                try:
+                    await session.flush()
+                except IntegrityError:
+                    await session.rollback()
+                    continue  # the same serial arrived at the same moment: read theirs
+                return settlement_id, None
+        raise Conflict("该流水号正在结算中 (this serial number is being settled)", code="settlement_in_progress")
+
+    @staticmethod
+    def _replay(existing: SettlementRow, request_hash: str) -> str:
+        if existing.request_hash != request_hash:
+            raise Unprocessable(
+                "该流水号已用于另一笔不同的结算 (this serial number was used for a different settlement)",
+                code="idempotency_key_reused",
+            )
+        if existing.status == "in_progress" or existing.statement is None:
+            raise Conflict(
+                "该流水号正在结算中，请稍后重试 (this serial number is being settled; retry shortly)",
+                code="settlement_in_progress", headers={"Retry-After": "1"},
+            )
+        return existing.statement
+
+    async def _release(self, settlement_id: str) -> None:
+        async with self.database.sessions.begin() as session:
+            row = await SettlementRepository(session).by_id(settlement_id)
+            if row is not None and row.status == "in_progress":
+                await session.delete(row)
+
+    async def _patient(self, request: SettlementRequest) -> Patient:
+        try:
+            eligibility = await self.peers.registry.get(
+                f"/v1/persons/{request.id_number}/eligibility", params={"on": request.discharged_on.isoformat()},
+            )
+        except RemoteProblem as exc:
+            if exc.remote_code == "person_not_found":
+                return Patient([], "救助对象登记中无此人，仅按医保结算 (not in the registry: insurance only)")
+            raise
+        if not eligibility["insured"]:
+            return Patient([], "出院日未参保，无救助 (not insured on the discharge date)")
+        return Patient([Category(i["category"]) for i in eligibility["identities"]], None)
+
+    async def _hospital(self, request: SettlementRequest) -> dict[str, Any]:
+        try:
+            hospital = await self.peers.catalog.get(
+                f"/v1/hospitals/{request.hospital_code}", params={"on": request.discharged_on.isoformat()},
+            )
+        except RemoteProblem as exc:
+            if exc.remote_status == 404:
+                raise Unprocessable(
+                    f"未知医疗机构 {request.hospital_code} (unknown hospital)", code="hospital_unknown"
+                ) from exc
+            raise
+        if not hospital["designated"]:
+            raise Unprocessable(
+                "该医疗机构在出院日不是一站式结算定点 (not designated on the discharge date)",
+                code="hospital_not_designated",
+            )
+        return hospital
+
+    async def _calculate(
+        self, request: SettlementRequest, hospital: dict[str, Any], patient: Patient, ytd: YearToDate,
+    ) -> CalculationResult:
+        calculation = CalculationRequest(
+            region_code=hospital["region"]["code"], insurance_type=request.insurance_type,
+            medical_type=request.medical_type, hospital_level=hospital.get("level"),
+            discharged_on=request.discharged_on, identities=patient.identities, bill=request.bill,
+            year_to_date=ytd,
+        )
+        try:
+            answer = await self.peers.assistance.post(
+                "/v1/calculations", calculation.model_dump(mode="json"), idempotent=True,
+            )
+        except RemoteProblem as exc:
+            if exc.remote_status == 422:
+                raise Unprocessable(exc.remote_detail, code=exc.remote_code) from exc
+            raise
+        return CalculationResult.model_validate(answer)
+
+    async def _settle_claimed(self, settlement_id: str, request: SettlementRequest) -> str:
+        patient, hospital = await asyncio.gather(self._patient(request), self._hospital(request))
+        year = request.discharged_on.year
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
+            async with self.database.sessions() as session:
+                ytd = await LedgerRepository(session).read(request.id_number, year)
+            result = await self._calculate(request, hospital, patient, ytd)
+            async with self.database.sessions.begin() as session:
+                ledger = LedgerRepository(session)
+                person_year = await ledger.lock(request.id_number, year)
+                if await ledger.read(request.id_number, year) != ytd:
+                    continue  # a concurrent settlement moved the balances: compute again
+                after = result.year_to_date_after
+                deltas = {name: Decimal(getattr(after, name)) - Decimal(getattr(ytd, name)) for name in ACCUMULATORS}
+                ledger.append(person_year, settlement_id, "settlement", deltas, result.annual_caps)
+                row = await SettlementRepository(session).by_id(settlement_id, lock=True)
+                assert row is not None and row.status == "in_progress"
+                statement = self._statement(row, request, patient, result).model_dump_json()
+                row.status, row.statement, row.settled_at = "settled", statement, datetime.now(UTC)
+                row.identity_applied = result.identity_applied.value if result.identity_applied else None
+                row.total, row.personal_share = request.bill.total, result.personal_share
+                row.basic_insurance, row.critical_illness = result.basic_insurance, result.critical_illness
+                row.assistance, row.re_assistance = result.assistance, result.re_assistance
+                return statement
+        raise ServiceUnavailable(
+            "该参保人同时有多笔结算，请稍后重试 (concurrent settlements of this person; retry)",
+            code="person_busy", retry_after=1,
+        )
+
+    @staticmethod
+    def _statement(
+        row: SettlementRow, request: SettlementRequest, patient: Patient, result: CalculationResult,
+    ) -> Statement:
+        amounts = {
+            "basic_insurance": result.basic_insurance, "critical_illness": result.critical_illness,
+            "assistance": result.assistance, "re_assistance": result.re_assistance,
+        }
+        funds = [
+            FundLine(fund=FUND_LABELS[name][1][request.insurance_type], label=FUND_LABELS[name][0], amount=amount)
+            for name, amount in amounts.items()
+        ]
+        return Statement(
+            settlement_id=row.id, status="settled", his_serial=row.his_serial, hospital_code=row.hospital_code,
+            id_number=mask(row.id_number), medical_type=request.medical_type, admitted_on=row.admitted_on,
+            discharged_on=row.discharged_on, policy_id=result.policy_id, identity_applied=result.identity_applied,
+            reason=patient.reason or result.reason, total=request.bill.total, policy_range=result.policy_range,
+            funds=funds, fund_total=sum(amounts.values(), Decimal(0)), personal_share=result.personal_share,
+            year_to_date_after=result.year_to_date_after, trace=result.trace, settled_at=datetime.now(UTC),
+        )
+
+    async def cancel(self, settlement_id: str, principal: Principal) -> Cancellation:
+        async with self.database.sessions.begin() as session:
+            settlements, ledger = SettlementRepository(session), LedgerRepository(session)
+            row = await settlements.by_id(settlement_id, lock=True)
+            if row is None or (principal.role is Role.HIS and principal.hospital_code != row.hospital_code):
+                raise NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")
+            if row.status != "settled":
+                raise Conflict(f"结算状态为 {row.status}，不能撤销 (cannot cancel)", code="settlement_not_cancellable")
+            person_year = await ledger.lock(row.id_number, row.year)
+            originals = await ledger.entries_of(row.id, "settlement")
+            deltas = {entry.accumulator: -entry.amount for entry in originals}
+            reversed_entries = ledger.append(person_year, row.id, "reversal", deltas, {})
+            later = await settlements.settled_after(row)
+            for other in later:
+                other.needs_recalculation = True
+            row.status, row.cancelled_at = "cancelled", datetime.now(UTC)
+            await session.flush()
+            return Cancellation(
+                settlement_id=row.id, status=row.status,
+                reversed=[LedgerLine(accumulator=e.accumulator, amount=e.amount, balance_after=e.balance_after)
+                          for e in reversed_entries],
+                year_to_date_after=await ledger.read(row.id_number, row.year),
+                marked_for_recalculation=[o.id for o in later],
+            )

@@ -1,0 +1,185 @@
+"""A HIS settles discharges through the real services over HTTP, on PostgreSQL.
+
+Figures are POLICY.md §8 (Yantai 2023, resident, 低保, basic insurance given) and seed 004.
+"""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal as D
+
+import asyncpg
+import httpx
+import pytest
+
+from shared.auth import Role
+from tests.e2e.conftest import Platform
+from tests.support.people import new_id_number
+
+pytestmark = pytest.mark.e2e
+EXAMPLE_1 = {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000", "basic_insurance_paid": "26520"}
+EXAMPLE_2 = {"total": "120000", "full_self_pay": "5000", "pre_self_pay": "5000", "basic_insurance_paid": "60000"}
+
+
+def beneficiary(platform: Platform, auth, category: str | None, approved_on: str = "2022-12-10") -> str:  # type: ignore[no-untyped-def]
+    id_number = new_id_number()
+    headers = auth(Role.OPS)
+    registry = platform.urls["registry"]
+    assert httpx.post(f"{registry}/v1/persons", headers=headers, json={
+        "id_number": id_number, "name": "结算测试", "insurance_type": "resident", "region_code": "370602",
+    }).status_code == 201
+    if category:
+        assert httpx.post(f"{registry}/v1/persons/{id_number}/identities", headers=headers, json={
+            "category": category, "document_number": "测试〔2022〕1号", "approved_on": approved_on,
+        }).status_code == 201
+    return id_number
+
+
+def settle(platform: Platform, auth, id_number: str, serial: str, bill: dict, **extra):  # type: ignore[no-untyped-def]
+    body = {
+        "his_serial": serial, "hospital_code": "060001", "id_number": id_number, "insurance_type": "resident",
+        "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20", "bill": bill,
+    } | extra
+    headers = auth(Role.HIS, hospital_code=body["hospital_code"])
+    return httpx.post(f"{platform.urls['settlement']}/v1/settlements", json=body, headers=headers, timeout=30)
+
+
+def funds(statement: dict) -> tuple[D, ...]:
+    by_code = {}
+    for line in statement["funds"]:
+        by_code.setdefault(line["label"], D(line["amount"]))
+    return (
+        by_code["基本医保统筹基金"], by_code["大病保险"], by_code["医疗救助"], by_code["医疗救助（再救助）"],
+        D(statement["personal_share"]),
+    )
+
+
+def ledger_balances(platform: Platform, id_number: str) -> tuple[dict, dict]:
+    """(person-year balances, sums of ledger entries) read straight from the settlement database."""
+
+    async def read() -> tuple[dict, dict]:
+        dsn = platform.databases["settlement"]
+        connection = await asyncpg.connect(dsn)
+        try:
+            row = await connection.fetchrow("SELECT * FROM person_years WHERE id_number = $1", id_number)
+            sums = await connection.fetch(
+                "SELECT accumulator, sum(amount) AS total FROM ledger_entries WHERE id_number = $1 GROUP BY 1",
+                id_number,
+            )
+        finally:
+            await connection.close()
+        return dict(row), {r["accumulator"]: r["total"] for r in sums}
+
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, read()).result()
+
+
+def test_examples_1_and_2_then_cancel_and_resettle(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = beneficiary(platform, auth, "minimum_allowance")
+    first = settle(platform, auth, id_number, "EX1", EXAMPLE_1)
+    assert first.status_code == 201, first.text
+    one = first.json()
+    assert one["identity_applied"] == "minimum_allowance" and one["policy_id"] == "yantai-2023"
+    assert funds(one) == (D("26520"), D("7462.00"), D("8814.40"), D("0"), D("7203.60"))
+    assert one["id_number"] == id_number[:6] + "********" + id_number[-4:]
+
+    second = settle(platform, auth, id_number, "EX2", EXAMPLE_2)
+    assert second.status_code == 201, second.text
+    two = second.json()
+    assert funds(two) == (D("60000"), D("32500.00"), D("14000.00"), D("492.52"), D("13007.48"))
+    assert D(two["year_to_date_after"]["assistance_paid"]) == D("22814.40")
+
+    balances, sums = ledger_balances(platform, id_number)
+    assert balances["assistance_paid"] == D("22814.40") == sums["assistance_paid"]
+    assert balances["re_assistance_base"] == D("5703.60") == sums["re_assistance_base"]
+
+    settlement = platform.urls["settlement"]
+    cancelled = httpx.post(f"{settlement}/v1/settlements/{two['settlement_id']}/cancel",
+                           headers=auth(Role.HIS, hospital_code="060001"))
+    assert cancelled.status_code == 200, cancelled.text
+    assert D(cancelled.json()["year_to_date_after"]["assistance_paid"]) == D("8814.40")
+    assert D(cancelled.json()["year_to_date_after"]["critical_illness_burden"]) == D("18480")
+    again = httpx.post(f"{settlement}/v1/settlements/{two['settlement_id']}/cancel",
+                       headers=auth(Role.HIS, hospital_code="060001"))
+    assert again.status_code == 409 and again.json()["code"] == "settlement_not_cancellable"
+
+    resettled = settle(platform, auth, id_number, "EX2-B", EXAMPLE_2)
+    assert resettled.status_code == 201
+    assert funds(resettled.json()) == funds(two)
+    assert resettled.json()["year_to_date_after"] == two["year_to_date_after"]
+    balances, sums = ledger_balances(platform, id_number)
+    assert all(balances[name] == sums.get(name, D(0)) for name in sums)
+
+    shown = httpx.get(f"{settlement}/v1/settlements/{two['settlement_id']}", headers=auth(Role.HIS))
+    assert shown.json()["status"] == "cancelled"
+    listed = httpx.get(f"{settlement}/v1/settlements", params={"discharged_from": "2023-03-20"}, headers=auth(Role.HIS))
+    assert {"EX1", "EX2", "EX2-B"} <= {s["his_serial"] for s in listed.json()["items"]}
+
+
+def test_idempotent_retries(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = beneficiary(platform, auth, "extreme_poverty")
+    first = settle(platform, auth, id_number, "IDEM-1", EXAMPLE_1)
+    retry = settle(platform, auth, id_number, "IDEM-1", EXAMPLE_1)
+    assert first.status_code == retry.status_code == 201
+    assert retry.content == first.content
+    changed = settle(platform, auth, id_number, "IDEM-1", {**EXAMPLE_1, "total": "50001"})
+    assert changed.status_code == 422 and changed.json()["code"] == "idempotency_key_reused"
+    balances, _ = ledger_balances(platform, id_number)
+    assert balances["admissions"] == 1  # settled once
+
+
+def test_person_unknown_still_settles_with_insurance_only(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    response = settle(platform, auth, new_id_number(), "UNKNOWN-1", EXAMPLE_1)
+    assert response.status_code == 201, response.text
+    statement = response.json()
+    # normal resident critical illness: (18,480 − 14,000) × 60% = 2,688
+    assert funds(statement) == (D("26520"), D("2688.00"), D("0"), D("0"), D("20792.00"))
+    assert statement["identity_applied"] is None and "registry" in statement["reason"]
+
+
+def test_identity_approved_this_month_does_not_count_yet(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = beneficiary(platform, auth, "minimum_allowance", approved_on="2023-03-05")
+    statement = settle(platform, auth, id_number, "NEXT-MONTH", EXAMPLE_1).json()
+    assert statement["identity_applied"] is None
+    assert funds(statement)[2] == D("0")
+
+
+def test_hospital_and_token_checks(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = beneficiary(platform, auth, "minimum_allowance")
+    unknown = settle(platform, auth, id_number, "H-1", EXAMPLE_1, hospital_code="999999")
+    assert unknown.status_code == 422 and unknown.json()["code"] == "hospital_unknown"
+    body = {"his_serial": "H-2", "hospital_code": "060002", "id_number": id_number, "insurance_type": "resident",
+            "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20",
+            "bill": EXAMPLE_1}
+    other = httpx.post(f"{platform.urls['settlement']}/v1/settlements", json=body,
+                       headers=auth(Role.HIS, hospital_code="060001"))
+    assert other.status_code == 403 and other.json()["code"] == "hospital_mismatch"
+    own = settle(platform, auth, id_number, "H-3", EXAMPLE_1).json()
+    foreign = httpx.get(f"{platform.urls['settlement']}/v1/settlements/{own['settlement_id']}",
+                        headers=auth(Role.HIS, hospital_code="060002"))
+    assert foreign.status_code == 404
+    bad_bill = settle(platform, auth, id_number, "H-4", {"total": "100", "full_self_pay": "200"})
+    assert bad_bill.status_code == 422 and bad_bill.json()["code"] == "validation_failed"
+    before_policy = settle(platform, auth, id_number, "H-5", EXAMPLE_1,
+                           admitted_on="2022-12-01", discharged_on="2022-12-20")
+    assert before_policy.status_code == 422 and before_policy.json()["code"] == "policy_not_implemented"
+
+
+def test_fifty_concurrent_settlements_of_one_person_hold_the_caps(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = beneficiary(platform, auth, "extreme_poverty")
+    bill = {"total": "20000", "basic_insurance_paid": "12000"}  # R = 8,000 each
+
+    def one(i: int) -> httpx.Response:
+        return settle(platform, auth, id_number, f"CONC-{i}", bill)
+
+    with ThreadPoolExecutor(16) as pool:
+        responses = list(pool.map(one, range(50)))
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) <= {201, 503}, {r.text for r in responses if r.status_code not in (201, 503)}
+    settled = [r.json() for r in responses if r.status_code == 201]
+    assert len(settled) >= 40
+    balances, sums = ledger_balances(platform, id_number)
+    assert balances["admissions"] == len(settled)
+    assert all(balances[name] == sums.get(name, D(0)) for name in sums)
+    assert balances["assistance_paid"] == D("30000")  # 特困 annual cap (004 §三(六)1) reached, never passed
+    assert balances["re_assistance_paid"] <= D("20000")
+    assert sum(D(s["funds"][2]["amount"]) for s in settled) == D("30000")
