@@ -22,8 +22,9 @@ WITH_DATABASE = ("registry", "catalog", "settlement")
 def _secret(var_dir: Path) -> str:
     path = var_dir / "jwt_secret"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as f:
+            f.write(secrets.token_urlsafe(32))
     return path.read_text().strip()
 
 

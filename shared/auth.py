@@ -87,6 +87,8 @@ class TokenCodec:
             raise ValueError("a his token must be bound to a hospital code")
         if role is Role.AGENCY and not agency:
             raise ValueError("an agency token must name its agency")
+        if not 0 < len(subject) <= 64:
+            raise ValueError("the subject must have 1 to 64 characters")
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self._issuer,
@@ -116,6 +118,8 @@ class TokenCodec:
             role = Role(claims.get("role"))
         except ValueError as exc:
             raise Unauthorized("令牌角色无效 (unknown role)", code="invalid_token") from exc
+        if not isinstance(claims["sub"], str) or not 0 < len(claims["sub"]) <= 64:
+            raise Unauthorized("令牌主体无效 (sub must be 1-64 characters)", code="invalid_token")
         scopes = claims.get("scopes", [])
         if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
             raise Unauthorized("令牌权限范围无效 (bad scopes claim)", code="invalid_token")
@@ -126,6 +130,22 @@ class TokenCodec:
             subject=str(claims["sub"]), role=role, scopes=frozenset(scopes),
             hospital_code=hospital, agency=claims.get("agency"),
         )
+
+
+class ServiceTokens:
+    """Short-lived service tokens, minted again before they expire (a long-running caller never
+    holds a token that stops working)."""
+
+    def __init__(self, codec: TokenCodec, subject: str, ttl_seconds: int = 3600) -> None:
+        self._codec, self._subject, self._ttl = codec, subject, ttl_seconds
+        self._token, self._renew_at = "", 0.0
+
+    def __call__(self) -> str:
+        now = time.monotonic()
+        if now >= self._renew_at:
+            self._token = self._codec.mint(subject=self._subject, role=Role.SERVICE, ttl_seconds=self._ttl)
+            self._renew_at = now + self._ttl / 2
+        return self._token
 
 
 _bearer = HTTPBearer(auto_error=False, description="平台签发的JWT令牌 (JWT bearer token)")

@@ -5,7 +5,6 @@ Every failure a client can cause has a stable `code` (snake_case) that clients m
 `internal_error` without internals.
 """
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +18,6 @@ from shared.id_number import mask_in_text
 from shared.request_context import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-log = logging.getLogger("shared.errors")
 
 
 class Problem(Exception):
@@ -175,10 +173,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, mask_in_text(request.url.path))
-        return problem_response(
-            request, status=500, code="internal_error", title="Internal server error",
-            detail="服务内部错误，请凭 request_id 联系运维 (internal error; quote the request_id)",
-        )
+
+def internal_error() -> JSONResponse:
+    """The 500 for an unexpected exception: no internals, the request id to quote."""
+    return problem_response(
+        None, status=500, code="internal_error", title="Internal server error",
+        detail="服务内部错误，请凭 request_id 联系运维 (internal error; quote the request_id)",
+    )

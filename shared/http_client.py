@@ -12,6 +12,7 @@ calls (GET/HEAD/PUT/DELETE, or a POST the caller marks idempotent) on connection
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -58,7 +59,7 @@ class ServiceClient:
         peer: str,
         base_url: str,
         *,
-        token: str | None = None,
+        token: str | Callable[[], str] | None = None,
         timeout_seconds: float = 2.0,
         retries: int = 2,
         pool_size: int = 100,
@@ -85,8 +86,9 @@ class ServiceClient:
 
     def _headers(self) -> dict[str, str]:
         headers = {"accept": "application/json"}
-        if self._token:
-            headers["authorization"] = f"Bearer {self._token}"
+        token = self._token() if callable(self._token) else self._token
+        if token:
+            headers["authorization"] = f"Bearer {token}"
         request_id = current_request_id()
         if request_id:
             headers["x-request-id"] = request_id

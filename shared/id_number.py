@@ -15,8 +15,11 @@ from pydantic_core import PydanticCustomError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_ANYWHERE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+# ASCII digits only: \d would also take fullwidth and other Unicode digits.
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+# In free text: 18-character numbers and the 15-digit numbers issued before 1999.
+_ANYWHERE = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+_LEGACY_ANYWHERE = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{5}([0-9]{4})(?![0-9])")
 
 
 class InvalidIdNumber(ValueError):
@@ -78,7 +81,8 @@ def mask(value: str) -> str:
 
 def mask_in_text(text: str) -> str:
     """Mask every ID number found in free text (log lines, paths, query strings)."""
-    return _ANYWHERE.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+    text = _ANYWHERE.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+    return _LEGACY_ANYWHERE.sub(lambda m: m.group(1) + "*****" + m.group(2), text)
 
 
 def _validate_for_pydantic(raw: str) -> str:
@@ -93,7 +97,7 @@ IdNumberStr = Annotated[
     StringConstraints(min_length=1, max_length=32),
     AfterValidator(_validate_for_pydantic),
     WithJsonSchema({
-        "type": "string", "pattern": r"^\d{17}[\dXx]$",
+        "type": "string", "pattern": r"^[0-9]{17}[0-9Xx]$",
         "description": "18位公民身份号码，含校验位 (18-character ID number with GB 11643 check digit)",
         "examples": ["370602199001011239"],
     }),

@@ -29,30 +29,32 @@ def upgrade(service_dir: Path, database_url: str, revision: str = "head") -> Non
     command.upgrade(alembic_config(service_dir, database_url), revision)
 
 
-def _run_sync(connection: Connection, metadata: MetaData) -> None:
+def _run_sync(connection: Connection, metadata: MetaData, version_table: str) -> None:
     context.configure(
-        connection=connection, target_metadata=metadata,
+        connection=connection, target_metadata=metadata, version_table=version_table,
         render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
 
 
-async def _run_async(url: str, metadata: MetaData) -> None:
+async def _run_async(url: str, metadata: MetaData, version_table: str) -> None:
     engine = create_async_engine(async_url(url), poolclass=pool.NullPool)
     async with engine.connect() as connection:
-        await connection.run_sync(_run_sync, metadata)
+        await connection.run_sync(_run_sync, metadata, version_table)
     await engine.dispose()
 
 
-def run_migrations(metadata: MetaData) -> None:
-    """The body of every service's migrations/env.py."""
+def run_migrations(metadata: MetaData, service: str) -> None:
+    """The body of every service's migrations/env.py. Each service keeps its own version table, so
+    services can share one database (schema) without their histories colliding."""
+    version_table = f"alembic_version_{service}"
     url = context.config.get_main_option("sqlalchemy.url")
     if url is None:
         raise RuntimeError("sqlalchemy.url is not set: use shared.migrations.upgrade()")
     if context.is_offline_mode():
-        context.configure(url=url, target_metadata=metadata, literal_binds=True)
+        context.configure(url=url, target_metadata=metadata, literal_binds=True, version_table=version_table)
         with context.begin_transaction():
             context.run_migrations()
         return
-    asyncio.run(_run_async(url, metadata))
+    asyncio.run(_run_async(url, metadata, version_table))

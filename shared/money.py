@@ -32,5 +32,6 @@ Money = Annotated[
 ]
 """An amount in yuan (can be negative, e.g. a reversing ledger entry)."""
 
-NonNegativeMoney = Annotated[Money, Field(ge=0)]
-"""An amount in yuan that cannot be below zero (every amount of a bill)."""
+NonNegativeMoney = Annotated[Money, Field(ge=0, le=Decimal("9999999999.99"))]
+"""An amount in yuan that cannot be below zero (every amount of a bill). Bounded to ten billion so
+that sums of a few of them still fit the 14 digits of `Money` and of the database columns."""

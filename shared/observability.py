@@ -1,5 +1,6 @@
 """Request ids, JSON logs with ID numbers masked, Prometheus metrics, health and readiness."""
 
+import asyncio
 import json
 import logging
 import re
@@ -15,13 +16,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import problem_response, problem_responses
+from shared.errors import internal_error, problem_response, problem_responses
 from shared.id_number import mask_in_text
 from shared.request_context import current_request_id, reset_request_id, set_request_id
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 access_log = logging.getLogger("access")
+log = logging.getLogger("shared.observability")
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,12 +50,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class MaskingFormatter(logging.Formatter):
+    """Plain lines for a terminal, ID numbers masked all the same."""
+
+    def __init__(self) -> None:
+        super().__init__("%(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_in_text(super().format(record))
+
+
 def configure_logging(service: str, level: str = "INFO", json_lines: bool = True) -> None:
     handler = logging.StreamHandler(sys.stdout)
-    if json_lines:
-        handler.setFormatter(JsonFormatter(service))
-    else:
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(JsonFormatter(service) if json_lines else MaskingFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -93,10 +102,12 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        status_sent = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, status_sent
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, status_sent = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [
                     *message["headers"], (REQUEST_ID_HEADER.encode(), request_id.encode()),
@@ -105,6 +116,13 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Answered here, inside the request's context, so the problem and the log line carry
+            # the request id the caller is told to quote.
+            log.exception("unhandled error on %s %s", scope["method"], mask_in_text(scope["path"]))
+            if status_sent:
+                raise
+            await internal_error()(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
@@ -148,13 +166,11 @@ def health_router(metrics: Metrics, checks: Mapping[str, ReadinessCheck]) -> API
         responses=problem_responses(503),
     )
     async def readyz(request: Request) -> Readiness:
-        results: dict[str, str] = {}
-        for name, check in checks.items():
-            try:
-                await check()
-                results[name] = "ok"
-            except Exception as exc:  # noqa: BLE001 — any failure means not ready
-                results[name] = f"failed: {type(exc).__name__}"
+        outcomes = await asyncio.gather(*(check() for check in checks.values()), return_exceptions=True)
+        results = {
+            name: "ok" if outcome is None else f"failed: {type(outcome).__name__}"
+            for name, outcome in zip(checks, outcomes, strict=True)
+        }
         if all(v == "ok" for v in results.values()):
             return Readiness(status="ready", checks=results)
         return problem_response(  # type: ignore[return-value]

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from services.settlement.settings import SettlementSettings
-from shared.auth import Role, TokenCodec
+from shared.auth import ServiceTokens, TokenCodec
 from shared.http_client import ServiceClient
 
 
@@ -15,9 +15,9 @@ class Peers:
 
     @classmethod
     def from_settings(cls, settings: SettlementSettings, codec: TokenCodec) -> "Peers":
-        token = (
+        token: str | ServiceTokens = (
             settings.service_token.get_secret_value() if settings.service_token
-            else codec.mint(subject="settlement", role=Role.SERVICE)
+            else ServiceTokens(codec, subject="settlement")
         )
 
         def client(peer: str, url: str) -> ServiceClient:

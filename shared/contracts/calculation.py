@@ -2,13 +2,13 @@
 service serves it (POST /v1/calculations) and the settlement service calls it; both use these
 models, so the two sides cannot drift apart."""
 
-from datetime import date
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import Category, InsuranceType, MedicalType
 from shared.money import ZERO, Money, NonNegativeMoney
+from shared.types import BusinessDate
 
 
 class Bill(BaseModel):
@@ -58,11 +58,11 @@ class CalculationRequest(BaseModel):
         "year_to_date": {},
     }]})
 
-    region_code: str = Field(pattern=r"^\d{6}$", description="医院所在区划 (the hospital's region)")
+    region_code: str = Field(pattern=r"^[0-9]{6}$", description="医院所在区划 (the hospital's region)")
     insurance_type: InsuranceType
     medical_type: MedicalType
     hospital_level: str | None = Field(default=None, max_length=16, description="level_1/level_2/level_3")
-    discharged_on: date = Field(description="出院日期：决定政策与年度 (picks the policy and the year)")
+    discharged_on: BusinessDate = Field(description="出院日期：决定政策与年度 (picks the policy and the year)")
     identities: list[Category] = Field(default_factory=list, max_length=8, description="当日有效的救助身份")
     bill: Bill
     year_to_date: YearToDate = Field(default_factory=YearToDate)

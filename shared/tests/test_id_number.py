@@ -16,6 +16,7 @@ from shared.id_number import InvalidIdNumber, check_digit, mask, mask_in_text, p
         ("370602203001011234", "bad_birth_date"),  # in the future
         ("37060219900101123A", "bad_characters"),
         ("3706021990O101123X", "bad_characters"),
+        ("３７０６０２１９９００１０１１２３９", "bad_characters"),  # fullwidth digits
     ],
 )
 def test_invalid_numbers_say_why(raw: str, reason: str) -> None:
@@ -45,3 +46,5 @@ def test_masking_keeps_first_six_and_last_four() -> None:
         == "GET /v1/persons/110105********002X/eligibility id=370602********1239"
     )
     assert mask_in_text("order 1234567890123456789012") == "order 1234567890123456789012"
+    assert mask_in_text("/v1/persons/370602199001011239abc") == "/v1/persons/370602********1239abc"
+    assert mask_in_text("legacy 370602900101123") == "legacy 370602*****1123"  # 15 digits, before 1999

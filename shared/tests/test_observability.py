@@ -85,3 +85,11 @@ async def test_unknown_route_and_crash_are_problems(auth) -> None:  # type: igno
     assert "internals" not in crash.text
     assert 'route="/v1/nothing-here"' not in metrics.text  # unmatched paths share one label
     assert 'http_requests_total{method="GET",route="/v1/boom",service="obs-test",status="500"} 1.0' in metrics.text
+
+
+async def test_a_crash_still_carries_the_request_id(auth) -> None:  # type: ignore[no-untyped-def]
+    async with asgi_client(_app()) as client:
+        crash = await client.get("/v1/boom", headers={**auth(Role.OPS), "X-Request-ID": "crash-1"})
+    assert crash.status_code == 500
+    assert crash.headers["x-request-id"] == "crash-1"
+    assert crash.json()["request_id"] == "crash-1"

@@ -1,9 +1,12 @@
 """The platform as real processes: four uvicorn services on fresh PostgreSQL databases."""
 
+import asyncio
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from conftest import JWT_SECRET
@@ -36,3 +39,18 @@ def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.T
         yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, databases, stop_service)
     finally:
         stop_all(processes)
+
+
+
+def fetch(database_url: str, sql: str, *args: object) -> list[dict[str, object]]:
+    """Read a service's database directly (tests only: to see what was, or was not, written)."""
+
+    async def run() -> list[dict[str, object]]:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return [dict(r) for r in await connection.fetch(sql, *args)]
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, run()).result()

@@ -1,11 +1,13 @@
 """`make run`'s launcher on a bare machine's default: SQLite files, migrated, seeded, stoppable."""
 
 import os
+import queue
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -47,8 +49,15 @@ def test_make_run_serves_the_four_services_on_sqlite_and_stops_on_ctrl_c(tmp_pat
     try:
         assert launcher.stdout is not None
         deadline = time.monotonic() + 90
-        while "Try:" not in output and time.monotonic() < deadline and launcher.poll() is None:
-            output += launcher.stdout.readline()
+        lines: queue.Queue[str] = queue.Queue()
+        stdout = launcher.stdout
+        threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+        while "Try:" not in output and time.monotonic() < deadline:
+            try:
+                output += lines.get(timeout=0.5)
+            except queue.Empty:
+                if launcher.poll() is not None:
+                    break
         assert "Try:" in output, output
         urls = re.findall(r"http://127\.0\.0\.1:\d+/docs", output)
         assert len(urls) == 4

@@ -5,7 +5,7 @@ import pytest
 
 from services.registry.seed import DEMO_PERSONS
 from shared.auth import Role
-from tests.e2e.conftest import Platform
+from tests.e2e.conftest import Platform, fetch
 from tests.support.people import new_id_number
 
 pytestmark = pytest.mark.e2e
@@ -60,3 +60,23 @@ def test_settlement_is_ready_only_while_its_peers_are(platform: Platform) -> Non
     assert down.status_code == 503
     assert down.json()["checks"]["catalog"] == "failed: PeerUnavailable"
     assert down.json()["checks"]["registry"] == "ok"
+
+
+def test_a_settlement_with_a_peer_down_is_503_and_writes_nothing(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    # Runs after the catalog was stopped above.
+    body = {
+        "his_serial": "PEER-DOWN-1", "hospital_code": "060001", "id_number": new_id_number(),
+        "insurance_type": "resident", "medical_type": "inpatient", "admitted_on": "2023-03-01",
+        "discharged_on": "2023-03-20", "bill": {"total": "1000", "basic_insurance_paid": "500"},
+    }
+    headers = auth(Role.HIS, hospital_code="060001")
+    response = httpx.post(f"{platform.urls['settlement']}/v1/settlements", json=body, headers=headers, timeout=30)
+    assert response.status_code == 503
+    assert response.headers["retry-after"]
+    assert response.json()["code"] == "peer_unavailable" and response.json()["peer"] == "catalog"
+    database = platform.databases["settlement"]
+    assert fetch(database, "SELECT count(*) AS n FROM settlements") == [{"n": 0}]
+    assert fetch(database, "SELECT count(*) AS n FROM ledger_entries") == [{"n": 0}]
+    # the serial was released: a retry once the peer is back is a fresh settlement, not a 409
+    retry = httpx.post(f"{platform.urls['settlement']}/v1/settlements", json=body, headers=headers, timeout=30)
+    assert retry.status_code == 503 and retry.json()["code"] == "peer_unavailable"

@@ -3,16 +3,14 @@
 Figures are POLICY.md §8 (Yantai 2023, resident, 低保, basic insurance given) and seed 004.
 """
 
-import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D
 
-import asyncpg
 import httpx
 import pytest
 
 from shared.auth import Role
-from tests.e2e.conftest import Platform
+from tests.e2e.conftest import Platform, fetch
 from tests.support.people import new_id_number
 
 pytestmark = pytest.mark.e2e
@@ -55,22 +53,11 @@ def funds(statement: dict) -> tuple[D, ...]:
 
 def ledger_balances(platform: Platform, id_number: str) -> tuple[dict, dict]:
     """(person-year balances, sums of ledger entries) read straight from the settlement database."""
-
-    async def read() -> tuple[dict, dict]:
-        dsn = platform.databases["settlement"]
-        connection = await asyncpg.connect(dsn)
-        try:
-            row = await connection.fetchrow("SELECT * FROM person_years WHERE id_number = $1", id_number)
-            sums = await connection.fetch(
-                "SELECT accumulator, sum(amount) AS total FROM ledger_entries WHERE id_number = $1 GROUP BY 1",
-                id_number,
-            )
-        finally:
-            await connection.close()
-        return dict(row), {r["accumulator"]: r["total"] for r in sums}
-
-    with ThreadPoolExecutor(1) as worker:
-        return worker.submit(asyncio.run, read()).result()
+    database = platform.databases["settlement"]
+    [row] = fetch(database, "SELECT * FROM person_years WHERE id_number = $1", id_number)
+    sums = fetch(database, "SELECT accumulator, sum(amount) AS total FROM ledger_entries "
+                 "WHERE id_number = $1 GROUP BY 1", id_number)
+    return row, {r["accumulator"]: r["total"] for r in sums}
 
 
 def test_examples_1_and_2_then_cancel_and_resettle(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]

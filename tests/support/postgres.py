@@ -23,10 +23,7 @@ def postgres_admin_url() -> Iterator[str]:
     if url:
         yield url
         return
-    with suppress(Exception):
-        import docker  # installed with testcontainers
-
-        docker.from_env().ping()
+    if _docker_answers():
         from testcontainers.postgres import PostgresContainer
 
         with PostgresContainer("postgres:15", driver=None) as container:
@@ -44,6 +41,14 @@ def postgres_admin_url() -> Iterator[str]:
             yield server.get_uri()
         finally:
             server.cleanup()
+
+
+def _docker_answers() -> bool:
+    with suppress(Exception):
+        import docker  # installed with testcontainers
+
+        return bool(docker.from_env().ping())
+    return False
 
 
 def _asyncpg_dsn(url: str) -> str:

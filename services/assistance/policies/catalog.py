@@ -12,7 +12,7 @@ class PolicyInfo(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9-]+$")
     name: str
-    region_code: str = Field(pattern=r"^\d{6}$")
+    region_code: str = Field(pattern=r"^[0-9]{6}$")
     effective_from: date
     effective_until: date | None = Field(default=None, description="末日（含） (last day, inclusive)")
     source: str = Field(description="依据文件与段落 (source document and paragraph)")

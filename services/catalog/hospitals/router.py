@@ -12,9 +12,10 @@ from services.catalog.regions.schemas import RegionRef
 from services.catalog.regions.tree import ancestors, descendants
 from shared import clock
 from shared.errors import NotFound, problem_responses
+from shared.types import BusinessDate, plain_text
 
 router = APIRouter(prefix="/v1/hospitals", tags=["hospitals 定点医疗机构"])
-OnDate = Annotated[date | None, Query(description="日期，默认今天 (date; default today)")]
+OnDate = Annotated[BusinessDate | None, Query(description="日期，默认今天 (date; default today)")]
 
 
 def _out(row: HospitalRow, regions: dict[str, RegionRow], on: date) -> HospitalOut:
@@ -37,8 +38,10 @@ async def list_hospitals(
     _: Reader,
     hospitals: Hospitals,
     regions: Regions,
-    region_code: Annotated[str | None, Query(pattern=r"^\d{6}$", description="含下级区划 (incl. sub-regions)")] = None,
-    name: Annotated[str | None, Query(max_length=64, description="名称包含 (name contains)")] = None,
+    region_code: Annotated[
+        str | None, Query(pattern=r"^[0-9]{6}$", description="含下级区划 (incl. sub-regions)")
+    ] = None,
+    name: Annotated[plain_text(64) | None, Query(description="名称包含 (name contains)")] = None,  # type: ignore[valid-type]
     on: OnDate = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -58,7 +61,7 @@ async def list_hospitals(
 
 @router.get("/{code}", summary="按编码查询医疗机构 (a hospital by code)", responses=problem_responses(404))
 async def read_hospital(
-    code: Annotated[str, Path(pattern=r"^\d{6,12}$", examples=["060001"])],
+    code: Annotated[str, Path(pattern=r"^[0-9]{6,12}$", examples=["060001"])],
     _: Reader,
     hospitals: Hospitals,
     regions: Regions,

@@ -3,4 +3,4 @@ from services.catalog.hospitals import models as _hospitals  # noqa: F401 — re
 from services.catalog.regions import models as _regions  # noqa: F401
 from shared.migrations import run_migrations
 
-run_migrations(Base.metadata)
+run_migrations(Base.metadata, "catalog")

@@ -28,7 +28,7 @@ async def region_tree(_: Reader, regions: Regions) -> list[RegionNode]:
 @router.get("/{code}", summary="区划详情 (a region with its path and children)",
             responses=problem_responses(404))
 async def region_detail(
-    _: Reader, code: Annotated[str, Path(pattern=r"^\d{6}$", examples=["370602"])], regions: Regions,
+    _: Reader, code: Annotated[str, Path(pattern=r"^[0-9]{6}$", examples=["370602"])], regions: Regions,
 ) -> RegionDetail:
     rows = await regions.all()
     row = rows.get(code)

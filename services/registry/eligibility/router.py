@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,6 +9,7 @@ from services.registry.identities.schemas import IdentityOut
 from services.registry.persons.router import person_out
 from shared import clock
 from shared.errors import problem_responses
+from shared.types import BusinessDate
 
 router = APIRouter(prefix="/v1/persons/{id_number}/eligibility", tags=["eligibility 资格查询"])
 
@@ -22,7 +22,7 @@ async def eligibility(
     principal: Reader,
     person: ValidPerson,
     identities: Identities,
-    on: Annotated[date | None, Query(description="日期，默认今天 (date; default today, Asia/Shanghai)")] = None,
+    on: Annotated[BusinessDate | None, Query(description="日期，默认今天 (date; default today, Asia/Shanghai)")] = None,
 ) -> Eligibility:
     day = on or clock.today()
     in_force = identities_in_force(await identities.of_person(person.id), day)

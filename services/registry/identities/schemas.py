@@ -1,10 +1,10 @@
 from datetime import date
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry.identities.models import IdentityRow
 from shared.categories import AGENCY_LABELS_ZH, LABELS_ZH, Agency, Category
+from shared.types import BusinessDate, plain_text
 
 
 class IdentityCreate(BaseModel):
@@ -14,11 +14,9 @@ class IdentityCreate(BaseModel):
     }]})
 
     category: Category = Field(description="救助身份类别 (identity category, POLICY.md §1)")
-    document_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = (
-        Field(description="认定文号 (approval document number)")
-    )
-    approved_on: date = Field(description="认定日期；次月起生效 (approval date; counts from next month)")
-    ended_on: date | None = Field(
+    document_number: plain_text(64) = Field(description="认定文号 (approval document number)")  # type: ignore[valid-type]
+    approved_on: BusinessDate = Field(description="认定日期；次月起生效 (approval date; counts from next month)")
+    ended_on: BusinessDate | None = Field(
         default=None, description="终止日期；次月起停止 (end date; stops counting from next month)"
     )
 

@@ -5,6 +5,7 @@ from services.registry.identities.repository import IdentityRepository
 from services.registry.identities.rules import Window, identity_window
 from services.registry.identities.schemas import IdentityCreate
 from services.registry.persons.models import PersonRow
+from services.registry.persons.repository import PersonRepository
 from shared.auth import Principal, Role
 from shared.categories import OWNER
 from shared.errors import Conflict, Forbidden, Unprocessable
@@ -25,6 +26,7 @@ async def add_identity(
         raise Unprocessable(
             "终止日期早于认定日期 (ended_on is before approved_on)", code="identity_end_before_start"
         ) from exc
+    await PersonRepository(identities.session).lock(person)  # two agencies' pushes at once
     for existing in await identities.of_person(person.id, data.category.value):
         if window.overlaps(Window(existing.effective_from, existing.effective_until)):
             raise Conflict(

@@ -3,4 +3,4 @@ from services.registry.identities import models as _identities  # noqa: F401 —
 from services.registry.persons import models as _persons  # noqa: F401
 from shared.migrations import run_migrations
 
-run_migrations(Base.metadata)
+run_migrations(Base.metadata, "registry")

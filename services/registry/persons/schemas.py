@@ -5,9 +5,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.categories import InsuranceType
 from shared.id_number import IdNumberStr
+from shared.types import plain_text
 
 RegionCode = Annotated[
-    str, StringConstraints(pattern=r"^\d{6}$"),
+    str, StringConstraints(pattern=r"^[0-9]{6}$"),
     Field(description="6位行政区划代码 (6-digit region code)", examples=["370602"]),
 ]
 
@@ -19,9 +20,7 @@ class PersonCreate(BaseModel):
     }]})
 
     id_number: IdNumberStr
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
-        description="姓名 (name)"
-    )
+    name: plain_text(64) = Field(description="姓名 (name)")  # type: ignore[valid-type]
     insurance_type: InsuranceType = Field(description="险种：职工 employee / 居民 resident")
     region_code: RegionCode
 

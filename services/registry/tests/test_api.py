@@ -1,7 +1,9 @@
 """The registry API on PostgreSQL: persons, identities, eligibility, permissions."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
+import jwt
 import pytest
 from httpx import AsyncClient
 
@@ -65,6 +67,8 @@ async def test_duplicate_person_is_409(client: AsyncClient, auth) -> None:  # ty
         ({"insurance_type": "farmer"}, "enum"),
         ({"region_code": "3706"}, "string_pattern_mismatch"),
         ({"name": ""}, "string_too_short"),
+        ({"name": "张\x00三"}, "value_error"),
+        ({"region_code": "３７０６０２"}, "string_pattern_mismatch"),
         ({"extra": 1}, "extra_forbidden"),
     ],
 )
@@ -144,3 +148,24 @@ async def test_his_cannot_read_the_registry(client: AsyncClient, auth) -> None: 
     response = await client.get(f"/v1/persons/{new_id_number()}", headers=auth(Role.HIS))
     assert response.status_code == 403
     assert response.json()["code"] == "role_not_allowed"
+
+
+async def test_concurrent_pushes_of_one_identity_create_it_once(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth)
+    body = {"category": "minimum_allowance", "document_number": "并发〔2023〕1号", "approved_on": "2023-02-02"}
+    responses = await asyncio.gather(*(
+        client.post(f"/v1/persons/{id_number}/identities", json=body, headers=auth(Role.OPS)) for _ in range(5)
+    ))
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
+
+
+async def test_far_dates_and_long_subjects_are_client_errors(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth)
+    far = await client.post(f"/v1/persons/{id_number}/identities", headers=auth(Role.OPS), json={
+        "category": "minimum_allowance", "document_number": "X", "approved_on": "9999-12-31"})
+    assert far.status_code == 422 and far.json()["errors"][0]["loc"] == ["body", "approved_on"]
+    claims = {"iss": "assistance-platform", "sub": "s" * 65, "role": "ops", "scopes": ["persons:read"],
+              "iat": 1, "exp": 4_000_000_000}
+    forged = jwt.encode(claims, JWT_SECRET, algorithm="HS256")  # signed right, but a subject too long to record
+    long_subject = await client.get(f"/v1/persons/{id_number}", headers={"Authorization": f"Bearer {forged}"})
+    assert long_subject.status_code == 401 and long_subject.json()["code"] == "invalid_token"

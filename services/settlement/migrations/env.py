@@ -3,4 +3,4 @@ from services.settlement.ledger import models as _ledger  # noqa: F401 — regis
 from services.settlement.settlements import models as _settlements  # noqa: F401
 from shared.migrations import run_migrations
 
-run_migrations(Base.metadata)
+run_migrations(Base.metadata, "settlement")

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -16,6 +15,7 @@ from shared.auth import Principal, Role, Scope, require
 from shared.db import repository
 from shared.errors import NotFound, problem_responses
 from shared.id_number import mask
+from shared.types import BusinessDate
 
 router = APIRouter(prefix="/v1/settlements", tags=["settlements 出院结算"])
 Writer = Annotated[Principal, Depends(require(Role.HIS, Role.OPS, scope=Scope.SETTLEMENTS_WRITE))]
@@ -58,9 +58,9 @@ async def read_settlement(principal: Reader, settlement_id: SettlementId, settle
 async def list_settlements(
     principal: Reader,
     settlements: Settlements,
-    discharged_from: Annotated[date | None, Query()] = None,
-    discharged_to: Annotated[date | None, Query()] = None,
-    hospital_code: Annotated[str | None, Query(pattern=r"^\d{6,12}$", description="ops only")] = None,
+    discharged_from: Annotated[BusinessDate | None, Query()] = None,
+    discharged_to: Annotated[BusinessDate | None, Query()] = None,
+    hospital_code: Annotated[str | None, Query(pattern=r"^[0-9]{6,12}$", description="ops only")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SettlementPage:

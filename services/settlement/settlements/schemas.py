@@ -7,9 +7,10 @@ from shared.categories import Category, InsuranceType, MedicalType
 from shared.contracts.calculation import Bill, TraceStep, YearToDate
 from shared.id_number import IdNumberStr
 from shared.money import Money
+from shared.types import BusinessDate
 
 HisSerial = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
-HospitalCode = Annotated[str, StringConstraints(pattern=r"^\d{6,12}$")]
+HospitalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")]
 
 
 class SettlementRequest(BaseModel):
@@ -28,8 +29,8 @@ class SettlementRequest(BaseModel):
     id_number: IdNumberStr
     insurance_type: InsuranceType = Field(description="险种，来自医保卡 (from the insurance card)")
     medical_type: MedicalType
-    admitted_on: date
-    discharged_on: date
+    admitted_on: BusinessDate
+    discharged_on: BusinessDate
     bill: Bill
 
     @model_validator(mode="after")

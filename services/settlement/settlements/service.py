@@ -44,7 +44,9 @@ FUND_LABELS = {  # NHSA fund_pay_type codes (POLICY.md §1)
 
 def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
     if principal.role is Role.HIS and principal.hospital_code != hospital_code:
-        raise Forbidden("令牌所属医院与结算医院不一致 (the token belongs to another hospital)", code="hospital_mismatch")
+        raise Forbidden(
+            "令牌所属医院与结算医院不一致 (the token belongs to another hospital)", code="hospital_mismatch"
+        )
 
 
 @dataclass(frozen=True)
