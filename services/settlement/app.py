@@ -5,6 +5,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.settlement.admissions.router import router as admissions_router
 from services.settlement.peers import Peers
 from services.settlement.settings import SettlementSettings
 from services.settlement.settlements.router import router as settlements_router
@@ -35,7 +36,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         description="医院HIS出院结算：基本医保、大病保险、医疗救助、再救助与个人自付一单结清。"
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
-        routers=[settlements_router],
+        routers=[admissions_router, settlements_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],

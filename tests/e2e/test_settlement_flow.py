@@ -3,12 +3,15 @@
 Figures are POLICY.md §8 (Yantai 2023, resident, 低保, basic insurance given) and seed 004.
 """
 
+import hashlib
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D
 
 import httpx
 import pytest
 
+from services.settlement.settlements.schemas import SettlementRequest
 from shared.auth import Role
 from tests.e2e.conftest import Platform, fetch
 from tests.support.people import new_id_number
@@ -32,11 +35,15 @@ def beneficiary(platform: Platform, auth, category: str | None, approved_on: str
     return id_number
 
 
-def settle(platform: Platform, auth, id_number: str, serial: str, bill: dict, **extra):  # type: ignore[no-untyped-def]
-    body = {
+def settle_body(id_number: str, serial: str, bill: dict, **extra) -> dict:  # type: ignore[type-arg]
+    return {
         "his_serial": serial, "hospital_code": "060001", "id_number": id_number, "insurance_type": "resident",
         "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20", "bill": bill,
     } | extra
+
+
+def settle(platform: Platform, auth, id_number: str, serial: str, bill: dict, **extra):  # type: ignore[no-untyped-def]
+    body = settle_body(id_number, serial, bill, **extra)
     headers = auth(Role.HIS, hospital_code=body["hospital_code"])
     return httpx.post(f"{platform.urls['settlement']}/v1/settlements", json=body, headers=headers, timeout=30)
 
@@ -170,3 +177,39 @@ def test_fifty_concurrent_settlements_of_one_person_hold_the_caps(platform: Plat
     assert balances["assistance_paid"] == D("30000")  # 特困 annual cap (004 §三(六)1) reached, never passed
     assert balances["re_assistance_paid"] <= D("20000")
     assert sum(D(s["funds"][2]["amount"]) for s in settled) == D("30000")
+
+
+def test_a_duplicate_while_the_first_is_in_flight_is_409(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = beneficiary(platform, auth, "minimum_allowance")
+    body = settle_body(id_number, "FLIGHT-1", EXAMPLE_1)
+    request_hash = hashlib.sha256(SettlementRequest.model_validate(body).model_dump_json().encode()).hexdigest()
+    # The first request of this serial is mid-flight: its idempotency record is claimed, not settled.
+    fetch(platform.databases["settlement"],
+          "INSERT INTO settlements (id, hospital_code, his_serial, request_hash, status, id_number, year, "
+          "medical_type, admitted_on, discharged_on, needs_recalculation) VALUES "
+          "($1, '060001', 'FLIGHT-1', $2, 'in_progress', $3, 2023, 'inpatient', '2023-03-01', '2023-03-20', "
+          "false)", uuid.uuid4().hex, request_hash, id_number)
+    duplicate = settle(platform, auth, id_number, "FLIGHT-1", EXAMPLE_1)
+    assert duplicate.status_code == 409 and duplicate.json()["code"] == "settlement_in_progress"
+    assert duplicate.headers["retry-after"] == "1"
+    different = settle(platform, auth, id_number, "FLIGHT-1", EXAMPLE_2)
+    assert different.status_code == 422 and different.json()["code"] == "idempotency_key_reused"
+
+
+def test_admission_tells_whether_a_deposit_is_due(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    url = f"{platform.urls['settlement']}/v1/admissions"
+    headers = auth(Role.HIS, hospital_code="060001")
+    poor = beneficiary(platform, auth, "minimum_allowance")
+    margin = beneficiary(platform, auth, "allowance_margin")
+    body = {"admission_number": "ZY-1", "hospital_code": "060001", "id_number": poor, "admitted_on": "2023-04-02"}
+    first = httpx.post(url, json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert first.json()["treat_first_pay_later"] is True and first.json()["identities"] == ["minimum_allowance"]
+    again = httpx.post(url, json=body, headers=headers)
+    assert again.status_code == 200 and again.json()["admission_id"] == first.json()["admission_id"]
+    clash = httpx.post(url, json={**body, "id_number": margin}, headers=headers)
+    assert clash.status_code == 409 and clash.json()["code"] == "admission_exists"
+    deposit = httpx.post(url, json={**body, "admission_number": "ZY-2", "id_number": margin}, headers=headers)
+    assert deposit.status_code == 201 and deposit.json()["treat_first_pay_later"] is False
+    other = httpx.post(url, json={**body, "admission_number": "ZY-3", "hospital_code": "060002"}, headers=headers)
+    assert other.status_code == 403

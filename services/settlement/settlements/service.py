@@ -11,21 +11,22 @@ import asyncio
 import hashlib
 import random
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from services.settlement import lookups
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository
+from services.settlement.lookups import Patient
 from services.settlement.peers import Peers
 from services.settlement.settlements.models import SettlementRow
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import Cancellation, FundLine, LedgerLine, SettlementRequest, Statement
 from shared.auth import Principal, Role
-from shared.categories import Category, InsuranceType
+from shared.categories import InsuranceType
 from shared.contracts.calculation import CalculationRequest, CalculationResult, YearToDate
 from shared.db import Database
 from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
@@ -47,12 +48,6 @@ def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
         raise Forbidden(
             "令牌所属医院与结算医院不一致 (the token belongs to another hospital)", code="hospital_mismatch"
         )
-
-
-@dataclass(frozen=True)
-class Patient:
-    identities: list[Category]
-    reason: str | None  # why no identity can apply, when registry says so
 
 
 class SettlementFlow:
@@ -114,37 +109,6 @@ class SettlementFlow:
             if row is not None and row.status == "in_progress":
                 await session.delete(row)
 
-    async def _patient(self, request: SettlementRequest) -> Patient:
-        try:
-            eligibility = await self.peers.registry.get(
-                f"/v1/persons/{request.id_number}/eligibility", params={"on": request.discharged_on.isoformat()},
-            )
-        except RemoteProblem as exc:
-            if exc.remote_code == "person_not_found":
-                return Patient([], "救助对象登记中无此人，仅按医保结算 (not in the registry: insurance only)")
-            raise
-        if not eligibility["insured"]:
-            return Patient([], "出院日未参保，无救助 (not insured on the discharge date)")
-        return Patient([Category(i["category"]) for i in eligibility["identities"]], None)
-
-    async def _hospital(self, request: SettlementRequest) -> dict[str, Any]:
-        try:
-            hospital = await self.peers.catalog.get(
-                f"/v1/hospitals/{request.hospital_code}", params={"on": request.discharged_on.isoformat()},
-            )
-        except RemoteProblem as exc:
-            if exc.remote_status == 404:
-                raise Unprocessable(
-                    f"未知医疗机构 {request.hospital_code} (unknown hospital)", code="hospital_unknown"
-                ) from exc
-            raise
-        if not hospital["designated"]:
-            raise Unprocessable(
-                "该医疗机构在出院日不是一站式结算定点 (not designated on the discharge date)",
-                code="hospital_not_designated",
-            )
-        return hospital
-
     async def _calculate(
         self, request: SettlementRequest, hospital: dict[str, Any], patient: Patient, ytd: YearToDate,
     ) -> CalculationResult:
@@ -165,7 +129,10 @@ class SettlementFlow:
         return CalculationResult.model_validate(answer)
 
     async def _settle_claimed(self, settlement_id: str, request: SettlementRequest) -> str:
-        patient, hospital = await asyncio.gather(self._patient(request), self._hospital(request))
+        patient, hospital = await asyncio.gather(
+            lookups.patient(self.peers, request.id_number, request.discharged_on),
+            lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on),
+        )
         year = request.discharged_on.year
         for attempt in range(MAX_ATTEMPTS):
             if attempt:

@@ -1,0 +1,64 @@
+"""Admission registration (001 §五(一)) and treat-first-pay-later (004 §四(十))."""
+
+import asyncio
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from services.settlement import lookups
+from services.settlement.admissions.models import AdmissionRow
+from services.settlement.admissions.schemas import Admission, AdmissionRequest
+from services.settlement.peers import Peers
+from services.settlement.settlements.service import ensure_own_hospital
+from shared.auth import Principal
+from shared.categories import Category
+from shared.db import Database
+from shared.errors import Conflict
+from shared.id_number import mask
+
+
+def _out(row: AdmissionRow) -> Admission:
+    return Admission(
+        admission_id=row.id, admission_number=row.admission_number, hospital_code=row.hospital_code,
+        id_number=mask(row.id_number), admitted_on=row.admitted_on,
+        identities=[Category(c) for c in row.identities.split(",") if c],
+        treat_first_pay_later=row.treat_first_pay_later, note=row.note,
+    )
+
+
+async def admit(
+    database: Database, peers: Peers, request: AdmissionRequest, principal: Principal,
+    deposit_free: frozenset[Category],
+) -> tuple[int, Admission]:
+    """(201, new admission) or (200, the same admission registered before)."""
+    ensure_own_hospital(principal, request.hospital_code)
+    query = select(AdmissionRow).where(
+        AdmissionRow.hospital_code == request.hospital_code,
+        AdmissionRow.admission_number == request.admission_number,
+    )
+    async with database.sessions() as session:
+        existing = await session.scalar(query)
+    if existing is None:
+        patient, _ = await asyncio.gather(
+            lookups.patient(peers, request.id_number, request.admitted_on),
+            lookups.designated_hospital(peers, request.hospital_code, request.admitted_on),
+        )
+        free = [c for c in patient.identities if c in deposit_free]
+        row = AdmissionRow(
+            id=uuid.uuid4().hex, hospital_code=request.hospital_code, admission_number=request.admission_number,
+            id_number=request.id_number, admitted_on=request.admitted_on,
+            identities=",".join(patient.identities), treat_first_pay_later=bool(free),
+            note=patient.reason or (None if free else "所持身份不适用先诊疗后付费 (deposit applies)"),
+        )
+        try:
+            async with database.sessions.begin() as session:
+                session.add(row)
+            return 201, _out(row)
+        except IntegrityError:
+            async with database.sessions() as session:
+                existing = await session.scalar(query)
+    assert existing is not None
+    if (existing.id_number, existing.admitted_on) != (request.id_number, request.admitted_on):
+        raise Conflict("该住院号已登记为另一次入院 (admission number already used)", code="admission_exists")
+    return 200, _out(existing)
