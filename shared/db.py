@@ -52,8 +52,9 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cursor.close()
 
         return engine
+    # No pre-ping: it costs a round trip on every checkout; stale connections are recycled instead.
     return create_async_engine(
-        async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+        async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
     )
 
 

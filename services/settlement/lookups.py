@@ -1,6 +1,7 @@
 """What settlement asks its peers before it writes anything: who the patient is on a date and
 whether the hospital is designated. Both calls happen outside any transaction."""
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,15 +30,43 @@ async def patient(peers: Peers, id_number: str, on: date) -> Patient:
     return Patient([Category(i["category"]) for i in eligibility["identities"]], None)
 
 
-async def designated_hospital(peers: Peers, hospital_code: str, on: date) -> dict[str, Any]:
-    try:
-        hospital = await peers.catalog.get(f"/v1/hospitals/{hospital_code}", params={"on": on.isoformat()})
-    except RemoteProblem as exc:
-        if exc.remote_status == 404:
-            raise Unprocessable(f"未知医疗机构 {hospital_code} (unknown hospital)", code="hospital_unknown") from exc
-        raise
+class HospitalCache:
+    """Hospital look-ups for a minute: a hospital's designation changes by notice, not by the second,
+    and every settlement of a hospital asks the same question (DESIGN.md: catalog is cacheable)."""
+
+    def __init__(self, ttl_seconds: float = 60, max_entries: int = 10_000) -> None:
+        self._ttl, self._max = ttl_seconds, max_entries
+        self._entries: dict[tuple[str, date], tuple[float, dict[str, Any]]] = {}
+
+    def get(self, key: tuple[str, date]) -> dict[str, Any] | None:
+        entry = self._entries.get(key)
+        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
+    def put(self, key: tuple[str, date], hospital: dict[str, Any]) -> None:
+        if len(self._entries) >= self._max:
+            self._entries.clear()
+        self._entries[key] = (time.monotonic() + self._ttl, hospital)
+
+
+async def designated_hospital(
+    peers: Peers, hospital_code: str, on: date, cache: HospitalCache | None = None,
+) -> dict[str, Any]:
+    hospital = cache.get((hospital_code, on)) if cache is not None else None
+    if hospital is None:
+        hospital = await _fetch_hospital(peers, hospital_code, on)
+        if cache is not None:
+            cache.put((hospital_code, on), hospital)
     if not hospital["designated"]:
         raise Unprocessable(
             "该医疗机构在当日不是一站式结算定点 (not designated on that date)", code="hospital_not_designated",
         )
     return hospital
+
+
+async def _fetch_hospital(peers: Peers, hospital_code: str, on: date) -> dict[str, Any]:
+    try:
+        return await peers.catalog.get(f"/v1/hospitals/{hospital_code}", params={"on": on.isoformat()})
+    except RemoteProblem as exc:
+        if exc.remote_status == 404:
+            raise Unprocessable(f"未知医疗机构 {hospital_code} (unknown hospital)", code="hospital_unknown") from exc
+        raise

@@ -1,9 +1,15 @@
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.settlement.settlements.models import SettlementRow
+from shared.contracts.calculation import CalculationResult
+
+if TYPE_CHECKING:
+    from services.settlement.settlements.schemas import SettlementRequest
 
 
 class SettlementRepository:
@@ -14,6 +20,32 @@ class SettlementRepository:
         return await self.session.scalar(select(SettlementRow).where(
             SettlementRow.hospital_code == hospital_code, SettlementRow.his_serial == his_serial,
         ))
+
+    async def claim(self, settlement_id: str, request_hash: str, request: "SettlementRequest") -> None:
+        """The idempotency record: the serial is taken, the settlement is in progress."""
+        await self.session.execute(insert(SettlementRow.__table__).values(
+            id=settlement_id, hospital_code=request.hospital_code, his_serial=request.his_serial,
+            request_hash=request_hash, status="in_progress", id_number=request.id_number,
+            year=request.discharged_on.year, medical_type=request.medical_type.value,
+            admitted_on=request.admitted_on, discharged_on=request.discharged_on, needs_recalculation=False,
+        ))
+
+    async def mark_settled(
+        self, settlement_id: str, settled_at: datetime, statement: str, total: Decimal, result: CalculationResult,
+    ) -> None:
+        table = SettlementRow.__table__
+        done = await self.session.execute(
+            update(table).where(table.c.id == settlement_id, table.c.status == "in_progress").values(
+                status="settled", statement=statement, settled_at=settled_at,
+                identity_applied=result.identity_applied.value if result.identity_applied else None,
+                total=total,
+                personal_share=result.personal_share, basic_insurance=result.basic_insurance,
+                critical_illness=result.critical_illness, assistance=result.assistance,
+                re_assistance=result.re_assistance,
+            )
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise RuntimeError(f"settlement {settlement_id} was not in progress")
 
     async def by_id(self, settlement_id: str, *, lock: bool = False) -> SettlementRow | None:
         query = select(SettlementRow).where(SettlementRow.id == settlement_id)

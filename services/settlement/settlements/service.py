@@ -54,6 +54,7 @@ class SettlementFlow:
     def __init__(self, database: Database, peers: Peers) -> None:
         self.database = database
         self.peers = peers
+        self.hospitals = lookups.HospitalCache()
 
     async def settle(self, request: SettlementRequest, principal: Principal) -> tuple[int, str]:
         """(HTTP status, statement JSON): 201 with a new statement, or the stored one for a retry."""
@@ -75,14 +76,8 @@ class SettlementFlow:
                 if existing is not None:
                     return existing.id, self._replay(existing, request_hash)
                 settlement_id = uuid.uuid4().hex
-                session.add(SettlementRow(
-                    id=settlement_id, hospital_code=request.hospital_code, his_serial=request.his_serial,
-                    request_hash=request_hash, status="in_progress", id_number=request.id_number,
-                    year=request.discharged_on.year, medical_type=request.medical_type.value,
-                    admitted_on=request.admitted_on, discharged_on=request.discharged_on,
-                ))
                 try:
-                    await session.flush()
+                    await SettlementRepository(session).claim(settlement_id, request_hash, request)
                 except IntegrityError:
                     await session.rollback()
                     continue  # the same serial arrived at the same moment: read theirs
@@ -131,7 +126,7 @@ class SettlementFlow:
     async def _settle_claimed(self, settlement_id: str, request: SettlementRequest) -> str:
         patient, hospital = await asyncio.gather(
             lookups.patient(self.peers, request.id_number, request.discharged_on),
-            lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on),
+            lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on, self.hospitals),
         )
         year = request.discharged_on.year
         for attempt in range(MAX_ATTEMPTS):
@@ -143,19 +138,16 @@ class SettlementFlow:
             async with self.database.sessions.begin() as session:
                 ledger = LedgerRepository(session)
                 person_year = await ledger.lock(request.id_number, year)
-                if await ledger.read(request.id_number, year) != ytd:
+                if person_year.year_to_date() != ytd:
                     continue  # a concurrent settlement moved the balances: compute again
                 after = result.year_to_date_after
                 deltas = {name: Decimal(getattr(after, name)) - Decimal(getattr(ytd, name)) for name in ACCUMULATORS}
-                ledger.append(person_year, settlement_id, "settlement", deltas, result.annual_caps)
-                row = await SettlementRepository(session).by_id(settlement_id, lock=True)
-                assert row is not None and row.status == "in_progress"
-                statement = self._statement(row, request, patient, result).model_dump_json()
-                row.status, row.statement, row.settled_at = "settled", statement, datetime.now(UTC)
-                row.identity_applied = result.identity_applied.value if result.identity_applied else None
-                row.total, row.personal_share = request.bill.total, result.personal_share
-                row.basic_insurance, row.critical_illness = result.basic_insurance, result.critical_illness
-                row.assistance, row.re_assistance = result.assistance, result.re_assistance
+                await ledger.append(person_year, settlement_id, "settlement", deltas, result.annual_caps)
+                settled_at = datetime.now(UTC)
+                statement = self._statement(settlement_id, request, patient, result, settled_at).model_dump_json()
+                await SettlementRepository(session).mark_settled(
+                    settlement_id, settled_at, statement, request.bill.total, result,
+                )
                 return statement
         raise ServiceUnavailable(
             "该参保人同时有多笔结算，请稍后重试 (concurrent settlements of this person; retry)",
@@ -164,7 +156,8 @@ class SettlementFlow:
 
     @staticmethod
     def _statement(
-        row: SettlementRow, request: SettlementRequest, patient: Patient, result: CalculationResult,
+        settlement_id: str, request: SettlementRequest, patient: Patient, result: CalculationResult,
+        settled_at: datetime,
     ) -> Statement:
         amounts = {
             "basic_insurance": result.basic_insurance, "critical_illness": result.critical_illness,
@@ -175,12 +168,13 @@ class SettlementFlow:
             for name, amount in amounts.items()
         ]
         return Statement(
-            settlement_id=row.id, status="settled", his_serial=row.his_serial, hospital_code=row.hospital_code,
-            id_number=mask(row.id_number), medical_type=request.medical_type, admitted_on=row.admitted_on,
-            discharged_on=row.discharged_on, policy_id=result.policy_id, identity_applied=result.identity_applied,
+            settlement_id=settlement_id, status="settled", his_serial=request.his_serial,
+            hospital_code=request.hospital_code, id_number=mask(request.id_number), medical_type=request.medical_type,
+            admitted_on=request.admitted_on, discharged_on=request.discharged_on, policy_id=result.policy_id,
+            identity_applied=result.identity_applied,
             reason=patient.reason or result.reason, total=request.bill.total, policy_range=result.policy_range,
             funds=funds, fund_total=sum(amounts.values(), Decimal(0)), personal_share=result.personal_share,
-            year_to_date_after=result.year_to_date_after, trace=result.trace, settled_at=datetime.now(UTC),
+            year_to_date_after=result.year_to_date_after, trace=result.trace, settled_at=settled_at,
         )
 
     async def cancel(self, settlement_id: str, principal: Principal) -> Cancellation:
@@ -194,7 +188,7 @@ class SettlementFlow:
             person_year = await ledger.lock(row.id_number, row.year)
             originals = await ledger.entries_of(row.id, "settlement")
             deltas = {entry.accumulator: -entry.amount for entry in originals}
-            reversed_entries = ledger.append(person_year, row.id, "reversal", deltas, {})
+            reversed_entries = await ledger.append(person_year, row.id, "reversal", deltas, {})
             later = await settlements.settled_after(row)
             for other in later:
                 other.needs_recalculation = True

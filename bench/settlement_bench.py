@@ -1,0 +1,153 @@
+"""Settlement throughput on PostgreSQL, against a trivial chain of the same shape.
+
+    python -m bench.settlement_bench [--clients 32] [--seconds 20] [--persons 2000]
+
+Starts the four services (one uvicorn process each) on fresh PostgreSQL databases
+($TEST_DATABASE_URL, default the local server), registers persons with identities, then drives
+N concurrent HIS clients posting discharge settlements for distinct persons for T seconds. Then
+the same load against bench.trivial_chain. Prints settlements/s, p50/p99 latency, errors and the
+ratio system / chain. Everything runs on this machine, over loopback.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from deploy.run_local import SERVICES, environment, start_services, stop_all, wait_healthy
+from shared.auth import Role, TokenCodec
+from shared.migrations import upgrade
+from tests.support.people import new_id_number
+from tests.support.ports import free_ports
+from tests.support.postgres import create_database, drop_database
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench-secret-bench-secret-bench-secret"
+BILL = {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000", "basic_insurance_paid": "26520"}
+
+
+async def register_persons(registry: str, token: str, count: int) -> list[str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    ids = list(dict.fromkeys(new_id_number() for _ in range(count)))
+    semaphore = asyncio.Semaphore(16)
+    async with aiohttp.ClientSession(headers=headers) as session:
+
+        async def one(id_number: str) -> None:
+            async with semaphore:
+                person = {"id_number": id_number, "name": "压测", "insurance_type": "resident", "region_code": "370602"}
+                async with session.post(f"{registry}/v1/persons", json=person) as r:
+                    assert r.status == 201, await r.text()
+                identity = {"category": "minimum_allowance", "document_number": "压测", "approved_on": "2022-06-01"}
+                async with session.post(f"{registry}/v1/persons/{id_number}/identities", json=identity) as r:
+                    assert r.status == 201, await r.text()
+
+        await asyncio.gather(*(one(i) for i in ids))
+    return ids
+
+
+async def drive(url: str, token: str, persons: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    counter = 0
+    deadline = time.monotonic() + seconds
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector, headers={"Authorization": f"Bearer {token}"}) as session:
+
+        async def client(number: int) -> None:
+            nonlocal counter
+            while time.monotonic() < deadline:
+                counter += 1
+                body = {
+                    "his_serial": f"B{number}-{counter}", "hospital_code": "060001",
+                    "id_number": persons[counter % len(persons)], "insurance_type": "resident",
+                    "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20",
+                    "bill": BILL,
+                }
+                started = time.perf_counter()
+                try:
+                    async with session.post(url, json=body) as response:
+                        await response.read()
+                        status = response.status
+                except aiohttp.ClientError as exc:
+                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                    continue
+                latencies.append(time.perf_counter() - started)
+                if status != 201:
+                    errors[str(status)] = errors.get(str(status), 0) + 1
+
+        started = time.monotonic()
+        await asyncio.gather(*(client(i) for i in range(clients)))
+        elapsed = time.monotonic() - started
+    ok = len(latencies) - sum(v for k, v in errors.items() if k.isdigit())
+    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return {"per_second": ok / elapsed, "p50_ms": quantiles[49] * 1000, "p99_ms": quantiles[98] * 1000,
+            "ok": ok, "errors": errors}
+
+
+def report(name: str, result: dict[str, Any]) -> None:
+    print(f"{name:<22} {result['per_second']:8.1f}/s   p50 {result['p50_ms']:7.1f} ms   "
+          f"p99 {result['p99_ms']:7.1f} ms   ok {result['ok']}   errors {result['errors'] or 0}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--persons", type=int, default=2000)
+    args = parser.parse_args()
+    admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    codec = TokenCodec(SECRET, "assistance-platform")
+    databases = {s: create_database(admin_url, f"bench_{s}") for s in ("registry", "catalog", "settlement")}
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for service, url in databases.items():
+            upgrade(ROOT / "services" / service, url)
+        var_dir = Path(tempfile.mkdtemp(prefix="bench-"))
+        ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+        env = environment(var_dir, SECRET, ports, "127.0.0.1")
+        for service, url in databases.items():
+            env[f"{service.upper()}_DATABASE_URL"] = url
+        for service in SERVICES:
+            env[f"{service.upper()}_LOG_LEVEL"] = "WARNING"  # access logs would measure the disk
+        processes = start_services(var_dir, env, ports, "127.0.0.1")
+        urls = {s: f"http://127.0.0.1:{p}" for s, p in ports.items()}
+        print(f"registering {args.persons} persons with identities...", flush=True)
+        persons = asyncio.run(register_persons(urls["registry"], codec.mint(subject="bench", role=Role.OPS),
+                                               args.persons))
+        his = codec.mint(subject="bench-his", role=Role.HIS, hospital_code="060001")
+        print(f"{args.clients} clients, {args.seconds:.0f} s each\n", flush=True)
+        asyncio.run(drive(f"{urls['settlement']}/v1/settlements", his, persons, args.clients, 3))  # warm-up
+        system = asyncio.run(drive(f"{urls['settlement']}/v1/settlements", his, persons, args.clients, args.seconds))
+        report("settlement (system)", system)
+        stop_all(processes)
+        processes = []
+
+        backend_port, front_port = free_ports(2)
+        for role, port, extra in (("backend", backend_port, []),
+                                  ("front", front_port, ["--backend", f"http://127.0.0.1:{backend_port}"])):
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "bench.trivial_chain", role, "--port", str(port), *extra], cwd=ROOT,
+            ))
+            wait_healthy(f"http://127.0.0.1:{port}", processes[-1])
+        asyncio.run(drive(f"http://127.0.0.1:{front_port}/v1/settlements", his, persons, args.clients, 3))
+        chain = asyncio.run(drive(f"http://127.0.0.1:{front_port}/v1/settlements", his, persons, args.clients,
+                                  args.seconds))
+        report("trivial chain", chain)
+        print(f"\nratio system / chain: {system['per_second'] / chain['per_second']:.2f}")
+        return 0
+    finally:
+        stop_all(processes)
+        for url in databases.values():
+            drop_database(admin_url, url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
