@@ -60,28 +60,32 @@ class SettlementFlow:
         """(HTTP status, statement JSON): 201 with a new statement, or the stored one for a retry."""
         ensure_own_hospital(principal, request.hospital_code)
         request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
-        settlement_id, stored = await self._claim(request, request_hash)
+        settlement_id, stored, ytd = await self._claim(request, request_hash)
         if stored is not None:
             return 201, stored
         try:
-            return 201, await self._settle_claimed(settlement_id, request)
+            return 201, await self._settle_claimed(settlement_id, request, ytd)
         except BaseException:
             await self._release(settlement_id)
             raise
 
-    async def _claim(self, request: SettlementRequest, request_hash: str) -> tuple[str, str | None]:
+    async def _claim(
+        self, request: SettlementRequest, request_hash: str,
+    ) -> tuple[str, str | None, YearToDate]:
+        """Take the serial (or find it taken) and, in the same trip, read the person's balances."""
         for _ in range(2):
             async with self.database.sessions.begin() as session:
                 existing = await SettlementRepository(session).by_serial(request.hospital_code, request.his_serial)
                 if existing is not None:
-                    return existing.id, self._replay(existing, request_hash)
+                    return existing.id, self._replay(existing, request_hash), YearToDate()
                 settlement_id = uuid.uuid4().hex
                 try:
                     await SettlementRepository(session).claim(settlement_id, request_hash, request)
                 except IntegrityError:
                     await session.rollback()
                     continue  # the same serial arrived at the same moment: read theirs
-                return settlement_id, None
+                ytd = await LedgerRepository(session).read(request.id_number, request.discharged_on.year)
+                return settlement_id, None, ytd
         raise Conflict("该流水号正在结算中 (this serial number is being settled)", code="settlement_in_progress")
 
     @staticmethod
@@ -123,7 +127,7 @@ class SettlementFlow:
             raise
         return CalculationResult.model_validate(answer)
 
-    async def _settle_claimed(self, settlement_id: str, request: SettlementRequest) -> str:
+    async def _settle_claimed(self, settlement_id: str, request: SettlementRequest, ytd: YearToDate) -> str:
         patient, hospital = await asyncio.gather(
             lookups.patient(self.peers, request.id_number, request.discharged_on),
             lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on, self.hospitals),
@@ -132,8 +136,8 @@ class SettlementFlow:
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
-            async with self.database.sessions() as session:
-                ytd = await LedgerRepository(session).read(request.id_number, year)
+                async with self.database.sessions() as session:
+                    ytd = await LedgerRepository(session).read(request.id_number, year)
             result = await self._calculate(request, hospital, patient, ytd)
             async with self.database.sessions.begin() as session:
                 ledger = LedgerRepository(session)
