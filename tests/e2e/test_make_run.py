@@ -75,6 +75,16 @@ def test_make_run_serves_the_four_services_on_sqlite_and_stops_on_ctrl_c(tmp_pat
             headers={"Authorization": f"Bearer {ops_token}"},
         )
         assert hospitals.json()["total"] == 231
+        his_token = re.search(r"  his \(hospital 060001[^\n]*\n\s+(\S+)", output).group(1)  # type: ignore[union-attr]
+        statement = httpx.post(f"http://127.0.0.1:{base + 3}/v1/settlements", headers={
+            "Authorization": f"Bearer {his_token}"}, timeout=30, json={
+            "his_serial": "SMOKE-1", "hospital_code": "060001", "id_number": "370602199001011239",
+            "insurance_type": "resident", "medical_type": "inpatient", "admitted_on": "2023-03-01",
+            "discharged_on": "2023-03-20", "bill": {"total": "50000", "full_self_pay": "3000",
+                                                    "pre_self_pay": "2000", "basic_insurance_paid": "26520"}})
+        assert statement.status_code == 201, statement.text
+        assert [f["amount"] for f in statement.json()["funds"]] == ["26520.00", "7462.00", "8814.40", "0.00"]
+        assert statement.json()["personal_share"] == "7203.60"  # POLICY.md §8 example 1
         assert sorted(p.name for p in tmp_path.glob("*.db")) == ["catalog.db", "registry.db", "settlement.db"]
     finally:
         launcher.send_signal(signal.SIGINT)
