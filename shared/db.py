@@ -92,7 +92,7 @@ def repository(cls: type[R]) -> Any:
     """`Persons = repository(PersonRepository)`: a route parameter type giving the repository on
     the request's session."""
 
-    def build(session: DbSession) -> R:
+    async def build(session: DbSession) -> R:  # async: a sync dependency would cost a thread hop
         return cls(session)  # type: ignore[call-arg]
 
     return Annotated[cls, Depends(build)]

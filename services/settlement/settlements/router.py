@@ -24,7 +24,7 @@ Settlements = repository(SettlementRepository)
 SettlementId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
-def _flow(request: Request) -> SettlementFlow:
+async def _flow(request: Request) -> SettlementFlow:
     return request.app.state.settlement_flow
 
 
