@@ -38,7 +38,6 @@ class Scope(StrEnum):
     PERSONS_WRITE = "persons:write"
     PII_READ = "pii:read"  # unmasked ID numbers in responses
     CATALOG_READ = "catalog:read"
-    CATALOG_WRITE = "catalog:write"
     SETTLEMENTS_WRITE = "settlements:write"
     SETTLEMENTS_READ = "settlements:read"
     CALCULATE = "calculations:run"
@@ -64,6 +63,10 @@ class Principal:
 
     def has(self, scope: Scope) -> bool:
         return scope.value in self.scopes
+
+    def sees_hospital(self, hospital_code: str) -> bool:
+        """A HIS token sees only its own hospital; other roles see all."""
+        return self.role is not Role.HIS or self.hospital_code == hospital_code
 
 
 class TokenCodec:
@@ -178,10 +181,10 @@ def require(*roles: Role, scope: Scope | None = None) -> Callable[..., Any]:
     return dependency
 
 
-def ensure_hospital_access(principal: Principal, hospital_code: str) -> None:
+def ensure_hospital_access(principal: Principal, hospital_code: str, *, code: str = "not_found") -> None:
     """A HIS sees only its own hospital: another hospital's records do not exist for it (404)."""
-    if principal.role is Role.HIS and principal.hospital_code != hospital_code:
-        raise NotFound("未找到该记录 (not found)", code="not_found")
+    if not principal.sees_hospital(hospital_code):
+        raise NotFound("未找到该记录 (not found)", code=code)
 
 
 def _cli(argv: list[str]) -> int:

@@ -44,10 +44,6 @@ class Problem(Exception):
         self.headers = dict(headers or {})
 
 
-class BadRequest(Problem):
-    status, code, title = 400, "bad_request", "Bad request"
-
-
 class Unauthorized(Problem):
     status, code, title = 401, "unauthorized", "Unauthorized"
 

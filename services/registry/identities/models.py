@@ -4,7 +4,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, fun
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
-from services.registry.persons.models import BigId
+from shared.db import BigId
 
 
 class IdentityRow(Base):

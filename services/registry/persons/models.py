@@ -1,11 +1,10 @@
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, String, func
+from sqlalchemy import CheckConstraint, DateTime, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from shared.db import BigId
 
 
 class PersonRow(Base):

@@ -2,22 +2,18 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Integer,
-    Numeric,
     String,
     UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.settlement.database import Base
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
-Yuan = Numeric(14, 2)
+from services.settlement.database import Base, Yuan
+from shared.db import BigId
 
 ACCUMULATORS = (
     "admissions", "basic_paid", "critical_illness_burden", "critical_illness_paid",

@@ -1,12 +1,10 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, Index, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, DateTime, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.settlement.database import Base
-
-Yuan = Numeric(14, 2)
+from services.settlement.database import Base, Yuan
 
 
 class SettlementRow(Base):

@@ -11,7 +11,7 @@ from services.settlement.settlements.schemas import (
     Statement,
 )
 from services.settlement.settlements.service import SettlementFlow
-from shared.auth import Principal, Role, Scope, require
+from shared.auth import Principal, Role, Scope, ensure_hospital_access, require
 from shared.db import repository
 from shared.errors import NotFound, problem_responses
 from shared.id_number import mask
@@ -46,11 +46,9 @@ async def settle(principal: Writer, body: SettlementRequest, flow: Flow) -> Resp
 @router.get("/{settlement_id}", summary="结算单 (a settlement's statement)", responses=problem_responses(404))
 async def read_settlement(principal: Reader, settlement_id: SettlementId, settlements: Settlements) -> Statement:
     row = await settlements.by_id(settlement_id)
-    if (
-        row is None or row.statement is None
-        or (principal.role is Role.HIS and principal.hospital_code != row.hospital_code)
-    ):
+    if row is None or row.statement is None:
         raise NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")
+    ensure_hospital_access(principal, row.hospital_code, code="settlement_not_found")
     return Statement.model_validate_json(row.statement).model_copy(update={"status": row.status})
 
 

@@ -25,7 +25,7 @@ from services.settlement.peers import Peers
 from services.settlement.settlements.models import SettlementRow
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import Cancellation, FundLine, LedgerLine, SettlementRequest, Statement
-from shared.auth import Principal, Role
+from shared.auth import Principal, ensure_hospital_access
 from shared.categories import InsuranceType
 from shared.contracts.calculation import CalculationRequest, CalculationResult, YearToDate
 from shared.db import Database
@@ -44,7 +44,7 @@ FUND_LABELS = {  # NHSA fund_pay_type codes (POLICY.md §1)
 
 
 def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
-    if principal.role is Role.HIS and principal.hospital_code != hospital_code:
+    if not principal.sees_hospital(hospital_code):
         raise Forbidden(
             "令牌所属医院与结算医院不一致 (the token belongs to another hospital)", code="hospital_mismatch"
         )
@@ -185,8 +185,9 @@ class SettlementFlow:
         async with self.database.sessions.begin() as session:
             settlements, ledger = SettlementRepository(session), LedgerRepository(session)
             row = await settlements.by_id(settlement_id, lock=True)
-            if row is None or (principal.role is Role.HIS and principal.hospital_code != row.hospital_code):
+            if row is None:
                 raise NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")
+            ensure_hospital_access(principal, row.hospital_code, code="settlement_not_found")
             if row.status != "settled":
                 raise Conflict(f"结算状态为 {row.status}，不能撤销 (cannot cancel)", code="settlement_not_cancellable")
             person_year = await ledger.lock(row.id_number, row.year)
