@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Depends
 from conftest import JWT_SECRET, asgi_client
 from shared.app import build_service_app
 from shared.auth import Principal, Role, Scope, TokenCodec, ensure_hospital_access, require
+from shared.errors import Unauthorized
 from shared.settings import ServiceSettings
 
 router = APIRouter()
@@ -102,3 +104,15 @@ def test_cli_mints_a_token_the_services_accept(codec: TokenCodec) -> None:
     principal = codec.decode(result.stdout.strip())
     assert (principal.role, principal.hospital_code, principal.subject) == (Role.HIS, "060003", "his-060003")
     assert principal.has(Scope.SETTLEMENTS_WRITE)
+
+
+def test_a_verified_token_stops_working_when_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    codec = TokenCodec(JWT_SECRET, "assistance-platform")
+    token = codec.mint(subject="his-060001", role=Role.HIS, hospital_code="060001", ttl_seconds=60)
+    assert codec.decode(token).hospital_code == "060001"
+    assert codec.decode(token).hospital_code == "060001"  # the second time from the verified cache
+    later = time.time() + 61
+    monkeypatch.setattr("shared.auth.time.time", lambda: later)
+    with pytest.raises(Unauthorized) as refused:
+        codec.decode(token)
+    assert refused.value.code == "token_expired"
