@@ -4,13 +4,14 @@ The request-scoped session commits in exactly one place — when the route retur
 and rolls back otherwise; repositories and domain code never commit.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, Integer, MetaData, event, text
+from sqlalchemy import BigInteger, Insert, Integer, MetaData, Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 R = TypeVar("R")
 
@@ -25,6 +26,12 @@ NAMING_CONVENTION = {
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 """Surrogate keys: BIGINT on PostgreSQL; INTEGER on SQLite, the only type it autoincrements."""
+
+def insert_unless_exists(connection: AsyncConnection, table: Table, key: Sequence[str]) -> Insert:
+    """INSERT … ON CONFLICT (key) DO NOTHING, on both dialects: a rowcount of 0 means the row was
+    already there, without the error that would abort a PostgreSQL transaction."""
+    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    return dialects[connection.dialect.name](table).on_conflict_do_nothing(index_elements=list(key))
 
 
 def make_metadata() -> MetaData:
@@ -67,6 +74,8 @@ class Database:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Statements that stand alone (a claim, a read) need no BEGIN/COMMIT round trips.
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

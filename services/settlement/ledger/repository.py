@@ -1,15 +1,18 @@
-"""The ledger's queries, in SQLAlchemy Core: this is the hot path of every settlement, and the ORM's
-unit of work costs more CPU here than the database does."""
+"""The ledger's queries, in SQLAlchemy Core on a bare connection: this is the hot path of every
+settlement, and the ORM's unit of work costs more CPU here than the database does.
+
+Writes are a compare-and-set on the person-year: the UPDATE takes the row lock and succeeds only
+if no other settlement appended since the balances were read (`entries` is the version)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement.ledger.models import ACCUMULATORS, LedgerEntryRow, PersonYearRow
 from shared.contracts.calculation import YearToDate
+from shared.db import insert_unless_exists
 
 _PERSON_YEARS = PersonYearRow.__table__
 _ENTRIES = LedgerEntryRow.__table__
@@ -17,7 +20,7 @@ _ENTRIES = LedgerEntryRow.__table__
 
 @dataclass
 class PersonYear:
-    """A locked person-year: its balances and how many settlements/cancellations it has seen."""
+    """One person's balances for a year as read, and how many appends they had seen (`entries`)."""
 
     id_number: str
     year: int
@@ -36,59 +39,59 @@ class Entry:
 
 
 class LedgerRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
-    def _select(self, id_number: str, year: int):  # type: ignore[no-untyped-def]
-        return select(_PERSON_YEARS).where(_PERSON_YEARS.c.id_number == id_number, _PERSON_YEARS.c.year == year)
-
-    async def read(self, id_number: str, year: int) -> YearToDate:
-        row = (await self.session.execute(self._select(id_number, year))).mappings().first()
+    async def read(self, id_number: str, year: int, *, lock: bool = False) -> PersonYear:
+        """The balances (zero before the first settlement of the year); `lock` holds the row until
+        the transaction ends."""
+        query = select(_PERSON_YEARS).where(_PERSON_YEARS.c.id_number == id_number, _PERSON_YEARS.c.year == year)
+        if lock:
+            query = query.with_for_update()
+        row = (await self.connection.execute(query)).mappings().first()
         if row is None:
-            return YearToDate()
-        return PersonYear(id_number, year, {n: row[n] for n in ACCUMULATORS}, row["entries"]).year_to_date()
-
-    async def lock(self, id_number: str, year: int) -> PersonYear:
-        """The person-year row, locked until the transaction ends (created if it is the first)."""
-        query = self._select(id_number, year).with_for_update()
-        row = (await self.session.execute(query)).mappings().first()
-        if row is None:
-            try:
-                async with self.session.begin_nested():
-                    await self.session.execute(insert(_PERSON_YEARS).values(
-                        id_number=id_number, year=year, entries=0, **dict.fromkeys(ACCUMULATORS, Decimal(0)),
-                    ))
-            except IntegrityError:
-                pass  # a concurrent first settlement created it: lock theirs
-            row = (await self.session.execute(query)).mappings().one()
+            return PersonYear(id_number, year, dict.fromkeys(ACCUMULATORS, Decimal(0)), 0)
         return PersonYear(id_number, year, {n: row[n] for n in ACCUMULATORS}, row["entries"])
 
     async def append(
-        self, person_year: PersonYear, settlement_id: str, kind: str,
+        self, read: PersonYear, settlement_id: str, kind: str,
         deltas: dict[str, Decimal], caps: dict[str, Decimal],
-    ) -> list[Entry]:
-        person_year.entries += 1
+    ) -> list[Entry] | None:
+        """Add the deltas as entries and move the balances, unless the person-year moved since `read`
+        (then None, and nothing is written: read again and recompute)."""
+        balances = dict(read.balances)
         entries: list[Entry] = []
         for name in ACCUMULATORS:
             amount = deltas.get(name, Decimal(0))
             if amount:
-                person_year.balances[name] += amount
-                entries.append(Entry(name, amount, person_year.balances[name]))
+                balances[name] += amount
+                entries.append(Entry(name, amount, balances[name]))
+        version = read.entries + 1
+        if read.entries == 0:
+            moved = await self.connection.execute(
+                insert_unless_exists(self.connection, _PERSON_YEARS, ("id_number", "year")).values(
+                    id_number=read.id_number, year=read.year, entries=version, **balances,
+                )
+            )
+        else:
+            moved = await self.connection.execute(
+                update(_PERSON_YEARS).where(
+                    _PERSON_YEARS.c.id_number == read.id_number, _PERSON_YEARS.c.year == read.year,
+                    _PERSON_YEARS.c.entries == read.entries,
+                ).values(entries=version, **balances)
+            )
+        if moved.rowcount != 1:
+            return None
         if entries:
-            await self.session.execute(insert(_ENTRIES), [{
-                "id_number": person_year.id_number, "year": person_year.year, "entry_no": person_year.entries,
+            await self.connection.execute(insert(_ENTRIES), [{
+                "id_number": read.id_number, "year": read.year, "entry_no": version,
                 "settlement_id": settlement_id, "accumulator": e.accumulator, "kind": kind, "amount": e.amount,
                 "balance_after": e.balance_after, "cap": caps.get(e.accumulator),
             } for e in entries])
-        await self.session.execute(
-            update(_PERSON_YEARS)
-            .where(_PERSON_YEARS.c.id_number == person_year.id_number, _PERSON_YEARS.c.year == person_year.year)
-            .values(entries=person_year.entries, **person_year.balances)
-        )
         return entries
 
     async def entries_of(self, settlement_id: str, kind: str) -> list[Entry]:
         query = select(_ENTRIES.c.accumulator, _ENTRIES.c.amount, _ENTRIES.c.balance_after).where(
             _ENTRIES.c.settlement_id == settlement_id, _ENTRIES.c.kind == kind
         ).order_by(_ENTRIES.c.id)
-        return [Entry(*row) for row in await self.session.execute(query)]
+        return [Entry(*row) for row in await self.connection.execute(query)]

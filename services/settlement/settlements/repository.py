@@ -1,41 +1,56 @@
+"""Settlement rows, in SQLAlchemy Core: the claim and the final update are on every settlement's
+hot path, and reads hand back plain rows (attribute access by column name)."""
+
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement.settlements.models import SettlementRow
 from shared.contracts.calculation import CalculationResult
+from shared.db import insert_unless_exists
 
 if TYPE_CHECKING:
     from services.settlement.settlements.schemas import SettlementRequest
 
+_SETTLEMENTS = SettlementRow.__table__
+
 
 class SettlementRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
-    async def by_serial(self, hospital_code: str, his_serial: str) -> SettlementRow | None:
-        return await self.session.scalar(select(SettlementRow).where(
-            SettlementRow.hospital_code == hospital_code, SettlementRow.his_serial == his_serial,
-        ))
+    async def claim(self, settlement_id: str, request_hash: str, request: "SettlementRequest") -> bool:
+        """Take the serial for this settlement (the idempotency record); False if it was taken."""
+        claimed = await self.connection.execute(
+            insert_unless_exists(self.connection, _SETTLEMENTS, ("hospital_code", "his_serial")).values(
+                id=settlement_id, hospital_code=request.hospital_code, his_serial=request.his_serial,
+                request_hash=request_hash, status="in_progress", id_number=request.id_number,
+                year=request.discharged_on.year, medical_type=request.medical_type.value,
+                admitted_on=request.admitted_on, discharged_on=request.discharged_on, needs_recalculation=False,
+            )
+        )
+        return claimed.rowcount == 1
 
-    async def claim(self, settlement_id: str, request_hash: str, request: "SettlementRequest") -> None:
-        """The idempotency record: the serial is taken, the settlement is in progress."""
-        await self.session.execute(insert(SettlementRow.__table__).values(
-            id=settlement_id, hospital_code=request.hospital_code, his_serial=request.his_serial,
-            request_hash=request_hash, status="in_progress", id_number=request.id_number,
-            year=request.discharged_on.year, medical_type=request.medical_type.value,
-            admitted_on=request.admitted_on, discharged_on=request.discharged_on, needs_recalculation=False,
+    async def by_serial(self, hospital_code: str, his_serial: str) -> Row | None:
+        return (await self.connection.execute(select(_SETTLEMENTS).where(
+            _SETTLEMENTS.c.hospital_code == hospital_code, _SETTLEMENTS.c.his_serial == his_serial,
+        ))).first()
+
+    async def release(self, settlement_id: str) -> None:
+        """Give the serial back after a failure before anything was settled."""
+        await self.connection.execute(delete(_SETTLEMENTS).where(
+            _SETTLEMENTS.c.id == settlement_id, _SETTLEMENTS.c.status == "in_progress",
         ))
 
     async def mark_settled(
         self, settlement_id: str, settled_at: datetime, statement: str, total: Decimal, result: CalculationResult,
     ) -> None:
-        table = SettlementRow.__table__
-        done = await self.session.execute(
-            update(table).where(table.c.id == settlement_id, table.c.status == "in_progress").values(
+        done = await self.connection.execute(
+            update(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id, _SETTLEMENTS.c.status == "in_progress")
+            .values(
                 status="settled", statement=statement, settled_at=settled_at,
                 identity_applied=result.identity_applied.value if result.identity_applied else None,
                 total=total,
@@ -44,36 +59,45 @@ class SettlementRepository:
                 re_assistance=result.re_assistance,
             )
         )
-        if done.rowcount != 1:  # type: ignore[attr-defined]
+        if done.rowcount != 1:
             raise RuntimeError(f"settlement {settlement_id} was not in progress")
 
-    async def by_id(self, settlement_id: str, *, lock: bool = False) -> SettlementRow | None:
-        query = select(SettlementRow).where(SettlementRow.id == settlement_id)
-        if lock:
-            query = query.with_for_update().execution_options(populate_existing=True)
-        return await self.session.scalar(query)
+    async def mark_cancelled(self, settlement_id: str, cancelled_at: datetime) -> None:
+        await self.connection.execute(update(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id).values(
+            status="cancelled", cancelled_at=cancelled_at,
+        ))
 
-    async def settled_after(self, row: SettlementRow) -> list[SettlementRow]:
-        """The person's other settled settlements of the same year, settled after this one."""
-        return list(await self.session.scalars(select(SettlementRow).where(
-            SettlementRow.id_number == row.id_number, SettlementRow.year == row.year,
-            SettlementRow.status == "settled", SettlementRow.id != row.id,
-            SettlementRow.settled_at > row.settled_at,
-        )))
+    async def by_id(self, settlement_id: str, *, lock: bool = False) -> Row | None:
+        query = select(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self.connection.execute(query)).first()
+
+    async def mark_later_for_recalculation(self, cancelled: Row) -> list[str]:
+        """The person's other settled settlements of the year, settled after this one, now rest on
+        balances that changed: flag them and return their ids."""
+        flagged = await self.connection.execute(
+            update(_SETTLEMENTS).where(
+                _SETTLEMENTS.c.id_number == cancelled.id_number, _SETTLEMENTS.c.year == cancelled.year,
+                _SETTLEMENTS.c.status == "settled", _SETTLEMENTS.c.id != cancelled.id,
+                _SETTLEMENTS.c.settled_at > cancelled.settled_at,
+            ).values(needs_recalculation=True).returning(_SETTLEMENTS.c.id)
+        )
+        return sorted(flagged.scalars())
 
     async def search(
         self, *, hospital_code: str | None, discharged_from: date | None, discharged_to: date | None,
         limit: int, offset: int,
-    ) -> tuple[list[SettlementRow], int]:
-        query = select(SettlementRow).where(SettlementRow.status != "in_progress")
+    ) -> tuple[list[Row], int]:
+        query = select(_SETTLEMENTS).where(_SETTLEMENTS.c.status != "in_progress")
         if hospital_code is not None:
-            query = query.where(SettlementRow.hospital_code == hospital_code)
+            query = query.where(_SETTLEMENTS.c.hospital_code == hospital_code)
         if discharged_from is not None:
-            query = query.where(SettlementRow.discharged_on >= discharged_from)
+            query = query.where(_SETTLEMENTS.c.discharged_on >= discharged_from)
         if discharged_to is not None:
-            query = query.where(SettlementRow.discharged_on <= discharged_to)
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await self.session.scalars(
-            query.order_by(SettlementRow.discharged_on, SettlementRow.id).limit(limit).offset(offset)
+            query = query.where(_SETTLEMENTS.c.discharged_on <= discharged_to)
+        total = await self.connection.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.connection.execute(
+            query.order_by(_SETTLEMENTS.c.discharged_on, _SETTLEMENTS.c.id).limit(limit).offset(offset)
         )
         return list(rows), total or 0

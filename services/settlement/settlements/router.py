@@ -12,7 +12,7 @@ from services.settlement.settlements.schemas import (
 )
 from services.settlement.settlements.service import SettlementFlow
 from shared.auth import Principal, Role, Scope, ensure_hospital_access, require
-from shared.db import repository
+from shared.db import DbSession
 from shared.errors import NotFound, problem_responses
 from shared.id_number import mask
 from shared.types import BusinessDate
@@ -20,7 +20,13 @@ from shared.types import BusinessDate
 router = APIRouter(prefix="/v1/settlements", tags=["settlements 出院结算"])
 Writer = Annotated[Principal, Depends(require(Role.HIS, Role.OPS, scope=Scope.SETTLEMENTS_WRITE))]
 Reader = Annotated[Principal, Depends(require(Role.HIS, Role.OPS, scope=Scope.SETTLEMENTS_READ))]
-Settlements = repository(SettlementRepository)
+
+
+async def _settlements(session: DbSession) -> SettlementRepository:
+    return SettlementRepository(await session.connection())
+
+
+Settlements = Annotated[SettlementRepository, Depends(_settlements)]
 SettlementId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 

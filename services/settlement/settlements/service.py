@@ -1,10 +1,11 @@
 """The discharge settlement (DESIGN.md "The discharge settlement, step by step").
 
-1. Claim the HIS serial (the idempotency record) in a short transaction.
-2. Ask registry and catalog, outside any transaction.
-3. Read the person-year balances, call assistance once.
-4. In one transaction: lock the person-year, check the balances did not move (else go back to 3),
-   append the ledger entries, store the statement. No lock is held across an HTTP call.
+1. Claim the HIS serial (the idempotency record) and read the person-year balances: two statements,
+   each committed on its own.
+2. Ask registry and catalog, outside any transaction; call assistance once with the balances.
+3. In one transaction: move the person-year balances if they are still the ones read (the UPDATE
+   takes the row lock; else read again and go back to 2), append the ledger entries, store the
+   statement. No lock is held across an HTTP call.
 """
 
 import asyncio
@@ -15,14 +16,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row
 
 from services.settlement import lookups
 from services.settlement.ledger.models import ACCUMULATORS
-from services.settlement.ledger.repository import LedgerRepository
+from services.settlement.ledger.repository import LedgerRepository, PersonYear
 from services.settlement.lookups import Patient
 from services.settlement.peers import Peers
-from services.settlement.settlements.models import SettlementRow
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import Cancellation, FundLine, LedgerLine, SettlementRequest, Statement
 from shared.auth import Principal, ensure_hospital_access
@@ -60,36 +60,27 @@ class SettlementFlow:
         """(HTTP status, statement JSON): 201 with a new statement, or the stored one for a retry."""
         ensure_own_hospital(principal, request.hospital_code)
         request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
-        settlement_id, stored, ytd = await self._claim(request, request_hash)
-        if stored is not None:
-            return 201, stored
+        settlement_id = uuid.uuid4().hex
+        async with self.database.autocommit.connect() as connection:
+            settlements = SettlementRepository(connection)
+            if not await settlements.claim(settlement_id, request_hash, request):
+                return 201, self._replay(await settlements.by_serial(request.hospital_code, request.his_serial),
+                                         request_hash)
+            person_year = await LedgerRepository(connection).read(request.id_number, request.discharged_on.year)
         try:
-            return 201, await self._settle_claimed(settlement_id, request, ytd)
+            return 201, await self._settle_claimed(settlement_id, request, person_year)
         except BaseException:
-            await self._release(settlement_id)
+            async with self.database.autocommit.connect() as connection:
+                await SettlementRepository(connection).release(settlement_id)
             raise
 
-    async def _claim(
-        self, request: SettlementRequest, request_hash: str,
-    ) -> tuple[str, str | None, YearToDate]:
-        """Take the serial (or find it taken) and, in the same trip, read the person's balances."""
-        for _ in range(2):
-            async with self.database.sessions.begin() as session:
-                existing = await SettlementRepository(session).by_serial(request.hospital_code, request.his_serial)
-                if existing is not None:
-                    return existing.id, self._replay(existing, request_hash), YearToDate()
-                settlement_id = uuid.uuid4().hex
-                try:
-                    await SettlementRepository(session).claim(settlement_id, request_hash, request)
-                except IntegrityError:
-                    await session.rollback()
-                    continue  # the same serial arrived at the same moment: read theirs
-                ytd = await LedgerRepository(session).read(request.id_number, request.discharged_on.year)
-                return settlement_id, None, ytd
-        raise Conflict("该流水号正在结算中 (this serial number is being settled)", code="settlement_in_progress")
-
     @staticmethod
-    def _replay(existing: SettlementRow, request_hash: str) -> str:
+    def _replay(existing: Row | None, request_hash: str) -> str:
+        if existing is None:  # claimed by another request and released again in between
+            raise Conflict(
+                "该流水号正在结算中，请稍后重试 (this serial number is being settled; retry shortly)",
+                code="settlement_in_progress", headers={"Retry-After": "1"},
+            )
         if existing.request_hash != request_hash:
             raise Unprocessable(
                 "该流水号已用于另一笔不同的结算 (this serial number was used for a different settlement)",
@@ -101,12 +92,6 @@ class SettlementFlow:
                 code="settlement_in_progress", headers={"Retry-After": "1"},
             )
         return existing.statement
-
-    async def _release(self, settlement_id: str) -> None:
-        async with self.database.sessions.begin() as session:
-            row = await SettlementRepository(session).by_id(settlement_id)
-            if row is not None and row.status == "in_progress":
-                await session.delete(row)
 
     async def _calculate(
         self, request: SettlementRequest, hospital: dict[str, Any], patient: Patient, ytd: YearToDate,
@@ -127,29 +112,29 @@ class SettlementFlow:
             raise
         return CalculationResult.model_validate(answer)
 
-    async def _settle_claimed(self, settlement_id: str, request: SettlementRequest, ytd: YearToDate) -> str:
+    async def _settle_claimed(self, settlement_id: str, request: SettlementRequest, person_year: PersonYear) -> str:
         patient, hospital = await asyncio.gather(
             lookups.patient(self.peers, request.id_number, request.discharged_on),
             lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on, self.hospitals),
         )
-        year = request.discharged_on.year
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
-                async with self.database.sessions() as session:
-                    ytd = await LedgerRepository(session).read(request.id_number, year)
+                async with self.database.autocommit.connect() as connection:
+                    person_year = await LedgerRepository(connection).read(person_year.id_number, person_year.year)
+            ytd = person_year.year_to_date()
             result = await self._calculate(request, hospital, patient, ytd)
-            async with self.database.sessions.begin() as session:
-                ledger = LedgerRepository(session)
-                person_year = await ledger.lock(request.id_number, year)
-                if person_year.year_to_date() != ytd:
+            after = result.year_to_date_after
+            deltas = {name: Decimal(getattr(after, name)) - Decimal(getattr(ytd, name)) for name in ACCUMULATORS}
+            async with self.database.engine.begin() as connection:
+                appended = await LedgerRepository(connection).append(
+                    person_year, settlement_id, "settlement", deltas, result.annual_caps,
+                )
+                if appended is None:
                     continue  # a concurrent settlement moved the balances: compute again
-                after = result.year_to_date_after
-                deltas = {name: Decimal(getattr(after, name)) - Decimal(getattr(ytd, name)) for name in ACCUMULATORS}
-                await ledger.append(person_year, settlement_id, "settlement", deltas, result.annual_caps)
                 settled_at = datetime.now(UTC)
                 statement = self._statement(settlement_id, request, patient, result, settled_at).model_dump_json()
-                await SettlementRepository(session).mark_settled(
+                await SettlementRepository(connection).mark_settled(
                     settlement_id, settled_at, statement, request.bill.total, result,
                 )
                 return statement
@@ -182,27 +167,26 @@ class SettlementFlow:
         )
 
     async def cancel(self, settlement_id: str, principal: Principal) -> Cancellation:
-        async with self.database.sessions.begin() as session:
-            settlements, ledger = SettlementRepository(session), LedgerRepository(session)
+        async with self.database.engine.begin() as connection:
+            settlements, ledger = SettlementRepository(connection), LedgerRepository(connection)
             row = await settlements.by_id(settlement_id, lock=True)
             if row is None:
                 raise NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")
             ensure_hospital_access(principal, row.hospital_code, code="settlement_not_found")
             if row.status != "settled":
                 raise Conflict(f"结算状态为 {row.status}，不能撤销 (cannot cancel)", code="settlement_not_cancellable")
-            person_year = await ledger.lock(row.id_number, row.year)
+            person_year = await ledger.read(row.id_number, row.year, lock=True)
             originals = await ledger.entries_of(row.id, "settlement")
-            deltas = {entry.accumulator: -entry.amount for entry in originals}
-            reversed_entries = await ledger.append(person_year, row.id, "reversal", deltas, {})
-            later = await settlements.settled_after(row)
-            for other in later:
-                other.needs_recalculation = True
-            row.status, row.cancelled_at = "cancelled", datetime.now(UTC)
-            await session.flush()
+            reversed_entries = await ledger.append(
+                person_year, row.id, "reversal", {entry.accumulator: -entry.amount for entry in originals}, {},
+            )
+            assert reversed_entries is not None, "the person-year is locked: it cannot have moved"
+            later = await settlements.mark_later_for_recalculation(row)
+            await settlements.mark_cancelled(row.id, datetime.now(UTC))
             return Cancellation(
-                settlement_id=row.id, status=row.status,
+                settlement_id=row.id, status="cancelled",
                 reversed=[LedgerLine(accumulator=e.accumulator, amount=e.amount, balance_after=e.balance_after)
                           for e in reversed_entries],
-                year_to_date_after=await ledger.read(row.id_number, row.year),
-                marked_for_recalculation=[o.id for o in later],
+                year_to_date_after=(await ledger.read(row.id_number, row.year)).year_to_date(),
+                marked_for_recalculation=later,
             )
