@@ -2,13 +2,22 @@
 service serves it (POST /v1/calculations) and the settlement service calls it; both use these
 models, so the two sides cannot drift apart."""
 
+from datetime import date
 from decimal import Decimal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import Category, InsuranceType, MedicalType
 from shared.money import ZERO, Money, NonNegativeMoney
 from shared.types import BusinessDate
+
+DiseaseClass = Annotated[Literal["ordinary", "major"] | None, Field(
+    description="普通疾病/重特大疾病 (the 2018 policy pays them differently)",
+)]
+CauseCode = Annotated[str | None, Field(
+    pattern=r"^[a-z_]{1,40}$", description="伤病原因代码 (e.g. traffic_accident; some policies exclude causes)",
+)]
 
 
 class Bill(BaseModel):
@@ -20,17 +29,29 @@ class Bill(BaseModel):
     full_self_pay: NonNegativeMoney = Field(default=ZERO, description="全自费 fulamt_ownpay_amt")
     over_limit_self_pay: NonNegativeMoney = Field(default=ZERO, description="超限价自费 overlmt_selfpay")
     pre_self_pay: NonNegativeMoney = Field(default=ZERO, description="先行自付 preselfpay_amt")
+    special_drugs: NonNegativeMoney = Field(
+        default=ZERO, description="大病保险特殊药品合规费用 (part of the policy-range amount, 004 §三(四)2)"
+    )
     basic_insurance_paid: NonNegativeMoney | None = Field(
         default=None, description="基本医保统筹已付 hifp_pay (if the insurance core computed it)"
+    )
+    critical_illness_paid: NonNegativeMoney | None = Field(
+        default=None, description="大病保险已付 hifmi_pay (if the insurance core computed it)"
     )
 
     @model_validator(mode="after")
     def _parts_fit(self) -> "Bill":
         if self.full_self_pay + self.over_limit_self_pay + self.pre_self_pay > self.total:
             raise ValueError("full self-pay + over-limit + pre-self-pay exceed the total")
-        policy_range = self.total - self.full_self_pay - self.over_limit_self_pay - self.pre_self_pay
-        if self.basic_insurance_paid is not None and self.basic_insurance_paid > policy_range:
-            raise ValueError("basic insurance paid exceeds the policy-range amount")
+        left = self.total - self.full_self_pay - self.over_limit_self_pay - self.pre_self_pay - self.special_drugs
+        if left < 0:
+            raise ValueError("special drugs exceed the policy-range amount")
+        for name in ("basic_insurance_paid", "critical_illness_paid"):
+            paid = getattr(self, name)
+            if paid is not None:
+                left -= paid
+                if left < 0:
+                    raise ValueError(f"{name} exceeds what is left of the policy-range amount")
         return self
 
 
@@ -47,6 +68,33 @@ class YearToDate(BaseModel):
     assistance_paid: NonNegativeMoney = ZERO
     re_assistance_base: NonNegativeMoney = Field(default=ZERO, description="累计救助后个人负担")
     re_assistance_paid: NonNegativeMoney = ZERO
+    special_drugs_cost: NonNegativeMoney = Field(default=ZERO, description="累计特殊药品合规费用")
+    special_drugs_paid: NonNegativeMoney = ZERO
+    large_expense_base: NonNegativeMoney = Field(default=ZERO, description="累计大病保险后个人负担（职工大额）")
+    large_expense_paid: NonNegativeMoney = ZERO
+    assistance_paid_inpatient: NonNegativeMoney = Field(default=ZERO, description="其中住院救助")
+    assistance_paid_outpatient: NonNegativeMoney = Field(default=ZERO, description="其中门诊救助")
+    assistance_paid_ordinary: NonNegativeMoney = Field(default=ZERO, description="其中普通疾病救助 (2018)")
+
+
+class IllnessPovertyGrant(BaseModel):
+    """One illness-caused-poverty grant (004 §三(七)): its window and what it has used of its cap."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window_from: BusinessDate = Field(description="追溯起点：申请之月前第12个月首日")
+    window_until: BusinessDate = Field(description="认定年度末 (31 December of the approval year)")
+    assistance_base: NonNegativeMoney = Field(default=ZERO, description="本次认定内累计救助基数")
+    assistance_paid: NonNegativeMoney = Field(default=ZERO, description="本次认定内累计救助")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "IllnessPovertyGrant":
+        if self.window_until < self.window_from:
+            raise ValueError("the grant window ends before it starts")
+        return self
+
+    def covers(self, on: date) -> bool:
+        return self.window_from <= on <= self.window_until
 
 
 class CalculationRequest(BaseModel):
@@ -64,6 +112,9 @@ class CalculationRequest(BaseModel):
     hospital_level: str | None = Field(default=None, max_length=16, description="level_1/level_2/level_3")
     discharged_on: BusinessDate = Field(description="出院日期：决定政策与年度 (picks the policy and the year)")
     identities: list[Category] = Field(default_factory=list, max_length=8, description="当日有效的救助身份")
+    disease_class: DiseaseClass = None
+    cause: CauseCode = None
+    illness_poverty_grant: IllnessPovertyGrant | None = None
     bill: Bill
     year_to_date: YearToDate = Field(default_factory=YearToDate)
 
@@ -94,10 +145,13 @@ class CalculationResult(BaseModel):
     basic_insurance: Money = Field(description="基本医保统筹 hifp_pay")
     basic_insurance_source: str = Field(description="given (HIS/core) or schedule")
     critical_illness: Money = Field(description="大病保险 hifmi_pay")
+    special_drugs: Money = Field(description="大病保险特殊药品")
+    large_expense: Money = Field(description="职工大额医疗费用补助 hifob_pay")
     assistance: Money = Field(description="医疗救助 maf_pay")
     re_assistance: Money = Field(description="再救助")
     personal_share: Money = Field(description="个人自付 psn_part_amt")
     year_to_date_after: YearToDate
+    illness_poverty_grant_after: IllnessPovertyGrant | None = None
     annual_caps: dict[str, Money] = Field(
         description="本次所适用的年度限额，按累计项 (the annual cap each paid accumulator was held to)"
     )

@@ -153,9 +153,10 @@ def test_hospital_and_token_checks(platform: Platform, auth) -> None:  # type: i
     assert foreign.status_code == 404
     bad_bill = settle(platform, auth, id_number, "H-4", {"total": "100", "full_self_pay": "200"})
     assert bad_bill.status_code == 422 and bad_bill.json()["code"] == "validation_failed"
-    before_policy = settle(platform, auth, id_number, "H-5", EXAMPLE_1,
-                           admitted_on="2022-12-01", discharged_on="2022-12-20")
-    assert before_policy.status_code == 422 and before_policy.json()["code"] == "policy_not_implemented"
+    # Yantai 2018 assisted on top of the insurance core's settlement: critical illness must be given.
+    under_2018 = settle(platform, auth, id_number, "H-5", EXAMPLE_1,
+                        admitted_on="2022-12-01", discharged_on="2022-12-20")
+    assert under_2018.status_code == 422 and under_2018.json()["code"] == "critical_illness_required"
 
 
 def test_fifty_concurrent_settlements_of_one_person_hold_the_caps(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]

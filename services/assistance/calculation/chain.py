@@ -1,23 +1,35 @@
 """The chain of POLICY.md §4 for one settlement: pure, deterministic, every amount traced.
 
-policy-range S → basic insurance B → burden R = S − B → critical illness C on the cumulative R
-→ assistance base A = R − C → assistance M and re-assistance RA on their cumulative bases →
-personal share P = total − B − C − M − RA. Each fund amount is rounded half up to the fen.
+policy-range S (of which special drugs D) → basic insurance B on S − D → burden R = S − D − B →
+critical illness C on the cumulative R → special drugs SD on the cumulative D → large-expense H →
+assistance base A = R − C − H + (D − SD) → assistance M and re-assistance RA under each identity
+in force (the one that pays most applies) → personal share P = total − every fund.
+Each fund amount is rounded half up to the fen; what a rule does not cover is 0 with the reason.
 """
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from services.assistance.policies.model import Band, CriticalIllnessSchedule, Policy
-from shared.categories import LABELS_ZH, PRECEDENCE, Category
+from services.assistance.policies.model import DISEASE_CLASSES, AssistanceRule, Band, CriticalIllnessSchedule, Policy
+from shared.categories import LABELS_ZH, PRECEDENCE, Category, InsuranceType, MedicalType
 from shared.contracts.calculation import (
     Alternative,
-    Bill,
     CalculationRequest,
     CalculationResult,
+    IllnessPovertyGrant,
     TraceStep,
     YearToDate,
 )
 from shared.money import ZERO, to_yuan
+
+MEDICAL_TYPE_ZH = {
+    MedicalType.INPATIENT: "住院", MedicalType.OUTPATIENT_CHRONIC: "门诊慢特病", MedicalType.OUTPATIENT: "普通门诊",
+}
+DISEASE_CLASS_ZH = {"ordinary": "普通疾病", "major": "重特大疾病"}
+POOL_ACCUMULATOR = {
+    "all": "assistance_paid", "inpatient": "assistance_paid_inpatient",
+    "outpatient": "assistance_paid_outpatient", "ordinary": "assistance_paid_ordinary",
+}
 
 
 class NotComputable(ValueError):
@@ -26,6 +38,10 @@ class NotComputable(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def _source(text: str, verified: bool) -> str:
+    return text if verified else text + " [unverified: confirm locally]"
 
 
 def cumulative_ratio_amount(schedule: CriticalIllnessSchedule, burden: Decimal) -> Decimal:
@@ -38,46 +54,166 @@ def cumulative_ratio_amount(schedule: CriticalIllnessSchedule, burden: Decimal) 
     return total
 
 
-def _banded(band: Band, before: Decimal, addition: Decimal, paid_before: Decimal) -> tuple[Decimal, Decimal]:
-    """(amount, cap remaining before it) for an annual threshold/ratio/cap on a cumulative base."""
-    after = before + addition
-    eligible = max(ZERO, after - band.threshold) - max(ZERO, before - band.threshold)
+def _above_threshold(threshold: Decimal, before: Decimal, addition: Decimal) -> Decimal:
+    """The part of `addition` to a cumulative base that lies above an annual threshold."""
+    return max(ZERO, before + addition - threshold) - max(ZERO, before - threshold)
+
+
+def _band_step(
+    band: Band, rule: str, label: str, base: Decimal, base_before: Decimal, paid_before: Decimal,
+) -> tuple[Decimal, TraceStep]:
     cap_remaining = max(ZERO, band.annual_cap - paid_before)
-    return min(to_yuan(eligible * band.ratio), cap_remaining), cap_remaining
+    amount = min(to_yuan(_above_threshold(band.threshold, base_before, base) * band.ratio), cap_remaining)
+    return amount, TraceStep(
+        rule=rule, label=label, base=base, threshold=band.threshold, ratio=band.ratio, cap_remaining=cap_remaining,
+        accumulator_before=base_before, accumulator_after=base_before + base, amount=amount,
+        source=_source(band.source, band.verified),
+    )
 
 
-def _basic(policy: Policy, request: CalculationRequest, policy_range: Decimal) -> tuple[Decimal, TraceStep]:
+@dataclass
+class _Option:
+    """What one identity would pay."""
+
+    identity: Category | None
+    assistance: Decimal = ZERO
+    re_assistance: Decimal = ZERO
+    steps: list[TraceStep] = field(default_factory=list)
+    pools: tuple[str, ...] = ()
+    caps: dict[str, Decimal] = field(default_factory=dict)
+    grant_after: IllnessPovertyGrant | None = None
+    reason: str | None = None  # set when this identity cannot apply
+
+    @property
+    def total(self) -> Decimal:
+        return self.assistance + self.re_assistance
+
+
+def _pools(rule: AssistanceRule, medical_type: MedicalType, ratio_key: str) -> tuple[str, ...]:
+    """The cap pools a payment counts toward."""
+    pools = ["all", "inpatient" if medical_type is MedicalType.INPATIENT else "outpatient"]
+    if ratio_key.endswith("_ordinary"):
+        pools.append("ordinary")
+    return tuple(pools)
+
+
+def _assistance_under(
+    policy: Policy, identity: Category, request: CalculationRequest, base: Decimal,
+) -> _Option:
+    option = _Option(identity)
+    rule = policy.assistance[identity]
+    medical_type, ytd = request.medical_type, request.year_to_date
+    found = rule.ratio_for(medical_type, request.disease_class)
+    if found is None:
+        by_class = {f"{medical_type.value}_{d}" for d in DISEASE_CLASSES}
+        if request.disease_class is None and by_class & set(rule.ratios):
+            raise NotComputable(
+                "disease_class_required",
+                "本政策按普通疾病/重特大疾病分别救助，请传入 disease_class (ordinary or major)",
+            )
+        option.reason = f"{LABELS_ZH[identity]}：本政策不救助{MEDICAL_TYPE_ZH[medical_type]}费用 (not covered)"
+        return option
+    ratio_key, ratio = found
+    grant = request.illness_poverty_grant if identity is Category.ILLNESS_POVERTY else None
+    if grant is not None and not grant.covers(request.discharged_on):
+        option.reason = "因病致贫认定期外 (outside the illness-poverty grant window)"
+        return option
+    base_before = grant.assistance_base if grant is not None else ytd.assistance_base
+    paid = {pool: getattr(ytd, accumulator) for pool, accumulator in POOL_ACCUMULATOR.items()}
+    if grant is not None:
+        paid["all"] = grant.assistance_paid  # one grant, one cap (004 §三(七))
+    option.pools = _pools(rule, medical_type, ratio_key)
+    limits = {pool: max(ZERO, cap - paid[pool]) for pool, cap in rule.caps.items() if pool in option.pools}
+    eligible = _above_threshold(rule.threshold, base_before, base)
+    amount = to_yuan(eligible * ratio)
+    cap_remaining = min(limits.values()) if limits else None
+    if cap_remaining is not None:
+        amount = min(amount, cap_remaining)
+    option.assistance = amount
+    option.caps = {
+        POOL_ACCUMULATOR[pool]: rule.caps[pool] for pool in limits if not (grant is not None and pool == "all")
+    }
+    caps_text = "，".join(f"{pool} 余 {limit}" for pool, limit in limits.items())
+    what = [LABELS_ZH[identity], MEDICAL_TYPE_ZH[medical_type]]
+    if ratio_key != medical_type.value:
+        what.append(DISEASE_CLASS_ZH[ratio_key.rsplit("_", 1)[1]])
+    option.steps.append(TraceStep(
+        rule="assistance", label=f"医疗救助（{'，'.join(what)}）",
+        base=base, threshold=rule.threshold, ratio=ratio, cap_remaining=cap_remaining,
+        accumulator_before=base_before, accumulator_after=base_before + base, amount=amount,
+        source=_source(rule.source, rule.verified) + (f"（限额：{caps_text}）" if caps_text else ""),
+    ))
+    if grant is not None:
+        option.grant_after = grant.model_copy(update={
+            "assistance_base": grant.assistance_base + base, "assistance_paid": grant.assistance_paid + amount,
+        })
+    re_band = policy.re_assistance.get(identity)
+    if re_band is not None:
+        remainder = base - amount
+        option.re_assistance, step = _band_step(
+            re_band, "re_assistance", f"再救助（{LABELS_ZH[identity]}）", remainder,
+            ytd.re_assistance_base, ytd.re_assistance_paid,
+        )
+        option.steps.append(step)
+        option.caps["re_assistance_paid"] = re_band.annual_cap
+    return option
+
+
+def _basic(policy: Policy, request: CalculationRequest, general: Decimal) -> tuple[Decimal, TraceStep]:
     bill, ytd = request.bill, request.year_to_date
     if bill.basic_insurance_paid is not None:
         return bill.basic_insurance_paid, TraceStep(
-            rule="basic_insurance", label="基本医保统筹（医保核心已结算）", base=policy_range,
+            rule="basic_insurance", label="基本医保统筹（医保核心已结算）", base=general,
             amount=bill.basic_insurance_paid, source="given by the HIS / insurance core",
         )
-    schedule = policy.basic_insurance.schedule(request.insurance_type, request.medical_type)
-    if schedule is None:
+    basic = policy.basic_insurance
+    schedule = basic.schedule(request.insurance_type, request.medical_type) if basic is not None else None
+    if basic is None or schedule is None:
         raise NotComputable(
             "basic_insurance_required",
             "该政策无此险种/类别的基本医保计算标准，请传入基本医保已付金额 (pass basic_insurance_paid)",
         )
     level = request.hospital_level if request.hospital_level in schedule.ratio else "unknown"
-    deductible, ratio = schedule.deductible.get(level, schedule.deductible["unknown"]), schedule.ratio[level]
+    admission_number = ytd.admissions + 1 if request.medical_type is MedicalType.INPATIENT else 1
+    deductible, ratio = schedule.deductible_for(level, admission_number), schedule.ratio[level]
     cap_remaining = max(ZERO, schedule.annual_cap - ytd.basic_paid)
-    amount = min(to_yuan(max(ZERO, policy_range - deductible) * ratio), cap_remaining)
+    amount = min(to_yuan(max(ZERO, general - deductible) * ratio), cap_remaining)
     return amount, TraceStep(
-        rule="basic_insurance", label="基本医保统筹（按配置标准测算）", base=policy_range,
-        threshold=deductible, ratio=ratio, cap_remaining=cap_remaining,
+        rule="basic_insurance", label=f"基本医保统筹（按配置标准测算，年度第{admission_number}次住院起付线）"
+        if request.medical_type is MedicalType.INPATIENT else "基本医保统筹（按配置标准测算）",
+        base=general, threshold=deductible, ratio=ratio, cap_remaining=cap_remaining,
         accumulator_before=ytd.basic_paid, accumulator_after=ytd.basic_paid + amount, amount=amount,
-        source=policy.basic_insurance.source + ("" if policy.basic_insurance.verified else " [unverified]"),
+        source=_source(basic.source, basic.verified),
     )
 
 
-def _critical_illness(
-    policy: Policy, request: CalculationRequest, burden: Decimal,
-) -> tuple[Decimal, TraceStep]:
-    ytd = request.year_to_date
-    tilted = bool(policy.critical_illness.tilted_categories & set(request.identities))
-    table = policy.critical_illness.tilted if tilted else policy.critical_illness.normal
-    schedule = table[request.insurance_type]
+def _tilted(policy: Policy, request: CalculationRequest) -> bool:
+    ci = policy.critical_illness
+    return ci is not None and bool(ci.tilted_categories & set(request.identities))
+
+
+def _critical_illness(policy: Policy, request: CalculationRequest, burden: Decimal) -> tuple[Decimal, TraceStep]:
+    ytd, given = request.year_to_date, request.bill.critical_illness_paid
+    ci = policy.critical_illness
+    if ci is not None and request.medical_type not in ci.medical_types and not given:
+        return ZERO, TraceStep(
+            rule="critical_illness", label=f"大病保险不含{MEDICAL_TYPE_ZH[request.medical_type]}费用", amount=ZERO,
+            base=burden, accumulator_before=ytd.critical_illness_burden,
+            accumulator_after=ytd.critical_illness_burden, source=ci.source,
+        )
+    if given is not None:
+        return given, TraceStep(
+            rule="critical_illness", label="大病保险（医保核心已结算）", base=burden, amount=given,
+            accumulator_before=ytd.critical_illness_burden, accumulator_after=ytd.critical_illness_burden + burden,
+            source="given by the HIS / insurance core",
+        )
+    if ci is None:
+        raise NotComputable(
+            "critical_illness_required",
+            "该政策无大病保险计算标准，请传入大病保险已付金额 (pass critical_illness_paid)",
+        )
+    tilted = _tilted(policy, request)
+    schedule = (ci.tilted if tilted else ci.normal)[request.insurance_type]
     before, after = ytd.critical_illness_burden, ytd.critical_illness_burden + burden
     amount = to_yuan(cumulative_ratio_amount(schedule, after) - cumulative_ratio_amount(schedule, before))
     cap_remaining = None
@@ -92,88 +228,122 @@ def _critical_illness(
     )
 
 
-def _assistance_under(
-    policy: Policy, identity: Category, base: Decimal, ytd: YearToDate,
-) -> tuple[Decimal, Decimal, list[TraceStep]]:
-    band = policy.assistance[identity]
-    assistance, cap = _banded(band, ytd.assistance_base, base, ytd.assistance_paid)
-    steps = [TraceStep(
-        rule="assistance", label=f"医疗救助（{LABELS_ZH[identity]}）", base=base, threshold=band.threshold,
-        ratio=band.ratio, cap_remaining=cap, accumulator_before=ytd.assistance_base,
-        accumulator_after=ytd.assistance_base + base, amount=assistance, source=band.source,
-    )]
-    re_assistance = ZERO
-    re_band = policy.re_assistance.get(identity)
-    remainder = base - assistance
-    if re_band is not None:
-        re_assistance, re_cap = _banded(re_band, ytd.re_assistance_base, remainder, ytd.re_assistance_paid)
-        steps.append(TraceStep(
-            rule="re_assistance", label=f"再救助（{LABELS_ZH[identity]}）", base=remainder,
-            threshold=re_band.threshold, ratio=re_band.ratio, cap_remaining=re_cap,
-            accumulator_before=ytd.re_assistance_base, accumulator_after=ytd.re_assistance_base + remainder,
-            amount=re_assistance, source=re_band.source,
-        ))
-    return assistance, re_assistance, steps
+def _special_drugs(policy: Policy, request: CalculationRequest) -> tuple[Decimal, TraceStep | None]:
+    cost, ytd = request.bill.special_drugs, request.year_to_date
+    if not cost:
+        return ZERO, None
+    ci = policy.critical_illness
+    if ci is None or not ci.special_drugs:
+        raise NotComputable(
+            "special_drugs_not_covered", "该政策无大病保险特殊药品标准 (this policy has no special-drug rule)",
+        )
+    tilted = _tilted(policy, request)
+    band = ci.special_drugs["tilted" if tilted else "normal"]
+    return _band_step(
+        band, "special_drugs", "大病保险特殊药品" + ("（倾斜）" if tilted else ""), cost,
+        ytd.special_drugs_cost, ytd.special_drugs_paid,
+    )
+
+
+def _large_expense(policy: Policy, request: CalculationRequest, burden: Decimal) -> tuple[Decimal, TraceStep | None]:
+    band = policy.large_expense
+    if band is None or request.insurance_type is not InsuranceType.EMPLOYEE:
+        return ZERO, None
+    ytd = request.year_to_date
+    return _band_step(
+        band, "large_expense", "职工大额医疗费用补助", burden, ytd.large_expense_base, ytd.large_expense_paid,
+    )
+
+
+def _why_no_assistance(policy: Policy, request: CalculationRequest) -> str | None:
+    """A reason that rules out assistance under every identity, or None."""
+    if request.insurance_type not in policy.insurance_types:
+        return "本政策只救助参加居民医保的对象 (this policy assists resident insurance only)"
+    if request.cause is not None and request.cause in policy.excluded_causes:
+        return f"{policy.excluded_causes[request.cause]}：不予救助 (excluded cause: {policy.excluded_causes_source})"
+    if request.medical_type not in policy.medical_types:
+        return f"本政策不救助{MEDICAL_TYPE_ZH[request.medical_type]}费用 (not covered by this policy)"
+    if not request.identities:
+        return "无当日有效的救助身份 (no assistance identity in force)"
+    return None
 
 
 def calculate(policy: Policy, request: CalculationRequest) -> CalculationResult:
-    bill: Bill = request.bill
-    ytd = request.year_to_date
+    bill, ytd = request.bill, request.year_to_date
     policy_range = bill.total - bill.full_self_pay - bill.over_limit_self_pay - bill.pre_self_pay
+    general = policy_range - bill.special_drugs
     trace = [TraceStep(
         rule="policy_range", label="符合政策范围金额 = 总额 − 全自费 − 超限价 − 先行自付",
         base=bill.total, amount=policy_range,
     )]
-    basic, basic_step = _basic(policy, request, policy_range)
+    basic, basic_step = _basic(policy, request, general)
     trace.append(basic_step)
-    burden = policy_range - basic
+    burden = general - basic
     trace.append(TraceStep(rule="burden_after_basic", label="基本医保后政策范围内个人负担", amount=burden))
     critical, critical_step = _critical_illness(policy, request, burden)
     trace.append(critical_step)
-    base = burden - critical
+    special, special_step = _special_drugs(policy, request)
+    large, large_step = _large_expense(policy, request, burden - critical)
+    trace.extend(step for step in (special_step, large_step) if step is not None)
+    base = burden - critical - large + (bill.special_drugs - special)
     trace.append(TraceStep(rule="assistance_base", label="救助基数（政策范围内个人负担）", amount=base))
 
-    covered = [i for i in PRECEDENCE if i in set(request.identities) and i in policy.assistance]
-    options = {i: _assistance_under(policy, i, base, ytd) for i in covered}
+    reason = _why_no_assistance(policy, request)
+    options: list[_Option] = []
+    if reason is None:
+        held = set(request.identities)
+        covered = [i for i in PRECEDENCE if i in held and i in policy.assistance]
+        options = [_assistance_under(policy, i, request, base) for i in covered]
+        if not covered:
+            reason = "所持身份不在本政策救助范围 (no identity held is covered by this policy)"
+    applicable = [o for o in options if o.reason is None]
     # 就高不重复: the identity that pays most; ties to the earlier category (PRECEDENCE order).
-    applied = max(covered, key=lambda i: (options[i][0] + options[i][1], -covered.index(i)), default=None)
-    assistance = re_assistance = ZERO
-    reason = None
+    applied = max(applicable, key=lambda o: (o.total, -PRECEDENCE.index(o.identity)), default=None)
     if applied is None:
-        reason = (
-            "无当日有效的救助身份 (no assistance identity in force)" if not request.identities
-            else "所持身份不在本政策救助范围 (no identity held is covered by this policy)"
-        )
+        reason = reason or "；".join(o.reason for o in options if o.reason)
+        applied_option = _Option(None)
     else:
-        assistance, re_assistance, steps = options[applied]
-        trace.extend(steps)
+        applied_option = applied
+        trace.extend(applied.steps)
+    assistance, re_assistance = applied_option.assistance, applied_option.re_assistance
 
     caps: dict[str, Decimal] = {}
-    if basic_step.cap_remaining is not None:
-        caps["basic_paid"] = ytd.basic_paid + basic_step.cap_remaining
-    if critical_step.cap_remaining is not None:
-        caps["critical_illness_paid"] = ytd.critical_illness_paid + critical_step.cap_remaining
-    if applied is not None:
-        caps["assistance_paid"] = policy.assistance[applied].annual_cap
-        if applied in policy.re_assistance:
-            caps["re_assistance_paid"] = policy.re_assistance[applied].annual_cap
-    personal = bill.total - basic - critical - assistance - re_assistance
+    for step, accumulator, before in (
+        (basic_step, "basic_paid", ytd.basic_paid), (critical_step, "critical_illness_paid", ytd.critical_illness_paid),
+        (special_step, "special_drugs_paid", ytd.special_drugs_paid),
+        (large_step, "large_expense_paid", ytd.large_expense_paid),
+    ):
+        if step is not None and step.cap_remaining is not None:
+            caps[accumulator] = before + step.cap_remaining
+    caps.update(applied_option.caps)
+    personal = bill.total - basic - critical - special - large - assistance - re_assistance
     trace.append(TraceStep(rule="personal_share", label="个人自付 = 总额 − 各项基金支付", amount=personal))
+    pools = set(applied_option.pools)
     after = YearToDate(
-        admissions=ytd.admissions + 1,
+        admissions=ytd.admissions + (1 if request.medical_type is MedicalType.INPATIENT else 0),
         basic_paid=ytd.basic_paid + basic,
-        critical_illness_burden=ytd.critical_illness_burden + burden,
+        critical_illness_burden=critical_step.accumulator_after or ZERO,
         critical_illness_paid=ytd.critical_illness_paid + critical,
+        special_drugs_cost=ytd.special_drugs_cost + bill.special_drugs,
+        special_drugs_paid=ytd.special_drugs_paid + special,
+        large_expense_base=ytd.large_expense_base + (burden - critical if large_step is not None else ZERO),
+        large_expense_paid=ytd.large_expense_paid + large,
         assistance_base=ytd.assistance_base + (base if applied else ZERO),
         assistance_paid=ytd.assistance_paid + assistance,
+        assistance_paid_inpatient=ytd.assistance_paid_inpatient + (assistance if "inpatient" in pools else ZERO),
+        assistance_paid_outpatient=ytd.assistance_paid_outpatient + (assistance if "outpatient" in pools else ZERO),
+        assistance_paid_ordinary=ytd.assistance_paid_ordinary + (assistance if "ordinary" in pools else ZERO),
         re_assistance_base=ytd.re_assistance_base + (base - assistance if applied else ZERO),
         re_assistance_paid=ytd.re_assistance_paid + re_assistance,
     )
     return CalculationResult(
-        policy_id=policy.id, identity_applied=applied, reason=reason, policy_range=policy_range,
-        basic_insurance=basic, basic_insurance_source="given" if bill.basic_insurance_paid is not None else "schedule",
-        critical_illness=critical, assistance=assistance, re_assistance=re_assistance, personal_share=personal,
-        year_to_date_after=after, annual_caps=caps,
-        alternatives=[Alternative(identity=i, assistance_total=options[i][0] + options[i][1]) for i in covered],
+        policy_id=policy.id, identity_applied=applied.identity if applied else None, reason=reason,
+        policy_range=policy_range, basic_insurance=basic,
+        basic_insurance_source="given" if bill.basic_insurance_paid is not None else "schedule",
+        critical_illness=critical, special_drugs=special, large_expense=large,
+        assistance=assistance, re_assistance=re_assistance, personal_share=personal,
+        year_to_date_after=after, illness_poverty_grant_after=applied_option.grant_after,
+        annual_caps=caps,
+        alternatives=[Alternative(identity=o.identity, assistance_total=o.total) for o in options],
         trace=trace,
     )

@@ -4,9 +4,31 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from services.assistance.policies.catalog import PolicyInfo, load_index
 from services.assistance.policies.model import Policy
+
+
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        merged[key] = _merged(merged[key], value) if isinstance(value, dict) and isinstance(
+            merged.get(key), dict) else value
+    return merged
+
+
+def _resolved(raw: dict[str, dict[str, Any]], policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A policy's parameters with those of the policy it `extends` underneath."""
+    if policy_id in seen:
+        raise ValueError(f"policies extend each other in a cycle: {' → '.join((*seen, policy_id))}")
+    own = raw[policy_id]
+    parent = own.get("extends")
+    if parent is None:
+        return own
+    if parent not in raw:
+        raise ValueError(f"extends {parent!r}, which has no parameter file")
+    return _merged({k: v for k, v in _resolved(raw, parent, (*seen, policy_id)).items() if k != "extends"}, own)
 
 
 class NoPolicy(LookupError):
@@ -30,18 +52,26 @@ class PolicyBook:
     def load(cls, policy_dir: Path) -> "PolicyBook":
         index = load_index(policy_dir)
         known = {p.id for p in index}
-        parameters: dict[str, Policy] = {}
+        raw: dict[str, dict[str, Any]] = {}
         for path in sorted(policy_dir.glob("*.toml")):
             if path.name == "index.toml":
                 continue
             with path.open("rb") as f:
                 try:
-                    policy = Policy.model_validate(tomllib.load(f))
-                except ValueError as exc:
+                    raw[path.stem] = tomllib.load(f)
+                except tomllib.TOMLDecodeError as exc:
                     raise ValueError(f"{path.name}: {exc}") from exc
-            if policy.id not in known or path.stem != policy.id:
-                raise ValueError(f"{path.name}: id {policy.id!r} must match the file name and index.toml")
-            parameters[policy.id] = policy
+            if path.stem not in known or raw[path.stem].get("id") != path.stem:
+                raise ValueError(f"{path.name}: its id must match the file name and an entry of index.toml")
+        parameters: dict[str, Policy] = {}
+        for policy_id in raw:
+            try:
+                parameters[policy_id] = Policy.model_validate(_resolved(raw, policy_id))
+            except ValueError as exc:
+                raise ValueError(f"{policy_id}.toml: {exc}") from exc
+        missing = known - set(parameters)
+        if missing:
+            raise ValueError(f"index.toml lists policies without a parameter file: {sorted(missing)}")
         for region in {p.region_code for p in index}:
             spans = sorted((p for p in index if p.region_code == region), key=lambda p: p.effective_from)
             for before, after in zip(spans, spans[1:], strict=False):
@@ -53,11 +83,5 @@ class PolicyBook:
         for region in enclosing_regions(region_code):
             for info in self.index:
                 if info.region_code == region and info.in_force(on):
-                    policy = self.parameters.get(info.id)
-                    if policy is None:
-                        raise NoPolicy(
-                            "policy_not_implemented",
-                            f"政策 {info.id} 的计算参数尚未配置 (parameters of {info.id} not loaded yet)",
-                        )
-                    return info, policy
+                    return info, self.parameters[info.id]
         raise NoPolicy("no_policy", f"区划 {region_code} 在 {on} 无有效救助政策 (no policy in force)")

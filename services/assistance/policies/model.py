@@ -1,14 +1,42 @@
-"""A policy file, validated at load: a file that does not fit stops the service from starting."""
+"""A policy file, validated at load: a file that does not fit stops the service from starting.
+
+The rule kinds (POLICY.md §4-§6), each a block of the file:
+- `basic_insurance`: deductible by hospital level and admission number, ratio, annual cap, per
+  insurance type and medical type (used when the HIS or the insurance core does not pass it);
+- `critical_illness`: segments on the cumulative burden, tilted for some categories, optional
+  annual cap; `special_drugs`: threshold, ratio and cap, the unpaid part joining the assistance base;
+- `large_expense`: the employee large-expense subsidy (off unless configured);
+- `assistance`: per identity, ratios by medical type (and disease class), an annual threshold,
+  caps on named pools (`all`, `inpatient`, `outpatient`, `ordinary`), a floor for "not less than";
+- `re_assistance`: per identity, threshold, ratio and cap on the cumulative remainder;
+- `excluded_causes`: causes of injury or illness that get no assistance at all.
+"""
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from shared.categories import Category, InsuranceType, MedicalType
 
-Ratio = Annotated[Decimal, Field(ge=0, le=1)]
+
+def _fraction(value: object) -> object:
+    """"2/3" → Decimal 0.666…67 (28 digits: a fen amount times it still rounds to the exact fen)."""
+    if isinstance(value, str) and "/" in value:
+        numerator, denominator = value.split("/", 1)
+        return Decimal(numerator.strip()) / Decimal(denominator.strip())
+    return value
+
+
+def _listed(value: object) -> object:
+    return [value] if isinstance(value, str | int | float | Decimal) else value
+
+
+Ratio = Annotated[Decimal, BeforeValidator(_fraction), Field(ge=0, le=1)]
 Amount = Annotated[Decimal, Field(ge=0, decimal_places=2)]
+Pool = Literal["all", "inpatient", "outpatient", "ordinary"]
+DISEASE_CLASSES = ("ordinary", "major")
+RATIO_KEYS = {m.value: m for m in MedicalType} | {f"{m.value}_{d}": m for m in MedicalType for d in DISEASE_CLASSES}
 
 
 class _Strict(BaseModel):
@@ -17,7 +45,9 @@ class _Strict(BaseModel):
 
 class BasicSchedule(_Strict):
     annual_cap: Amount
-    deductible: dict[str, Amount] = Field(description="per hospital level, with an `unknown` fallback")
+    deductible: dict[str, Annotated[list[Amount], BeforeValidator(_listed), Field(min_length=1)]] = Field(
+        description="per hospital level: the deductible of the 1st, 2nd, … admission of the year (the last repeats)"
+    )
     ratio: dict[str, Ratio]
 
     @model_validator(mode="after")
@@ -25,6 +55,10 @@ class BasicSchedule(_Strict):
         if "unknown" not in self.deductible or "unknown" not in self.ratio:
             raise ValueError("a basic-insurance schedule needs an `unknown` hospital level")
         return self
+
+    def deductible_for(self, level: str, admission_number: int) -> Decimal:
+        schedule = self.deductible.get(level, self.deductible["unknown"])
+        return schedule[min(admission_number, len(schedule)) - 1]
 
 
 class BasicInsurance(_Strict):
@@ -63,46 +97,107 @@ class CriticalIllnessSchedule(_Strict):
         return self.segments[0].start
 
 
+class Band(_Strict):
+    """Annual threshold, ratio and cap on a cumulative base (re-assistance, special drugs, large expense)."""
+
+    source: str
+    threshold: Amount = Decimal(0)
+    ratio: Ratio
+    annual_cap: Amount
+    verified: bool = True
+
+    @model_validator(mode="after")
+    def _cap_reachable(self) -> "Band":
+        if self.annual_cap <= 0:
+            raise ValueError("an annual cap must be above zero")
+        if self.threshold >= self.annual_cap and self.ratio == 1:
+            raise ValueError("a threshold above its cap")
+        return self
+
+
 class CriticalIllness(_Strict):
+    source: str
+    medical_types: frozenset[MedicalType] = Field(description="the costs critical illness counts")
     tilted_categories: frozenset[Category]
     tilted: dict[InsuranceType, CriticalIllnessSchedule]
     normal: dict[InsuranceType, CriticalIllnessSchedule]
+    special_drugs: dict[Literal["tilted", "normal"], Band] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _both_insurance_types(self) -> "CriticalIllness":
         for table in (self.tilted, self.normal):
             if set(table) != set(InsuranceType):
                 raise ValueError("critical illness needs figures for employee and resident")
+        if self.special_drugs and set(self.special_drugs) != {"tilted", "normal"}:
+            raise ValueError("special drugs need both tilted and normal figures")
         return self
 
 
-class Band(_Strict):
-    """Annual threshold, ratio and cap on a cumulative base (assistance, re-assistance)."""
+class AssistanceRule(_Strict):
+    """One identity's assistance: `ratios` keyed by medical type, or `<medical type>_<disease class>`
+    where the policy tells ordinary from major disease; caps per pool, every payment counting toward
+    `all`, its medical pool (`inpatient` / `outpatient`) and, for ordinary disease, `ordinary`."""
 
     source: str
-    threshold: Amount
-    ratio: Ratio
-    annual_cap: Amount
+    threshold: Amount = Field(default=Decimal(0), description="annual, on the cumulative assistance base")
+    ratios: dict[str, Ratio] = Field(min_length=1)
+    minimum_ratios: dict[str, Ratio] = Field(default_factory=dict, description="the document's 'not less than'")
+    caps: dict[Pool, Amount] = Field(min_length=1)
+    verified: bool = True
 
     @model_validator(mode="after")
-    def _cap_reachable(self) -> "Band":
-        if self.annual_cap <= 0:
+    def _consistent(self) -> "AssistanceRule":
+        for key in self.ratios:
+            if key not in RATIO_KEYS:
+                raise ValueError(f"unknown ratio key {key!r}: a medical type, optionally _ordinary or _major")
+        for key, floor in self.minimum_ratios.items():
+            if key not in self.ratios:
+                raise ValueError(f"minimum ratio for {key!r} without a ratio")
+            if self.ratios[key] < floor:
+                raise ValueError(f"ratio {key} = {self.ratios[key]} is below the document's minimum {floor}")
+        if any(cap <= 0 for cap in self.caps.values()):
             raise ValueError("an annual cap must be above zero")
+        if "all" in self.caps and any(cap > self.caps["all"] for cap in self.caps.values()):
+            raise ValueError("a sub-cap above the annual cap")
+        if self.threshold >= max(self.caps.values()) and max(self.ratios.values()) == 1:
+            raise ValueError("a threshold above its cap")
         return self
+
+    def ratio_for(self, medical_type: MedicalType, disease_class: str | None) -> tuple[str, Decimal] | None:
+        for key in (f"{medical_type.value}_{disease_class}", medical_type.value):
+            if key in self.ratios:
+                return key, self.ratios[key]
+        return None
+
+    @property
+    def by_disease_class(self) -> bool:
+        return any(k.endswith(("_ordinary", "_major")) for k in self.ratios)
 
 
 class Policy(_Strict):
     """A policy's parameters (its region and dates are in the index)."""
 
     id: str = Field(pattern=r"^[a-z0-9-]+$")
-    basic_insurance: BasicInsurance
-    critical_illness: CriticalIllness
-    assistance: dict[Category, Band]
+    extends: str | None = Field(default=None, description="a policy whose parameters this one overrides")
+    insurance_types: frozenset[InsuranceType] = frozenset(InsuranceType)
+    basic_insurance: BasicInsurance | None = None
+    critical_illness: CriticalIllness | None = None
+    large_expense: Band | None = None
+    assistance: dict[Category, AssistanceRule]
     re_assistance: dict[Category, Band] = Field(default_factory=dict)
+    excluded_causes: dict[str, str] = Field(default_factory=dict, description="cause code → 中文")
+    excluded_causes_source: str | None = None
 
     @model_validator(mode="after")
     def _re_assistance_needs_assistance(self) -> "Policy":
         missing = set(self.re_assistance) - set(self.assistance)
         if missing:
             raise ValueError(f"re-assistance for categories without assistance: {sorted(missing)}")
+        if self.excluded_causes and not self.excluded_causes_source:
+            raise ValueError("excluded causes need their source paragraph")
         return self
+
+    @property
+    def medical_types(self) -> frozenset[MedicalType]:
+        """The medical types some identity is assisted for."""
+        return frozenset(RATIO_KEYS[key] for rule in self.assistance.values() for key in rule.ratios)

@@ -94,9 +94,12 @@ def test_several_identities_pay_the_most() -> None:
 
 def test_policy_selection_by_region_and_date() -> None:
     assert BOOK.select("370671", date(2023, 1, 1))[0].id == "yantai-2023"
-    with pytest.raises(NoPolicy) as not_yet:
-        BOOK.select("370602", date(2022, 12, 31))
-    assert not_yet.value.code == "policy_not_implemented"  # Yantai 2018: parameters come with issue 4
+    assert BOOK.select("370671", date(2022, 12, 31))[0].id == "yantai-2018-development-zone"
+    assert BOOK.select("370602", date(2022, 12, 31))[0].id == "yantai-2018"
+    assert BOOK.select("370405", date(2023, 5, 1))[0].id == "taierzhuang-2017"
+    with pytest.raises(NoPolicy) as before_any:
+        BOOK.select("370602", date(2018, 5, 21))
+    assert before_any.value.code == "no_policy"
     with pytest.raises(NoPolicy) as nowhere:
         BOOK.select("110101", date(2023, 5, 1))
     assert nowhere.value.code == "no_policy"

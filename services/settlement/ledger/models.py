@@ -18,7 +18,10 @@ from shared.db import BigId
 ACCUMULATORS = (
     "admissions", "basic_paid", "critical_illness_burden", "critical_illness_paid",
     "assistance_base", "assistance_paid", "re_assistance_base", "re_assistance_paid",
+    "special_drugs_cost", "special_drugs_paid", "large_expense_base", "large_expense_paid",
+    "assistance_paid_inpatient", "assistance_paid_outpatient", "assistance_paid_ordinary",
 )
+"""The fields of `YearToDate`: one column each on the person-year, one accumulator name in the ledger."""
 
 
 class PersonYearRow(Base):
@@ -40,6 +43,13 @@ class PersonYearRow(Base):
     assistance_paid: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0))
     re_assistance_base: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0))
     re_assistance_paid: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0))
+    special_drugs_cost: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0), server_default="0")
+    special_drugs_paid: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0), server_default="0")
+    large_expense_base: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0), server_default="0")
+    large_expense_paid: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0), server_default="0")
+    assistance_paid_inpatient: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0), server_default="0")
+    assistance_paid_outpatient: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0), server_default="0")
+    assistance_paid_ordinary: Mapped[Decimal] = mapped_column(Yuan, default=Decimal(0), server_default="0")
     entries: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -4,7 +4,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.categories import Category, InsuranceType, MedicalType
-from shared.contracts.calculation import Bill, TraceStep, YearToDate
+from shared.contracts.calculation import Bill, CauseCode, DiseaseClass, TraceStep, YearToDate
 from shared.id_number import IdNumberStr
 from shared.money import Money
 from shared.types import BusinessDate
@@ -31,6 +31,8 @@ class SettlementRequest(BaseModel):
     medical_type: MedicalType
     admitted_on: BusinessDate
     discharged_on: BusinessDate
+    disease_class: DiseaseClass = None
+    cause: CauseCode = None
     bill: Bill
 
     @model_validator(mode="after")

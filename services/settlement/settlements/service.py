@@ -38,9 +38,14 @@ MAX_ATTEMPTS = 40  # recomputations when a concurrent settlement of the same per
 FUND_LABELS = {  # NHSA fund_pay_type codes (POLICY.md §1)
     "basic_insurance": ("基本医保统筹基金", {InsuranceType.EMPLOYEE: "310100", InsuranceType.RESIDENT: "390100"}),
     "critical_illness": ("大病保险", {InsuranceType.EMPLOYEE: "390200", InsuranceType.RESIDENT: "390200"}),
+    "special_drugs": ("大病保险特殊药品", {InsuranceType.EMPLOYEE: "390200", InsuranceType.RESIDENT: "390200"}),
+    "large_expense": ("职工大额医疗费用补助", {InsuranceType.EMPLOYEE: "330100", InsuranceType.RESIDENT: "330100"}),
     "assistance": ("医疗救助", {InsuranceType.EMPLOYEE: "610100", InsuranceType.RESIDENT: "610100"}),
     "re_assistance": ("医疗救助（再救助）", {InsuranceType.EMPLOYEE: "610100", InsuranceType.RESIDENT: "610100"}),
 }
+
+
+OCCASIONAL_FUNDS = ("special_drugs", "large_expense")
 
 
 def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
@@ -100,7 +105,7 @@ class SettlementFlow:
             region_code=hospital["region"]["code"], insurance_type=request.insurance_type,
             medical_type=request.medical_type, hospital_level=hospital.get("level"),
             discharged_on=request.discharged_on, identities=patient.identities, bill=request.bill,
-            year_to_date=ytd,
+            disease_class=request.disease_class, cause=request.cause, year_to_date=ytd,
         )
         try:
             answer = await self.peers.assistance.post(
@@ -148,10 +153,9 @@ class SettlementFlow:
         settlement_id: str, request: SettlementRequest, patient: Patient, result: CalculationResult,
         settled_at: datetime,
     ) -> Statement:
-        amounts = {
-            "basic_insurance": result.basic_insurance, "critical_illness": result.critical_illness,
-            "assistance": result.assistance, "re_assistance": result.re_assistance,
-        }
+        # The four funds of every statement; special drugs and the large-expense subsidy when they paid.
+        amounts = {name: getattr(result, name) for name in FUND_LABELS
+                   if name not in OCCASIONAL_FUNDS or getattr(result, name)}
         funds = [
             FundLine(fund=FUND_LABELS[name][1][request.insurance_type], label=FUND_LABELS[name][0], amount=amount)
             for name, amount in amounts.items()
