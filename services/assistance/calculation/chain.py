@@ -4,7 +4,12 @@ policy-range S (of which special drugs D) → basic insurance B on S − D → b
 critical illness C on the cumulative R → special drugs SD on the cumulative D → large-expense H →
 assistance base A = R − C − H + (D − SD) → assistance M and re-assistance RA under each identity
 in force (the one that pays most applies) → personal share P = total − every fund.
-Each fund amount is rounded half up to the fen; what a rule does not cover is 0 with the reason.
+What a rule does not cover is 0 with the reason.
+
+Rounding (POLICY.md §4: half up to the fen): a rule on a cumulative base pays the rounded
+entitlement on the cumulative base after this settlement minus the rounded entitlement before it.
+Each amount is in whole fen, and the amounts of a year add up to the rounded entitlement of the
+year, so a bill split into two settlements never pays a fen more than the bill settled whole.
 """
 
 from dataclasses import dataclass, field
@@ -54,16 +59,17 @@ def cumulative_ratio_amount(schedule: CriticalIllnessSchedule, burden: Decimal) 
     return total
 
 
-def _above_threshold(threshold: Decimal, before: Decimal, addition: Decimal) -> Decimal:
-    """The part of `addition` to a cumulative base that lies above an annual threshold."""
-    return max(ZERO, before + addition - threshold) - max(ZERO, before - threshold)
+def _cumulative_share(threshold: Decimal, ratio: Decimal, before: Decimal, addition: Decimal) -> Decimal:
+    """This settlement's share of a ratio above an annual threshold on a cumulative base."""
+    return (to_yuan(max(ZERO, before + addition - threshold) * ratio)
+            - to_yuan(max(ZERO, before - threshold) * ratio))
 
 
 def _band_step(
     band: Band, rule: str, label: str, base: Decimal, base_before: Decimal, paid_before: Decimal,
 ) -> tuple[Decimal, TraceStep]:
     cap_remaining = max(ZERO, band.annual_cap - paid_before)
-    amount = min(to_yuan(_above_threshold(band.threshold, base_before, base) * band.ratio), cap_remaining)
+    amount = min(_cumulative_share(band.threshold, band.ratio, base_before, base), cap_remaining)
     return amount, TraceStep(
         rule=rule, label=label, base=base, threshold=band.threshold, ratio=band.ratio, cap_remaining=cap_remaining,
         accumulator_before=base_before, accumulator_after=base_before + base, amount=amount,
@@ -124,8 +130,7 @@ def _assistance_under(
         paid["all"] = grant.assistance_paid  # one grant, one cap (004 §三(七))
     option.pools = _pools(rule, medical_type, ratio_key)
     limits = {pool: max(ZERO, cap - paid[pool]) for pool, cap in rule.caps.items() if pool in option.pools}
-    eligible = _above_threshold(rule.threshold, base_before, base)
-    amount = to_yuan(eligible * ratio)
+    amount = _cumulative_share(rule.threshold, ratio, base_before, base)
     cap_remaining = min(limits.values()) if limits else None
     if cap_remaining is not None:
         amount = min(amount, cap_remaining)
@@ -215,7 +220,7 @@ def _critical_illness(policy: Policy, request: CalculationRequest, burden: Decim
     tilted = _tilted(policy, request)
     schedule = (ci.tilted if tilted else ci.normal)[request.insurance_type]
     before, after = ytd.critical_illness_burden, ytd.critical_illness_burden + burden
-    amount = to_yuan(cumulative_ratio_amount(schedule, after) - cumulative_ratio_amount(schedule, before))
+    amount = to_yuan(cumulative_ratio_amount(schedule, after)) - to_yuan(cumulative_ratio_amount(schedule, before))
     cap_remaining = None
     if schedule.annual_cap is not None:
         cap_remaining = max(ZERO, schedule.annual_cap - ytd.critical_illness_paid)
