@@ -6,6 +6,10 @@ assistance base A = R − C − H + (D − SD) → assistance M and re-assistanc
 in force (the one that pays most applies) → personal share P = total − every fund.
 What a rule does not cover is 0 with the reason.
 
+The result is plain data (calculation/result.py): every amount comes from validated inputs by sums,
+differences and rounded products; the API validates it into the contract on the way out (validating
+each trace line here was more than half of the time of a calculation).
+
 Rounding (POLICY.md §4: half up to the fen): a rule on a cumulative base pays the rounded
 entitlement on the cumulative base after this settlement minus the rounded entitlement before it.
 Each amount is in whole fen, and the amounts of a year add up to the rounded entitlement of the
@@ -15,16 +19,10 @@ year, so a bill split into two settlements never pays a fen more than the bill s
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from services.assistance.calculation.result import Alternative, Calculation, Step
 from services.assistance.policies.model import DISEASE_CLASSES, AssistanceRule, Band, CriticalIllnessSchedule, Policy
 from shared.categories import LABELS_ZH, PRECEDENCE, Category, InsuranceType, MedicalType
-from shared.contracts.calculation import (
-    Alternative,
-    CalculationRequest,
-    CalculationResult,
-    IllnessPovertyGrant,
-    TraceStep,
-    YearToDate,
-)
+from shared.contracts.calculation import CalculationRequest, IllnessPovertyGrant, YearToDate
 from shared.money import ZERO, to_yuan
 
 MEDICAL_TYPE_ZH = {
@@ -67,10 +65,10 @@ def _cumulative_share(threshold: Decimal, ratio: Decimal, before: Decimal, addit
 
 def _band_step(
     band: Band, rule: str, label: str, base: Decimal, base_before: Decimal, paid_before: Decimal,
-) -> tuple[Decimal, TraceStep]:
+) -> tuple[Decimal, Step]:
     cap_remaining = max(ZERO, band.annual_cap - paid_before)
     amount = min(_cumulative_share(band.threshold, band.ratio, base_before, base), cap_remaining)
-    return amount, TraceStep(
+    return amount, Step(
         rule=rule, label=label, base=base, threshold=band.threshold, ratio=band.ratio, cap_remaining=cap_remaining,
         accumulator_before=base_before, accumulator_after=base_before + base, amount=amount,
         source=_source(band.source, band.verified),
@@ -84,7 +82,7 @@ class _Option:
     identity: Category | None
     assistance: Decimal = ZERO
     re_assistance: Decimal = ZERO
-    steps: list[TraceStep] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
     pools: tuple[str, ...] = ()
     caps: dict[str, Decimal] = field(default_factory=dict)
     grant_after: IllnessPovertyGrant | None = None
@@ -142,7 +140,7 @@ def _assistance_under(
     what = [LABELS_ZH[identity], MEDICAL_TYPE_ZH[medical_type]]
     if ratio_key != medical_type.value:
         what.append(DISEASE_CLASS_ZH[ratio_key.rsplit("_", 1)[1]])
-    option.steps.append(TraceStep(
+    option.steps.append(Step(
         rule="assistance", label=f"医疗救助（{'，'.join(what)}）",
         base=base, threshold=rule.threshold, ratio=ratio, cap_remaining=cap_remaining,
         accumulator_before=base_before, accumulator_after=base_before + base, amount=amount,
@@ -164,10 +162,10 @@ def _assistance_under(
     return option
 
 
-def _basic(policy: Policy, request: CalculationRequest, general: Decimal) -> tuple[Decimal, TraceStep]:
+def _basic(policy: Policy, request: CalculationRequest, general: Decimal) -> tuple[Decimal, Step]:
     bill, ytd = request.bill, request.year_to_date
     if bill.basic_insurance_paid is not None:
-        return bill.basic_insurance_paid, TraceStep(
+        return bill.basic_insurance_paid, Step(
             rule="basic_insurance", label="基本医保统筹（医保核心已结算）", base=general,
             amount=bill.basic_insurance_paid, source="given by the HIS / insurance core",
         )
@@ -183,7 +181,7 @@ def _basic(policy: Policy, request: CalculationRequest, general: Decimal) -> tup
     deductible, ratio = schedule.deductible_for(level, admission_number), schedule.ratio[level]
     cap_remaining = max(ZERO, schedule.annual_cap - ytd.basic_paid)
     amount = min(to_yuan(max(ZERO, general - deductible) * ratio), cap_remaining)
-    return amount, TraceStep(
+    return amount, Step(
         rule="basic_insurance", label=f"基本医保统筹（按配置标准测算，年度第{admission_number}次住院起付线）"
         if request.medical_type is MedicalType.INPATIENT else "基本医保统筹（按配置标准测算）",
         base=general, threshold=deductible, ratio=ratio, cap_remaining=cap_remaining,
@@ -197,17 +195,17 @@ def _tilted(policy: Policy, request: CalculationRequest) -> bool:
     return ci is not None and bool(ci.tilted_categories & set(request.identities))
 
 
-def _critical_illness(policy: Policy, request: CalculationRequest, burden: Decimal) -> tuple[Decimal, TraceStep]:
+def _critical_illness(policy: Policy, request: CalculationRequest, burden: Decimal) -> tuple[Decimal, Step]:
     ytd, given = request.year_to_date, request.bill.critical_illness_paid
     ci = policy.critical_illness
     if ci is not None and request.medical_type not in ci.medical_types and not given:
-        return ZERO, TraceStep(
+        return ZERO, Step(
             rule="critical_illness", label=f"大病保险不含{MEDICAL_TYPE_ZH[request.medical_type]}费用", amount=ZERO,
             base=burden, accumulator_before=ytd.critical_illness_burden,
             accumulator_after=ytd.critical_illness_burden, source=ci.source,
         )
     if given is not None:
-        return given, TraceStep(
+        return given, Step(
             rule="critical_illness", label="大病保险（医保核心已结算）", base=burden, amount=given,
             accumulator_before=ytd.critical_illness_burden, accumulator_after=ytd.critical_illness_burden + burden,
             source="given by the HIS / insurance core",
@@ -225,7 +223,7 @@ def _critical_illness(policy: Policy, request: CalculationRequest, burden: Decim
     if schedule.annual_cap is not None:
         cap_remaining = max(ZERO, schedule.annual_cap - ytd.critical_illness_paid)
         amount = min(amount, cap_remaining)
-    return amount, TraceStep(
+    return amount, Step(
         rule="critical_illness_tilted" if tilted else "critical_illness",
         label="大病保险（特困/低保/返贫致贫倾斜）" if tilted else "大病保险",
         base=burden, threshold=schedule.threshold, cap_remaining=cap_remaining,
@@ -233,7 +231,7 @@ def _critical_illness(policy: Policy, request: CalculationRequest, burden: Decim
     )
 
 
-def _special_drugs(policy: Policy, request: CalculationRequest) -> tuple[Decimal, TraceStep | None]:
+def _special_drugs(policy: Policy, request: CalculationRequest) -> tuple[Decimal, Step | None]:
     cost, ytd = request.bill.special_drugs, request.year_to_date
     if not cost:
         return ZERO, None
@@ -250,7 +248,7 @@ def _special_drugs(policy: Policy, request: CalculationRequest) -> tuple[Decimal
     )
 
 
-def _large_expense(policy: Policy, request: CalculationRequest, burden: Decimal) -> tuple[Decimal, TraceStep | None]:
+def _large_expense(policy: Policy, request: CalculationRequest, burden: Decimal) -> tuple[Decimal, Step | None]:
     band = policy.large_expense
     if band is None or request.insurance_type is not InsuranceType.EMPLOYEE:
         return ZERO, None
@@ -273,25 +271,25 @@ def _why_no_assistance(policy: Policy, request: CalculationRequest) -> str | Non
     return None
 
 
-def calculate(policy: Policy, request: CalculationRequest) -> CalculationResult:
+def calculate(policy: Policy, request: CalculationRequest) -> Calculation:
     bill, ytd = request.bill, request.year_to_date
     policy_range = bill.total - bill.full_self_pay - bill.over_limit_self_pay - bill.pre_self_pay
     general = policy_range - bill.special_drugs
-    trace = [TraceStep(
+    trace = [Step(
         rule="policy_range", label="符合政策范围金额 = 总额 − 全自费 − 超限价 − 先行自付",
         base=bill.total, amount=policy_range,
     )]
     basic, basic_step = _basic(policy, request, general)
     trace.append(basic_step)
     burden = general - basic
-    trace.append(TraceStep(rule="burden_after_basic", label="基本医保后政策范围内个人负担", amount=burden))
+    trace.append(Step(rule="burden_after_basic", label="基本医保后政策范围内个人负担", amount=burden))
     critical, critical_step = _critical_illness(policy, request, burden)
     trace.append(critical_step)
     special, special_step = _special_drugs(policy, request)
     large, large_step = _large_expense(policy, request, burden - critical)
     trace.extend(step for step in (special_step, large_step) if step is not None)
     base = burden - critical - large + (bill.special_drugs - special)
-    trace.append(TraceStep(rule="assistance_base", label="救助基数（政策范围内个人负担）", amount=base))
+    trace.append(Step(rule="assistance_base", label="救助基数（政策范围内个人负担）", amount=base))
 
     reason = _why_no_assistance(policy, request)
     options: list[_Option] = []
@@ -322,9 +320,9 @@ def calculate(policy: Policy, request: CalculationRequest) -> CalculationResult:
             caps[accumulator] = before + step.cap_remaining
     caps.update(applied_option.caps)
     personal = bill.total - basic - critical - special - large - assistance - re_assistance
-    trace.append(TraceStep(rule="personal_share", label="个人自付 = 总额 − 各项基金支付", amount=personal))
+    trace.append(Step(rule="personal_share", label="个人自付 = 总额 − 各项基金支付", amount=personal))
     pools = set(applied_option.pools)
-    after = YearToDate(
+    after = YearToDate.model_construct(
         admissions=ytd.admissions + (1 if request.medical_type is MedicalType.INPATIENT else 0),
         basic_paid=ytd.basic_paid + basic,
         critical_illness_burden=critical_step.accumulator_after or ZERO,
@@ -341,7 +339,7 @@ def calculate(policy: Policy, request: CalculationRequest) -> CalculationResult:
         re_assistance_base=ytd.re_assistance_base + (base - assistance if applied else ZERO),
         re_assistance_paid=ytd.re_assistance_paid + re_assistance,
     )
-    return CalculationResult(
+    return Calculation(
         policy_id=policy.id, identity_applied=applied.identity if applied else None, reason=reason,
         policy_range=policy_range, basic_insurance=basic,
         basic_insurance_source="given" if bill.basic_insurance_paid is not None else "schedule",

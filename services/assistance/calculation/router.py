@@ -1,6 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
 
 from services.assistance.calculation.chain import NotComputable, calculate
 from services.assistance.policies.book import NoPolicy, PolicyBook
@@ -9,20 +10,59 @@ from shared.contracts.calculation import CalculationRequest, CalculationResult
 from shared.errors import Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1/calculations", tags=["calculations 救助计算"])
+Calculator = Annotated[Principal, Depends(require(Role.SERVICE, Role.OPS, scope=Scope.CALCULATE))]
+BATCH_LIMIT = 10_000
+
+
+class BatchRequest(BaseModel):
+    items: list[CalculationRequest] = Field(min_length=1, max_length=BATCH_LIMIT)
+
+
+class ItemProblem(BaseModel):
+    code: str
+    detail: str
+
+
+class BatchItem(BaseModel):
+    index: int = Field(description="该项在请求中的位置 (position in the request)")
+    result: CalculationResult | None = None
+    problem: ItemProblem | None = Field(default=None, description="不能计算的原因 (why it could not be computed)")
+
+
+class BatchResult(BaseModel):
+    computed: int
+    failed: int
+    items: list[BatchItem]
+
+
+def _compute(book: PolicyBook, item: CalculationRequest) -> CalculationResult:
+    _, policy = book.select(item.region_code, item.discharged_on)
+    return CalculationResult.model_validate(calculate(policy, item), from_attributes=True)
 
 
 @router.post(
     "", summary="计算一次结算的各项基金支付 (compute one settlement: every fund's share, with a trace)",
     responses=problem_responses(422),
 )
-async def compute(
-    _: Annotated[Principal, Depends(require(Role.SERVICE, Role.OPS, scope=Scope.CALCULATE))],
-    body: CalculationRequest,
-    request: Request,
-) -> CalculationResult:
-    book: PolicyBook = request.app.state.policy_book
+async def compute(_: Calculator, body: CalculationRequest, request: Request) -> CalculationResult:
     try:
-        _, policy = book.select(body.region_code, body.discharged_on)
-        return calculate(policy, body)
+        return _compute(request.app.state.policy_book, body)
     except (NoPolicy, NotComputable) as exc:
         raise Unprocessable(str(exc), code=exc.code) from exc
+
+
+@router.post(
+    ":batch", summary="批量计算（重算用） (compute many settlements, e.g. for recalculation)",
+    description=f"最多 {BATCH_LIMIT} 项；各项独立计算，不能计算的项给出原因，其余照常。"
+    " Each item is computed on its own: one that cannot be computed carries its problem, the others their result.",
+)
+async def compute_batch(_: Calculator, body: BatchRequest, request: Request) -> BatchResult:
+    book: PolicyBook = request.app.state.policy_book
+    items: list[BatchItem] = []
+    for index, item in enumerate(body.items):
+        try:
+            items.append(BatchItem(index=index, result=_compute(book, item)))
+        except (NoPolicy, NotComputable) as exc:
+            items.append(BatchItem(index=index, problem=ItemProblem(code=exc.code, detail=str(exc))))
+    failed = sum(1 for i in items if i.problem is not None)
+    return BatchResult(computed=len(items) - failed, failed=failed, items=items)

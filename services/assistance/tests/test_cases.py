@@ -11,7 +11,7 @@ import pytest
 from services.assistance.calculation.chain import NotComputable, calculate
 from services.assistance.policies.book import PolicyBook
 from services.assistance.settings import AssistanceSettings
-from shared.contracts.calculation import CalculationRequest
+from shared.contracts.calculation import CalculationRequest, CalculationResult
 
 BOOK = PolicyBook.load(AssistanceSettings.model_fields["policy_dir"].default)
 CASES_DIR = Path(__file__).parent / "cases"
@@ -47,6 +47,7 @@ def test_case(policy_id: str, request_data: dict[str, Any], case: dict[str, Any]
         assert refused.value.code == case["expect_error"]
         return
     result = calculate(policy, request)
+    CalculationResult.model_validate(result, from_attributes=True)  # what the API sends: it must fit the contract
     expect = case["expect"]
     for name in AMOUNTS:
         if name in expect:

@@ -28,3 +28,54 @@ def test_an_invalid_policy_file_stops_the_service(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="effective_until is before effective_from"):
         create_app(AssistanceSettings(jwt_secret=JWT_SECRET, policy_dir=tmp_path, log_json=False))
+
+
+async def test_a_policy_and_its_parameters_as_of_a_date(auth) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(AssistanceSettings(jwt_secret=JWT_SECRET, log_json=False))
+    async with asgi_client(app) as client:
+        zone = await client.get("/v1/policies/in-force", params={"region_code": "370671", "on": "2020-06-01"},
+                                headers=auth(Role.OPS))
+        later = await client.get("/v1/policies/in-force", params={"region_code": "370671", "on": "2023-06-01"},
+                                 headers=auth(Role.OPS))
+        nowhere = await client.get("/v1/policies/in-force", params={"region_code": "110101", "on": "2023-06-01"},
+                                   headers=auth(Role.OPS))
+        one = await client.get("/v1/policies/taierzhuang-2017", headers=auth(Role.OPS))
+        missing = await client.get("/v1/policies/nowhere-2030", headers=auth(Role.OPS))
+        regions = await client.get("/v1/policies/regions", headers=auth(Role.OPS))
+    assert zone.json()["policy"]["id"] == "yantai-2018-development-zone"
+    low = zone.json()["parameters"]["assistance"]["minimum_allowance"]
+    assert (low["ratios"]["inpatient_ordinary"], low["verified"]) == ("0.80", False)  # the zone's override
+    assert zone.json()["parameters"]["assistance"]["extreme_poverty"]["caps"]["outpatient"] == "3000"  # inherited
+    assert later.json()["policy"]["id"] == "yantai-2023"
+    segments = later.json()["parameters"]["critical_illness"]["tilted"]["resident"]["segments"]
+    assert segments[0] == {"from": "7000", "to": "100000", "ratio": "0.65"}
+    assert nowhere.status_code == 404 and nowhere.json()["code"] == "no_policy"
+    assert one.json()["parameters"]["excluded_causes"]["traffic_accident"] == "交通事故"
+    assert missing.status_code == 404 and missing.json()["code"] == "policy_not_found"
+    assert {r["region_code"]: [p["id"] for p in r["policies"]] for r in regions.json()} == {
+        "370405": ["taierzhuang-2017"], "370600": ["yantai-2018", "yantai-2023"],
+        "370671": ["yantai-2018-development-zone"],
+    }
+
+
+async def test_a_batch_computes_each_item_on_its_own(auth) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(AssistanceSettings(jwt_secret=JWT_SECRET, log_json=False))
+    example_1 = {
+        "region_code": "370602", "insurance_type": "resident", "medical_type": "inpatient",
+        "discharged_on": "2023-03-20", "identities": ["minimum_allowance"],
+        "bill": {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000", "basic_insurance_paid": "26520"},
+    }
+    no_policy = {**example_1, "region_code": "110101"}
+    under_2018 = {**example_1, "discharged_on": "2021-03-20"}  # critical illness not given
+    async with asgi_client(app) as client:
+        batch = await client.post("/v1/calculations:batch", json={"items": [example_1, no_policy, under_2018]},
+                                  headers=auth(Role.SERVICE))
+        malformed = await client.post("/v1/calculations:batch", json={"items": [example_1, {"bill": {}}]},
+                                      headers=auth(Role.SERVICE))
+        empty = await client.post("/v1/calculations:batch", json={"items": []}, headers=auth(Role.SERVICE))
+    body = batch.json()
+    assert (batch.status_code, body["computed"], body["failed"]) == (200, 1, 2)
+    assert body["items"][0]["result"]["assistance"] == "8814.40"
+    assert [i["problem"]["code"] for i in body["items"][1:]] == ["no_policy", "critical_illness_required"]
+    assert malformed.status_code == 422 and malformed.headers["content-type"] == "application/problem+json"
+    assert empty.status_code == 422

@@ -1,0 +1,127 @@
+"""Calculations per second: in-process on one core, and through POST /v1/calculations:batch.
+
+    python -m bench.calculation_bench [--seconds 5] [--batch 1000] [--batches 20]
+
+The requests are a fixed random mix (seeded) over the four policies: identities, medical types,
+bills with and without special drugs, year-to-date accumulators part-way through a year.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from deploy.run_local import stop_all, wait_healthy
+from services.assistance.calculation.chain import calculate
+from services.assistance.policies.book import PolicyBook
+from services.assistance.settings import AssistanceSettings
+from shared.auth import Role, TokenCodec
+from shared.contracts.calculation import CalculationRequest
+from tests.support.ports import free_ports
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench-secret-bench-secret-bench-secret"
+WHERE_AND_WHEN = {
+    "yantai-2023": ("370602", "2023-06-01"), "yantai-2018": ("370602", "2020-06-01"),
+    "yantai-2018-development-zone": ("370671", "2020-06-01"), "taierzhuang-2017": ("370405", "2019-06-01"),
+}
+
+
+def request_mix(book: PolicyBook, count: int, seed: int = 2023) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    mix = []
+    for _ in range(count):
+        policy_id = rng.choice(sorted(WHERE_AND_WHEN))
+        policy = book.parameters[policy_id]
+        region, on = WHERE_AND_WHEN[policy_id]
+        total = Decimal(rng.randrange(100_00, 300_000_00)) / 100
+        full_self_pay = (total * Decimal(rng.uniform(0, 0.2))).quantize(Decimal("0.01"))
+        general = total - full_self_pay
+        drugs = Decimal(0)
+        if policy.critical_illness is not None and policy.critical_illness.special_drugs and rng.random() < 0.2:
+            drugs = (general * Decimal("0.3")).quantize(Decimal("0.01"))
+        basic = ((general - drugs) * Decimal(rng.uniform(0.4, 0.7))).quantize(Decimal("0.01"))
+        bill: dict[str, Any] = {"total": str(total), "full_self_pay": str(full_self_pay),
+                                "special_drugs": str(drugs), "basic_insurance_paid": str(basic)}
+        if policy.critical_illness is None:
+            bill["critical_illness_paid"] = "0"
+        spent = Decimal(rng.randrange(0, 20_000)) / 1  # whole yuan: the halves below stay in fen
+        mix.append({
+            "region_code": region, "discharged_on": on, "insurance_type": "resident",
+            "medical_type": rng.choice(sorted(policy.medical_types)),
+            "disease_class": rng.choice(["ordinary", "major"]),
+            "identities": rng.sample(sorted(policy.assistance), k=rng.choice([1, 1, 2])),
+            "bill": bill,
+            "year_to_date": {"admissions": 1, "critical_illness_burden": str(spent * 2),
+                             "assistance_base": str(spent), "assistance_paid": str(spent / 2),
+                             "re_assistance_base": str(spent / 2)},
+        })
+    return mix
+
+
+def in_process(book: PolicyBook, mix: list[dict[str, Any]], seconds: float) -> float:
+    requests = [CalculationRequest.model_validate(item) for item in mix]
+    policies = [book.select(r.region_code, r.discharged_on)[1] for r in requests]
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for policy, request in zip(policies, requests, strict=True):
+            calculate(policy, request)
+        done += len(requests)
+    return done / (time.perf_counter() - started)
+
+
+async def through_batches(url: str, token: str, mix: list[dict[str, Any]], batches: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
+        started = time.perf_counter()
+        for _ in range(batches):
+            sent = time.perf_counter()
+            async with session.post(f"{url}/v1/calculations:batch", json={"items": mix}) as response:
+                body = await response.json()
+                assert response.status == 200, body
+                assert body["failed"] == 0, [i["problem"] for i in body["items"] if i["problem"]][:3]
+            latencies.append(time.perf_counter() - sent)
+        elapsed = time.perf_counter() - started
+    return batches * len(mix) / elapsed, latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--batches", type=int, default=20)
+    args = parser.parse_args()
+    book = PolicyBook.load(AssistanceSettings.model_fields["policy_dir"].default)
+    mix = request_mix(book, args.batch)
+    print(f"in-process, one core     {in_process(book, mix, args.seconds):9.0f} calculations/s", flush=True)
+
+    port = free_ports(1)[0]
+    env = {**os.environ, "ASSISTANCE_JWT_SECRET": SECRET, "ASSISTANCE_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([sys.executable, "-m", "services.assistance", "serve", "--port", str(port)],
+                               cwd=ROOT, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process)
+        token = TokenCodec(SECRET, "assistance-platform").mint(subject="bench", role=Role.SERVICE)
+        asyncio.run(through_batches(url, token, mix, 2))  # warm-up
+        rate, latencies = asyncio.run(through_batches(url, token, mix, args.batches))
+        print(f"batch endpoint over HTTP {rate:9.0f} calculations/s   ({args.batch} per batch, "
+              f"median {statistics.median(latencies) * 1000:.0f} ms per batch)")
+    finally:
+        stop_all([process])
+    print(f"(one request mix of {len(mix)}, {date.today().isoformat()})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
