@@ -307,6 +307,15 @@ def calculate(policy: Policy, request: CalculationRequest) -> Calculation:
         applied_option = _Option(None)
     else:
         applied_option = applied
+        if len(options) > 1:
+            compared = "；".join(
+                f"{LABELS_ZH[o.identity]} {o.total}" if o.reason is None else f"{LABELS_ZH[o.identity]} 不适用"
+                for o in options if o.identity is not None
+            )
+            trace.append(Step(
+                rule="identity_applied", label=f"多重身份就高不重复：{compared}；适用{LABELS_ZH[applied.identity]}",
+                amount=applied.total, source="004 §二(一) 按照就高不重复原则实行救助; POLICY.md §3 Decision",
+            ))
         trace.extend(applied.steps)
     assistance, re_assistance = applied_option.assistance, applied_option.re_assistance
 

@@ -60,6 +60,8 @@ def test_case(policy_id: str, request_data: dict[str, Any], case: dict[str, Any]
         }
     if "reason_contains" in expect:
         assert expect["reason_contains"] in (result.reason or "")
+    if "trace_contains" in expect:
+        assert any(expect["trace_contains"] in step.label for step in result.trace)
     if "source_contains" in expect:
         assert any(expect["source_contains"] in (step.source or "") for step in result.trace)
     if "grant_assistance_paid" in expect:

@@ -96,3 +96,25 @@ def test_a_new_region_is_a_data_file(policy_dir: Path) -> None:
 
     assert settle("370613") == Decimal("9916.20")  # 11,018 × 90%
     assert settle("370602") == Decimal("8814.40")  # the rest of Yantai: 80%
+
+
+def test_the_employee_large_expense_subsidy_when_a_policy_configures_it(policy_dir: Path) -> None:
+    """Off in every shipped policy (POLICY.md §4 step 5); a city that has it adds one block."""
+    with (policy_dir / "yantai-2023.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[large_expense]\nsource = "test"\nthreshold = "1000"\nratio = "0.50"\nannual_cap = "2000"\n')
+    book = PolicyBook.load(policy_dir)
+    _, policy = book.select("370602", date(2023, 3, 20))
+    bill = Bill(total=Decimal("30000"), basic_insurance_paid=Decimal("20000"))
+
+    def settle(insurance_type: str) -> tuple[Decimal, Decimal]:
+        result = calculate(policy, CalculationRequest(
+            region_code="370602", insurance_type=insurance_type, medical_type="inpatient",
+            discharged_on=date(2023, 3, 20), identities=["returned_to_poverty"], bill=bill,
+        ))
+        return result.large_expense, result.assistance
+
+    # employee: C = (10,000 − 6,000) × 85% = 3,400; H = (6,600 − 1,000) × 50% = 2,800 → cap 2,000;
+    # A = 10,000 − 3,400 − 2,000 = 4,600 × 70% = 3,220
+    assert settle("employee") == (Decimal("2000.00"), Decimal("3220.00"))
+    # residents have no large-expense subsidy: C = (10,000 − 7,000) × 65% = 1,950; A = 8,050 × 70%
+    assert settle("resident") == (Decimal("0"), Decimal("5635.00"))
