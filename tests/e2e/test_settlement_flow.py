@@ -214,3 +214,32 @@ def test_admission_tells_whether_a_deposit_is_due(platform: Platform, auth) -> N
     assert deposit.status_code == 201 and deposit.json()["treat_first_pay_later"] is False
     other = httpx.post(url, json={**body, "admission_number": "ZY-3", "hospital_code": "060002"}, headers=headers)
     assert other.status_code == 403
+
+
+def test_a_2022_discharge_settles_under_yantai_2018(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    # 低保 ordinary disease 70% on what insurance left (000 annex §二): 8,000 × 70% = 5,600.
+    id_number = beneficiary(platform, auth, "minimum_allowance", approved_on="2021-06-10")
+    bill = {"total": "20000", "basic_insurance_paid": "12000", "critical_illness_paid": "0"}
+    response = settle(platform, auth, id_number, "Y2018-1", bill, admitted_on="2022-12-01",
+                      discharged_on="2022-12-20", disease_class="ordinary")
+    statement = response.json()
+    assert response.status_code == 201, statement
+    assert (statement["policy_id"], statement["identity_applied"]) == ("yantai-2018", "minimum_allowance")
+    assert funds(statement) == (D("12000"), D("0"), D("5600.00"), D("0"), D("2400.00"))
+    balances, _ = ledger_balances(platform, id_number)
+    assert (balances["assistance_paid_ordinary"], balances["assistance_paid_inpatient"]) == (D("5600"), D("5600"))
+
+
+def test_special_drugs_get_their_own_line_and_accumulators(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    # 004 §三(四)2, 低保: drugs 10,000 × 80% = 8,000; C = (20,000 − 7,000) × 65% = 8,450;
+    # A = 11,550 + 2,000 = 13,550 × 80% = 10,840; personal share 2,710.
+    id_number = beneficiary(platform, auth, "minimum_allowance")
+    bill = {"total": "60000", "special_drugs": "10000", "basic_insurance_paid": "30000"}
+    statement = settle(platform, auth, id_number, "DRUGS-1", bill).json()
+    lines = {line["label"]: D(line["amount"]) for line in statement["funds"]}
+    assert lines == {"基本医保统筹基金": D("30000"), "大病保险": D("8450.00"), "大病保险特殊药品": D("8000.00"),
+                     "医疗救助": D("10840.00"), "医疗救助（再救助）": D("0")}
+    assert D(statement["personal_share"]) == D("2710.00")
+    balances, sums = ledger_balances(platform, id_number)
+    assert (balances["special_drugs_cost"], balances["special_drugs_paid"]) == (D("10000"), D("8000"))
+    assert sums["special_drugs_paid"] == D("8000")
