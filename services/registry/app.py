@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.registry.audit.router import router as audit_router
 from services.registry.eligibility.router import router as eligibility_router
 from services.registry.identities.router import router as identities_router
 from services.registry.persons.router import router as persons_router
@@ -22,7 +23,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         description="参保人员、救助身份（次月生效）与资格查询。"
         " Insured persons, assistance identities (next-month rule) and eligibility on a date.",
         settings=settings,
-        routers=[persons_router, identities_router, eligibility_router],
+        routers=[persons_router, identities_router, eligibility_router, audit_router],
         readiness={},
         database=Database(settings.database_url, pool_size=settings.db_pool_size),
     )

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
+from services.registry.audit.repository import AuditRepository
 from services.registry.identities.repository import IdentityRepository
 from services.registry.persons.models import PersonRow
 from services.registry.persons.repository import PersonRepository
@@ -14,6 +15,7 @@ from shared.id_number import IdNumberStr
 
 Persons = repository(PersonRepository)
 Identities = repository(IdentityRepository)
+AuditLog = repository(AuditRepository)
 Reader = Annotated[Principal, Depends(require(Role.OPS, Role.AGENCY, Role.SERVICE, scope=Scope.PERSONS_READ))]
 Writer = Annotated[Principal, Depends(require(Role.OPS, Role.AGENCY, scope=Scope.PERSONS_WRITE))]
 IdNumberPath = Annotated[IdNumberStr, Path(description="身份证号 (ID number)")]

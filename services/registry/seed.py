@@ -56,7 +56,7 @@ async def seed(settings: DatabaseSettings) -> None:
             for person_data, identity_data in DEMO_PERSONS:
                 if await persons.by_id_number(person_data.id_number) is not None:
                     continue
-                person = await register_person(persons, person_data)
+                person = await register_person(persons, person_data, SEEDER)
                 for data in identity_data:
                     await add_identity(identities, person, data, SEEDER)
     finally:

@@ -1,14 +1,30 @@
-"""Who a person is on a date: pure, over rows already loaded."""
+"""Who a person is on a date, as the records stand now or as they stood at a past moment: pure,
+over rows already loaded."""
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from services.registry.identities.models import IdentityRow
 from services.registry.identities.rules import Window
+from services.registry.persons.models import InsuranceEventRow
 from shared.categories import PRECEDENCE, Category
 
 
+def as_recorded(versions: Iterable[IdentityRow], at: datetime | None) -> list[IdentityRow]:
+    """The versions that were the current ones at `at` (None: now)."""
+    if at is None:
+        return [v for v in versions if v.superseded_at is None]
+    return [v for v in versions if v.recorded_at <= at and (v.superseded_at is None or v.superseded_at > at)]
+
+
 def identities_in_force(identities: Iterable[IdentityRow], on: date) -> list[IdentityRow]:
-    """The identities whose next-month window contains `on`, in the precedence of POLICY.md §1."""
+    """The identities whose window contains `on`, in the precedence of POLICY.md §1."""
     in_force = [i for i in identities if Window(i.effective_from, i.effective_until).contains(on)]
     return sorted(in_force, key=lambda i: (PRECEDENCE.index(Category(i.category)), i.id))
+
+
+def insurance_on(events: Iterable[InsuranceEventRow], on: date, at: datetime | None = None) -> InsuranceEventRow | None:
+    """The enrolment event in effect on `on` (the latest effective one; for the same day, the one
+    recorded last), counting only events recorded by `at`."""
+    known = [e for e in events if e.effective_from <= on and (at is None or e.recorded_at <= at)]
+    return max(known, key=lambda e: (e.effective_from, e.recorded_at, e.id), default=None)

@@ -1,17 +1,41 @@
-from datetime import date
+from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry.identities.schemas import IdentityOut
-from services.registry.persons.schemas import InsuranceType
+from services.registry.persons.schemas import InsuranceStatus, InsuranceType
+from shared.id_number import IdNumberStr
+from shared.types import BusinessDate
 
 
 class Eligibility(BaseModel):
     id_number: str = Field(description="身份证号；无 pii:read 权限时脱敏 (masked without pii:read)")
     on: date = Field(description="查询日期 (the date asked about)")
-    insured: bool = Field(description="是否参保 (insured on that date)")
-    insurance_type: InsuranceType
+    as_recorded_at: datetime | None = Field(description="按该时刻的记录作答；空为当前记录 (records as they stood then)")
+    insured: bool = Field(description="当日参保有效 (enrolment active on that date)")
+    insurance_type: InsuranceType | None = Field(description="当日险种 (insurance type on that date)")
+    insurance_status: InsuranceStatus | None = Field(description="当日参保状态；空为当日未参保登记")
     region_code: str
     identities: list[IdentityOut] = Field(
         description="当日有效的救助身份，按政策顺序 (identities in force, in policy order)"
     )
+
+
+class EligibilityBatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "on": "2023-03-20", "id_numbers": ["370602199001011239"],
+    }]})
+
+    on: BusinessDate
+    as_recorded_at: datetime | None = None
+    id_numbers: list[IdNumberStr] = Field(min_length=1, max_length=1000)
+
+
+class EligibilityBatchItem(BaseModel):
+    id_number: str
+    found: bool
+    eligibility: Eligibility | None
+
+
+class EligibilityBatch(BaseModel):
+    items: list[EligibilityBatchItem] = Field(description="与请求顺序一致 (in the order asked)")

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
@@ -8,8 +8,10 @@ from shared.db import BigId
 
 
 class IdentityRow(Base):
-    """One approved assistance identity. Its window is derived by the next-month rule and stored
-    so that "in force on D" is an index range query."""
+    """One version of an assistance identity. `identity_key` names the identity across its versions;
+    adding, ending or correcting it records a new version and marks the previous one superseded, so
+    every past state stays readable (`recorded_at` ≤ T < `superseded_at`). The window is derived by
+    the next-month rule (or the illness-poverty look-back) and stored for range queries."""
 
     __tablename__ = "identities"
     __table_args__ = (
@@ -17,10 +19,14 @@ class IdentityRow(Base):
             "effective_until IS NULL OR effective_until >= effective_from", name="window_order"
         ),
         CheckConstraint("ended_on IS NULL OR ended_on >= approved_on", name="end_after_approval"),
+        CheckConstraint("change IN ('added', 'ended', 'corrected', 'imported', 'list_ended')", name="change"),
         Index("ix_identities_person_window", "person_id", "effective_from"),
+        Index("ix_identities_key", "identity_key"),
+        Index("ix_identities_category_open", "category", "superseded_at", "effective_until"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    identity_key: Mapped[str] = mapped_column(String(32))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="RESTRICT"))
     category: Mapped[str] = mapped_column(String(32))
     source_agency: Mapped[str] = mapped_column(String(32))
@@ -29,5 +35,9 @@ class IdentityRow(Base):
     ended_on: Mapped[date | None]
     effective_from: Mapped[date]
     effective_until: Mapped[date | None]
+    change: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(128))
+    batch_id: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,12 +1,23 @@
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from services.registry.dependencies import Persons, Reader, ValidPerson, Writer
 from services.registry.persons.models import PersonRow
-from services.registry.persons.schemas import PersonCreate, PersonOut
-from services.registry.persons.service import register_person
+from services.registry.persons.schemas import (
+    InsuranceChange,
+    InsuranceEventOut,
+    PersonCreate,
+    PersonOut,
+    PersonPage,
+    PersonUpdate,
+    RegionCode,
+)
+from services.registry.persons.service import change_insurance, register_person, update_person
 from shared.auth import Principal, Scope
-from shared.errors import problem_responses
-from shared.id_number import mask
+from shared.errors import Unprocessable, problem_responses
+from shared.id_number import IdNumberStr, mask
+from shared.types import plain_text
 
 router = APIRouter(prefix="/v1/persons", tags=["persons 参保人员"])
 
@@ -24,7 +35,25 @@ def person_out(row: PersonRow, principal: Principal) -> PersonOut:
     responses=problem_responses(409),
 )
 async def create_person(principal: Writer, data: PersonCreate, persons: Persons) -> PersonOut:
-    return person_out(await register_person(persons, data), principal)
+    return person_out(await register_person(persons, data, principal), principal)
+
+
+@router.get("", summary="查询参保人员：按身份证号，或按区划内姓名 (search by ID number, or by name within a region)")
+async def search_persons(
+    principal: Reader,
+    persons: Persons,
+    id_number: Annotated[IdNumberStr | None, Query()] = None,
+    name: Annotated[plain_text(64) | None, Query()] = None,  # type: ignore[valid-type]
+    region_code: Annotated[RegionCode | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> PersonPage:
+    if id_number is None and (name is None or region_code is None):
+        raise Unprocessable("请按身份证号，或按区划加姓名查询 (give id_number, or name and region_code)",
+                            code="search_too_broad")
+    rows, total = await persons.search(id_number=id_number, name=name, region_code=region_code,
+                                       limit=limit, offset=offset)
+    return PersonPage(items=[person_out(r, principal) for r in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -33,3 +62,32 @@ async def create_person(principal: Writer, data: PersonCreate, persons: Persons)
 )
 async def read_person(principal: Reader, person: ValidPerson) -> PersonOut:
     return person_out(person, principal)
+
+
+@router.patch(
+    "/{id_number}", summary="变更姓名或区划，留存历史 (change name or region; history kept)",
+    responses=problem_responses(404),
+)
+async def patch_person(principal: Writer, data: PersonUpdate, person: ValidPerson, persons: Persons) -> PersonOut:
+    await update_person(persons, person, data, principal)
+    return person_out(person, principal)
+
+
+@router.post(
+    "/{id_number}/insurance", status_code=status.HTTP_201_CREATED,
+    summary="登记参保状态变化 (record an enrolment change: active, suspended, ended)",
+    responses=problem_responses(404),
+)
+async def record_insurance(
+    principal: Writer, data: InsuranceChange, person: ValidPerson, persons: Persons,
+) -> InsuranceEventOut:
+    return InsuranceEventOut.model_validate(await change_insurance(persons, person, data, principal),
+                                            from_attributes=True)
+
+
+@router.get(
+    "/{id_number}/insurance", summary="参保状态历史 (enrolment history)", responses=problem_responses(404),
+)
+async def insurance_history(_: Reader, person: ValidPerson, persons: Persons) -> list[InsuranceEventOut]:
+    events = (await persons.insurance_events([person.id]))[person.id]
+    return [InsuranceEventOut.model_validate(e, from_attributes=True) for e in events]

@@ -1,0 +1,154 @@
+"""Every past state stays readable: identity versions, enrolment events, the audit log, and
+eligibility on a date as the records stood at a past moment."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+import pytest
+from httpx import AsyncClient
+
+from conftest import JWT_SECRET, asgi_client
+from services.registry.app import create_app
+from services.registry.settings import RegistrySettings
+from shared.auth import Role
+from tests.support.people import new_id_number
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+CIVIL = {"agency": "civil_affairs"}
+
+
+@pytest.fixture(scope="module")
+async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[AsyncClient]:
+    settings = RegistrySettings(database_url=migrated_database("registry"), jwt_secret=JWT_SECRET, log_json=False)
+    app = create_app(settings)
+    async with asgi_client(app) as c:
+        yield c
+    await app.state.database.dispose()
+
+
+async def _person(client: AsyncClient, auth, **extra) -> str:  # type: ignore[no-untyped-def]
+    id_number = new_id_number()
+    body = {"id_number": id_number, "name": "历史测试", "insurance_type": "resident", "region_code": "370602", **extra}
+    assert (await client.post("/v1/persons", json=body, headers=auth(Role.OPS))).status_code == 201
+    return id_number
+
+
+async def _categories(client: AsyncClient, auth, id_number: str, on: str, at: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    params = {"on": on} | ({"as_recorded_at": at} if at else {})
+    response = await client.get(f"/v1/persons/{id_number}/eligibility", params=params, headers=auth(Role.SERVICE))
+    assert response.status_code == 200, response.text
+    return [i["category"] for i in response.json()["identities"]]
+
+
+async def test_end_and_correct_keep_every_version(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth)
+    url = f"/v1/persons/{id_number}/identities"
+    added = (await client.post(url, headers=auth(Role.AGENCY, **CIVIL), json={
+        "category": "minimum_allowance", "document_number": "芝民〔2023〕5号", "approved_on": "2023-02-20"})).json()
+    key = added["identity_id"]
+    await asyncio.sleep(0.01)
+    before_correction = datetime.now(UTC).isoformat()
+    await asyncio.sleep(0.01)
+    corrected = await client.post(f"{url}/{key}/corrections", headers=auth(Role.AGENCY, **CIVIL), json={
+        "approved_on": "2023-01-20", "reason": "认定日期录入错误"})
+    assert corrected.status_code == 200, corrected.text
+    assert (corrected.json()["identity_id"], corrected.json()["effective_from"]) == (key, "2023-02-01")
+    ended = await client.post(f"{url}/{key}/end", headers=auth(Role.AGENCY, **CIVIL),
+                              json={"ended_on": "2023-06-10", "reason": "收入超标"})
+    assert ended.json()["effective_until"] == "2023-07-01"  # next-month rule on the end
+    again = await client.post(f"{url}/{key}/end", headers=auth(Role.AGENCY, **CIVIL), json={"ended_on": "2023-08-01"})
+    assert again.status_code == 409 and again.json()["code"] == "identity_already_ended"
+
+    # Now: February counts (corrected), July does not (ended in June).
+    assert await _categories(client, auth, id_number, "2023-02-15") == ["minimum_allowance"]
+    assert await _categories(client, auth, id_number, "2023-07-01") == []
+    # As the records stood before the correction: February did not count yet, July still did.
+    assert await _categories(client, auth, id_number, "2023-02-15", before_correction) == []
+    assert await _categories(client, auth, id_number, "2023-07-01", before_correction) == ["minimum_allowance"]
+
+    versions = (await client.get(url, params={"with_superseded": "true"}, headers=auth(Role.OPS))).json()
+    assert [v["change"] for v in versions] == ["corrected", "ended", "added"]  # by window start, then recording
+    assert sum(v["superseded_at"] is None for v in versions) == 1
+    history = (await client.get(f"/v1/persons/{id_number}/history", headers=auth(Role.OPS))).json()
+    assert [h["action"] for h in history] == [
+        "person_registered", "identity_added", "identity_corrected", "identity_ended"]
+    assert history[2]["actor"] == "test-agency"
+    assert (history[2]["before"]["approved_on"], history[2]["after"]["approved_on"]) == ("2023-02-20", "2023-01-20")
+
+
+async def test_another_agency_cannot_end_or_correct(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth)
+    url = f"/v1/persons/{id_number}/identities"
+    key = (await client.post(url, headers=auth(Role.OPS), json={
+        "category": "minimum_allowance", "document_number": "X", "approved_on": "2023-02-20"})).json()["identity_id"]
+    rural = auth(Role.AGENCY, agency="rural_revitalization")
+    refused = await client.post(f"{url}/{key}/end", headers=rural, json={"ended_on": "2023-06-10"})
+    assert refused.status_code == 403 and refused.json()["code"] == "category_not_owned"
+    unknown = await client.post(f"{url}/{'f' * 32}/end", headers=auth(Role.OPS), json={"ended_on": "2023-06-10"})
+    assert unknown.status_code == 404 and unknown.json()["code"] == "identity_not_found"
+    no_reason = await client.post(f"{url}/{key}/corrections", headers=auth(Role.OPS),
+                                  json={"approved_on": "2023-01-01"})
+    assert no_reason.status_code == 422
+    overlap_key = (await client.post(url, headers=auth(Role.OPS), json={
+        "category": "minimum_allowance", "document_number": "Y", "approved_on": "2021-02-20",
+        "ended_on": "2022-01-10"})).json()["identity_id"]
+    overlapping = await client.post(f"{url}/{overlap_key}/corrections", headers=auth(Role.OPS), json={
+        "ended_on": None, "reason": "误终止"})  # re-opening it would overlap the 2023 one
+    assert overlapping.status_code == 409 and overlapping.json()["code"] == "identity_overlaps"
+
+
+async def test_insurance_status_with_dates(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth, insured_from="2020-01-01", insurance_type="resident")
+    await client.post(f"/v1/persons/{id_number}/identities", headers=auth(Role.OPS), json={
+        "category": "extreme_poverty", "document_number": "X", "approved_on": "2020-01-05"})
+    for change in ({"status": "suspended", "insurance_type": "resident", "effective_from": "2023-07-01"},
+                   {"status": "active", "insurance_type": "employee", "effective_from": "2023-09-01"}):
+        assert (await client.post(f"/v1/persons/{id_number}/insurance", json=change,
+                                  headers=auth(Role.OPS))).status_code == 201
+
+    async def enrolment(on: str) -> tuple[bool, str | None, str | None]:
+        body = (await client.get(f"/v1/persons/{id_number}/eligibility", params={"on": on},
+                                 headers=auth(Role.SERVICE))).json()
+        return body["insured"], body["insurance_type"], body["insurance_status"]
+
+    assert await enrolment("2019-12-31") == (False, None, None)
+    assert await enrolment("2023-06-30") == (True, "resident", "active")
+    assert await enrolment("2023-07-15") == (False, "resident", "suspended")
+    assert await enrolment("2023-09-01") == (True, "employee", "active")
+    person = (await client.get(f"/v1/persons/{id_number}", headers=auth(Role.OPS))).json()
+    assert person["insurance_type"] == "employee"
+
+
+async def test_search_updates_and_masking(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    name = f"检索{new_id_number()[-4:]}"
+    first = await _person(client, auth, name=name)
+    await _person(client, auth, name=name, region_code="370613")
+    in_zhifu = (await client.get("/v1/persons", params={"name": name, "region_code": "370602"},
+                                 headers=auth(Role.AGENCY, **CIVIL))).json()
+    assert in_zhifu["total"] == 1 and in_zhifu["items"][0]["id_number"] == first[:6] + "********" + first[-4:]
+    by_number = (await client.get("/v1/persons", params={"id_number": first}, headers=auth(Role.OPS))).json()
+    assert by_number["items"][0]["id_number"] == first  # ops holds pii:read
+    too_broad = await client.get("/v1/persons", params={"name": name}, headers=auth(Role.OPS))
+    assert too_broad.status_code == 422 and too_broad.json()["code"] == "search_too_broad"
+    moved = await client.patch(f"/v1/persons/{first}", headers=auth(Role.OPS),
+                               json={"region_code": "370613", "reason": "迁入莱山"})
+    assert moved.json()["region_code"] == "370613"
+    history = (await client.get(f"/v1/persons/{first}/history", headers=auth(Role.OPS))).json()
+    assert history[-1]["before"]["region_code"] == "370602" and history[-1]["after"]["reason"] == "迁入莱山"
+
+
+async def test_batch_eligibility(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    known = await _person(client, auth)
+    await client.post(f"/v1/persons/{known}/identities", headers=auth(Role.OPS), json={
+        "category": "allowance_margin", "document_number": "X", "approved_on": "2023-01-05"})
+    unknown = new_id_number()
+    response = await client.post("/v1/eligibility:batch", headers=auth(Role.AGENCY, **CIVIL),
+                                 json={"on": "2023-03-01", "id_numbers": [unknown, known]})
+    items = response.json()["items"]
+    assert [i["found"] for i in items] == [False, True]
+    assert [i["category"] for i in items[1]["eligibility"]["identities"]] == ["allowance_margin"]
+    assert items[0]["id_number"] == unknown[:6] + "********" + unknown[-4:]
+    too_many = await client.post("/v1/eligibility:batch", headers=auth(Role.OPS),
+                                 json={"on": "2023-03-01", "id_numbers": [known] * 1001})
+    assert too_many.status_code == 422
