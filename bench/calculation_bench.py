@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-bench-secret-bench-secret"
 WHERE_AND_WHEN = {
     "yantai-2023": ("370602", "2023-06-01"), "yantai-2018": ("370602", "2020-06-01"),
-    "yantai-2018-development-zone": ("370671", "2020-06-01"), "taierzhuang-2017": ("370405", "2019-06-01"),
+    "yantai-2018-development-zone": ("370672", "2020-06-01"), "taierzhuang-2017": ("370405", "2019-06-01"),
 }
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from services.assistance.calculation.result import Alternative, Calculation, Step
-from services.assistance.policies.model import DISEASE_CLASSES, AssistanceRule, Band, CriticalIllnessSchedule, Policy
+from services.assistance.policies.model import DISEASE_CLASSES, Band, CriticalIllnessSchedule, Policy, pools_of
 from shared.categories import LABELS_ZH, PRECEDENCE, Category, InsuranceType, MedicalType
 from shared.contracts.calculation import CalculationRequest, IllnessPovertyGrant, YearToDate
 from shared.money import ZERO, to_yuan
@@ -93,14 +93,6 @@ class _Option:
         return self.assistance + self.re_assistance
 
 
-def _pools(rule: AssistanceRule, medical_type: MedicalType, ratio_key: str) -> tuple[str, ...]:
-    """The cap pools a payment counts toward."""
-    pools = ["all", "inpatient" if medical_type is MedicalType.INPATIENT else "outpatient"]
-    if ratio_key.endswith("_ordinary"):
-        pools.append("ordinary")
-    return tuple(pools)
-
-
 def _assistance_under(
     policy: Policy, identity: Category, request: CalculationRequest, base: Decimal,
 ) -> _Option:
@@ -126,7 +118,7 @@ def _assistance_under(
     paid = {pool: getattr(ytd, accumulator) for pool, accumulator in POOL_ACCUMULATOR.items()}
     if grant is not None:
         paid["all"] = grant.assistance_paid  # one grant, one cap (004 §三(七))
-    option.pools = _pools(rule, medical_type, ratio_key)
+    option.pools = pools_of(ratio_key)
     limits = {pool: max(ZERO, cap - paid[pool]) for pool, cap in rule.caps.items() if pool in option.pools}
     amount = _cumulative_share(rule.threshold, ratio, base_before, base)
     cap_remaining = min(limits.values()) if limits else None

@@ -9,12 +9,16 @@ from typing import Any
 from services.assistance.policies.catalog import PolicyInfo, load_index
 from services.assistance.policies.model import Policy
 
+PER_ENTRY = ("assistance", "re_assistance", "excluded_causes")
+
 
 def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        merged[key] = _merged(merged[key], value) if isinstance(value, dict) and isinstance(
-            merged.get(key), dict) else value
+    """What the overriding file says replaces what the base says: a whole block, or in `assistance`,
+    `re_assistance` and `excluded_causes` a whole entry (an identity's rule is read as written)."""
+    merged = {**base, **override}
+    for key in PER_ENTRY:
+        if key in base and key in override:
+            merged[key] = {**base[key], **override[key]}
     return merged
 
 
@@ -29,6 +33,12 @@ def _resolved(raw: dict[str, dict[str, Any]], policy_id: str, seen: tuple[str, .
     if parent not in raw:
         raise ValueError(f"extends {parent!r}, which has no parameter file")
     return _merged({k: v for k, v in _resolved(raw, parent, (*seen, policy_id)).items() if k != "extends"}, own)
+
+
+def _within(inner: PolicyInfo, outer: PolicyInfo) -> bool:
+    ends_inside = outer.effective_until is None or (
+        inner.effective_until is not None and inner.effective_until <= outer.effective_until)
+    return outer.effective_from <= inner.effective_from and ends_inside
 
 
 class NoPolicy(LookupError):
@@ -72,6 +82,11 @@ class PolicyBook:
         missing = known - set(parameters)
         if missing:
             raise ValueError(f"index.toml lists policies without a parameter file: {sorted(missing)}")
+        by_id = {p.id: p for p in index}
+        for policy_id, own in raw.items():
+            parent = own.get("extends")
+            if parent is not None and not _within(by_id[policy_id], by_id[parent]):
+                raise ValueError(f"{policy_id} extends {parent} beyond {parent}'s dates")
         for region in {p.region_code for p in index}:
             spans = sorted((p for p in index if p.region_code == region), key=lambda p: p.effective_from)
             for before, after in zip(spans, spans[1:], strict=False):

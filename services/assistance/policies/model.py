@@ -12,7 +12,7 @@ The rule kinds (POLICY.md §4-§6), each a block of the file:
 - `excluded_causes`: causes of injury or illness that get no assistance at all.
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -24,7 +24,10 @@ def _fraction(value: object) -> object:
     """"2/3" → Decimal 0.666…67 (28 digits: a fen amount times it still rounds to the exact fen)."""
     if isinstance(value, str) and "/" in value:
         numerator, denominator = value.split("/", 1)
-        return Decimal(numerator.strip()) / Decimal(denominator.strip())
+        try:
+            return Decimal(numerator.strip()) / Decimal(denominator.strip())
+        except (InvalidOperation, ZeroDivisionError) as exc:
+            raise ValueError(f"not a ratio: {value!r}") from exc
     return value
 
 
@@ -37,6 +40,15 @@ Amount = Annotated[Decimal, Field(ge=0, decimal_places=2)]
 Pool = Literal["all", "inpatient", "outpatient", "ordinary"]
 DISEASE_CLASSES = ("ordinary", "major")
 RATIO_KEYS = {m.value: m for m in MedicalType} | {f"{m.value}_{d}": m for m in MedicalType for d in DISEASE_CLASSES}
+
+
+def pools_of(ratio_key: str) -> tuple[str, ...]:
+    """The cap pools a payment under this ratio counts toward."""
+    medical = RATIO_KEYS[ratio_key]
+    pools = ["all", "inpatient" if medical is MedicalType.INPATIENT else "outpatient"]
+    if ratio_key.endswith("_ordinary"):
+        pools.append("ordinary")
+    return tuple(pools)
 
 
 class _Strict(BaseModel):
@@ -90,6 +102,9 @@ class CriticalIllnessSchedule(_Strict):
         for segment in self.segments:
             if segment.end is not None and segment.end <= segment.start:
                 raise ValueError("a critical-illness segment ends before it starts")
+
+        if self.segments[-1].end is not None:
+            raise ValueError("the last critical-illness segment must be open-ended (nothing above it would be paid)")
         return self
 
     @property
@@ -110,8 +125,6 @@ class Band(_Strict):
     def _cap_reachable(self) -> "Band":
         if self.annual_cap <= 0:
             raise ValueError("an annual cap must be above zero")
-        if self.threshold >= self.annual_cap and self.ratio == 1:
-            raise ValueError("a threshold above its cap")
         return self
 
 
@@ -159,8 +172,13 @@ class AssistanceRule(_Strict):
             raise ValueError("an annual cap must be above zero")
         if "all" in self.caps and any(cap > self.caps["all"] for cap in self.caps.values()):
             raise ValueError("a sub-cap above the annual cap")
-        if self.threshold >= max(self.caps.values()) and max(self.ratios.values()) == 1:
-            raise ValueError("a threshold above its cap")
+        reached = {pool for key in self.ratios for pool in pools_of(key)}
+        unreachable = set(self.caps) - reached
+        if unreachable:
+            raise ValueError(f"caps on pools no ratio pays into: {sorted(unreachable)}")
+        uncapped = [key for key in self.ratios if not set(pools_of(key)) & set(self.caps)]
+        if uncapped:
+            raise ValueError(f"ratios under no cap: {uncapped}")
         return self
 
     def ratio_for(self, medical_type: MedicalType, disease_class: str | None) -> tuple[str, Decimal] | None:
@@ -185,7 +203,12 @@ class Policy(_Strict):
     large_expense: Band | None = None
     assistance: dict[Category, AssistanceRule]
     re_assistance: dict[Category, Band] = Field(default_factory=dict)
-    excluded_causes: dict[str, str] = Field(default_factory=dict, description="cause code → 中文")
+    excluded_causes: dict[Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")], str] = Field(
+        default_factory=dict, description="cause code → 中文",
+    )
+    hospital_within_region: bool = Field(
+        default=False, description="assisted only at hospitals inside the policy's region (Tai'erzhuang)",
+    )
     excluded_causes_source: str | None = None
 
     @model_validator(mode="after")

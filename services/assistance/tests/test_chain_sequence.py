@@ -44,8 +44,8 @@ def test_policy_section_8_examples_1_and_2_in_order() -> None:
 
 
 def test_policy_selection_by_region_and_date() -> None:
-    assert BOOK.select("370671", date(2023, 1, 1))[0].id == "yantai-2023"
-    assert BOOK.select("370671", date(2022, 12, 31))[0].id == "yantai-2018-development-zone"
+    assert BOOK.select("370672", date(2023, 1, 1))[0].id == "yantai-2023"
+    assert BOOK.select("370672", date(2022, 12, 31))[0].id == "yantai-2018-development-zone"
     assert BOOK.select("370602", date(2022, 12, 31))[0].id == "yantai-2018"
     assert BOOK.select("370405", date(2023, 5, 1))[0].id == "taierzhuang-2017"
     with pytest.raises(NoPolicy) as before_any:

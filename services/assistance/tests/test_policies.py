@@ -33,9 +33,9 @@ def test_an_invalid_policy_file_stops_the_service(tmp_path: Path) -> None:
 async def test_a_policy_and_its_parameters_as_of_a_date(auth) -> None:  # type: ignore[no-untyped-def]
     app = create_app(AssistanceSettings(jwt_secret=JWT_SECRET, log_json=False))
     async with asgi_client(app) as client:
-        zone = await client.get("/v1/policies/in-force", params={"region_code": "370671", "on": "2020-06-01"},
+        zone = await client.get("/v1/policies/in-force", params={"region_code": "370672", "on": "2020-06-01"},
                                 headers=auth(Role.OPS))
-        later = await client.get("/v1/policies/in-force", params={"region_code": "370671", "on": "2023-06-01"},
+        later = await client.get("/v1/policies/in-force", params={"region_code": "370672", "on": "2023-06-01"},
                                  headers=auth(Role.OPS))
         nowhere = await client.get("/v1/policies/in-force", params={"region_code": "110101", "on": "2023-06-01"},
                                    headers=auth(Role.OPS))
@@ -54,7 +54,7 @@ async def test_a_policy_and_its_parameters_as_of_a_date(auth) -> None:  # type: 
     assert missing.status_code == 404 and missing.json()["code"] == "policy_not_found"
     assert {r["region_code"]: [p["id"] for p in r["policies"]] for r in regions.json()} == {
         "370405": ["taierzhuang-2017"], "370600": ["yantai-2018", "yantai-2023"],
-        "370671": ["yantai-2018-development-zone"],
+        "370672": ["yantai-2018-development-zone"],
     }
 
 

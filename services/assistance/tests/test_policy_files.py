@@ -42,8 +42,16 @@ def test_the_shipped_files_load() -> None:
     ("yantai-2023.toml", 'ratios = { inpatient = "1.00", outpatient_chronic = "1.00" }\ncaps = { all = "30000" }',
      'ratios = { inpatient = "1.00", outpatient_chronic = "1.00" }', "caps"),
     ("yantai-2023.toml", 'ratios = { inpatient = "1.00", outpatient_chronic = "1.00" }\ncaps = { all = "30000" }',
-     'threshold = "40000"\nratios = { inpatient = "1.00", outpatient_chronic = "1.00" }\ncaps = { all = "30000" }',
-     "threshold above its cap"),
+     'ratios = { inpatient = "1.00", outpatient_chronic = "1.00" }\ncaps = { ordinary = "30000" }',
+     "caps on pools no ratio pays into"),
+    ("taierzhuang-2017.toml", 'caps = { inpatient = "10000", outpatient = "1000" }\n\n[assistance.minimum_allowance]',
+     'caps = { inpatient = "10000" }\n\n[assistance.minimum_allowance]', "ratios under no cap"),
+    ("index.toml", 'region_code = "370672"\neffective_from = 2018-05-22\neffective_until = 2022-12-31',
+     'region_code = "370672"\neffective_from = 2018-05-22', "beyond yantai-2018's dates"),
+    ("yantai-2023.toml", '{ from = "300000", ratio = "0.80" },', '{ from = "300000", to = "400000", ratio = "0.80" },',
+     "open-ended"),
+    ("yantai-2018.toml", 'inpatient_ordinary = "2/3"', 'inpatient_ordinary = "2/0"', "not a ratio"),
+    ("taierzhuang-2017.toml", "traffic_accident = ", "Traffic-Accident = ", "string_pattern_mismatch"),
     ("taierzhuang-2017.toml", 'ratios = { inpatient = "0.70", outpatient_chronic = "0.20", outpatient = "0.20" }',
      'ratios = { inpatient = "0.60", outpatient_chronic = "0.20", outpatient = "0.20" }',
      "below the document's minimum"),
@@ -65,6 +73,15 @@ def test_an_invalid_file_is_refused_with_its_fault(
         return
     with pytest.raises(ValueError, match=message):
         PolicyBook.load(policy_dir)
+
+
+def test_an_override_replaces_an_identity_rule_whole(policy_dir: Path) -> None:
+    """The zone's 建档立卡 rule without an ordinary cap has none: what the file shows is what applies."""
+    _edit(policy_dir / "yantai-2018-development-zone.toml", 'caps = { all = "10000", ordinary = "6000" }',
+          'caps = { all = "10000" }')
+    zone = PolicyBook.load(policy_dir).parameters["yantai-2018-development-zone"]
+    assert dict(zone.assistance["registered_poor"].caps) == {"all": Decimal("10000")}
+    assert zone.assistance["extreme_poverty"].caps["outpatient"] == Decimal("3000")  # not overridden: the city's
 
 
 def test_a_policy_file_without_its_index_entry_is_refused(policy_dir: Path) -> None:

@@ -24,7 +24,7 @@ from shared.contracts.calculation import Bill, CalculationRequest, CalculationRe
 WHERE_AND_WHEN = {  # one region and date inside each policy
     "yantai-2023": ("370602", date(2023, 6, 1)),
     "yantai-2018": ("370602", date(2020, 6, 1)),
-    "yantai-2018-development-zone": ("370671", date(2020, 6, 1)),
+    "yantai-2018-development-zone": ("370672", date(2020, 6, 1)),
     "taierzhuang-2017": ("370405", date(2019, 6, 1)),
 }
 FUNDS = ("basic_insurance", "critical_illness", "special_drugs", "large_expense", "assistance", "re_assistance")
