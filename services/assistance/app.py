@@ -23,4 +23,5 @@ def create_app(settings: AssistanceSettings | None = None) -> FastAPI:
         readiness={},
     )
     app.state.policy_book = book
+    app.state.allow_unverified = settings.allow_unverified
     return app

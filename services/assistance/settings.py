@@ -12,6 +12,10 @@ class AssistanceSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="ASSISTANCE_")
 
+    allow_unverified: bool = Field(
+        default=False,
+        description="let placeholder figures (verified = false in a policy file) pay: demos and tests only",
+    )
     policy_dir: Path = Field(
         default=Path(__file__).parent / "policies" / "data",
         description="folder of policy files (TOML)",

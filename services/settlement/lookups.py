@@ -16,6 +16,7 @@ from shared.http_client import RemoteProblem
 class Patient:
     identities: list[Category]
     reason: str | None  # why no identity can apply, when the registry says so
+    region_code: str | None = None  # where the person is registered: picks the assistance policy
 
 
 async def patient(peers: Peers, id_number: str, on: date) -> Patient:
@@ -26,8 +27,8 @@ async def patient(peers: Peers, id_number: str, on: date) -> Patient:
             return Patient([], "救助对象登记中无此人，仅按医保结算 (not in the registry: insurance only)")
         raise
     if not eligibility["insured"]:
-        return Patient([], "当日未参保，无救助 (not insured on that date)")
-    return Patient([Category(i["category"]) for i in eligibility["identities"]], None)
+        return Patient([], "当日未参保，无救助 (not insured on that date)", eligibility["region_code"])
+    return Patient([Category(i["category"]) for i in eligibility["identities"]], None, eligibility["region_code"])
 
 
 class HospitalCache:

@@ -38,6 +38,8 @@ class Bill(BaseModel):
     critical_illness_paid: NonNegativeMoney | None = Field(
         default=None, description="大病保险已付 hifmi_pay (if the insurance core computed it)"
     )
+    hospital_reduction: NonNegativeMoney = Field(default=ZERO, description="医疗机构减免 (001 §四)")
+    donations: NonNegativeMoney = Field(default=ZERO, description="社会捐助 (001 §四)")
 
     @model_validator(mode="after")
     def _parts_fit(self) -> "Bill":
@@ -106,7 +108,12 @@ class CalculationRequest(BaseModel):
         "year_to_date": {},
     }]})
 
-    region_code: str = Field(pattern=r"^[0-9]{6}$", description="医院所在区划 (the hospital's region)")
+    region_code: str = Field(
+        pattern=r"^[0-9]{6}$", description="参保人所属区划：决定适用政策 (the beneficiary's region: picks the policy)",
+    )
+    hospital_region_code: str | None = Field(
+        default=None, pattern=r"^[0-9]{6}$", description="医院所在区划 (where the hospital is)",
+    )
     insurance_type: InsuranceType
     medical_type: MedicalType
     hospital_level: str | None = Field(default=None, max_length=16, description="level_1/level_2/level_3")
@@ -147,6 +154,7 @@ class CalculationResult(BaseModel):
     critical_illness: Money = Field(description="大病保险 hifmi_pay")
     special_drugs: Money = Field(description="大病保险特殊药品")
     large_expense: Money = Field(description="职工大额医疗费用补助 hifob_pay")
+    other_payments: Money = Field(description="医疗机构减免与社会捐助 (hospital reductions and donations)")
     assistance: Money = Field(description="医疗救助 maf_pay")
     re_assistance: Money = Field(description="再救助")
     personal_share: Money = Field(description="个人自付 psn_part_amt")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from services.assistance.calculation.result import Alternative, Calculation, Step
+from services.assistance.policies.book import within
 from services.assistance.policies.model import DISEASE_CLASSES, Band, CriticalIllnessSchedule, Policy, pools_of
 from shared.categories import LABELS_ZH, PRECEDENCE, Category, InsuranceType, MedicalType
 from shared.contracts.calculation import CalculationRequest, IllnessPovertyGrant, YearToDate
@@ -57,21 +58,37 @@ def cumulative_ratio_amount(schedule: CriticalIllnessSchedule, burden: Decimal) 
     return total
 
 
-def _cumulative_share(threshold: Decimal, ratio: Decimal, before: Decimal, addition: Decimal) -> Decimal:
-    """This settlement's share of a ratio above an annual threshold on a cumulative base."""
-    return (to_yuan(max(ZERO, before + addition - threshold) * ratio)
-            - to_yuan(max(ZERO, before - threshold) * ratio))
+def _ensure_verified(verified: bool, what: str, allow_unverified: bool) -> None:
+    """A placeholder figure (`verified = false`) never pays real money unless the deployment says so."""
+    if not verified and not allow_unverified:
+        raise NotComputable(
+            "unverified_parameters",
+            f"{what}的参数尚未经本地核实，不能据以结算 (its figures are placeholders: pass the amount or confirm them)",
+        )
+
+
+def _cumulative_share(
+    threshold: Decimal, ratio: Decimal, before: Decimal, addition: Decimal,
+) -> tuple[Decimal, str]:
+    """This settlement's share of a ratio above an annual threshold on a cumulative base, and how it
+    was found (the entitlement of the year after it, less the entitlement before it)."""
+    after_amount = to_yuan(max(ZERO, before + addition - threshold) * ratio)
+    before_amount = to_yuan(max(ZERO, before - threshold) * ratio)
+    return after_amount - before_amount, f"年度累计应付 {after_amount} − 此前 {before_amount}"
 
 
 def _band_step(
     band: Band, rule: str, label: str, base: Decimal, base_before: Decimal, paid_before: Decimal,
+    allow_unverified: bool,
 ) -> tuple[Decimal, Step]:
+    _ensure_verified(band.verified, label, allow_unverified)
     cap_remaining = max(ZERO, band.annual_cap - paid_before)
-    amount = min(_cumulative_share(band.threshold, band.ratio, base_before, base), cap_remaining)
+    share, how = _cumulative_share(band.threshold, band.ratio, base_before, base)
+    amount = min(share, cap_remaining)
     return amount, Step(
-        rule=rule, label=label, base=base, threshold=band.threshold, ratio=band.ratio, cap_remaining=cap_remaining,
-        accumulator_before=base_before, accumulator_after=base_before + base, amount=amount,
-        source=_source(band.source, band.verified),
+        rule=rule, label=f"{label}（{how}）", base=base, threshold=band.threshold, ratio=band.ratio,
+        cap_remaining=cap_remaining, accumulator_before=base_before, accumulator_after=base_before + base,
+        amount=amount, source=_source(band.source, band.verified),
     )
 
 
@@ -94,7 +111,7 @@ class _Option:
 
 
 def _assistance_under(
-    policy: Policy, identity: Category, request: CalculationRequest, base: Decimal,
+    policy: Policy, identity: Category, request: CalculationRequest, base: Decimal, allow_unverified: bool,
 ) -> _Option:
     option = _Option(identity)
     rule = policy.assistance[identity]
@@ -111,16 +128,23 @@ def _assistance_under(
         return option
     ratio_key, ratio = found
     grant = request.illness_poverty_grant if identity is Category.ILLNESS_POVERTY else None
+    if identity is Category.ILLNESS_POVERTY and grant is None:
+        option.reason = "因病致贫按认定期救助，未提供认定信息 (no illness-poverty grant given)"
+        return option
     if grant is not None and not grant.covers(request.discharged_on):
         option.reason = "因病致贫认定期外 (outside the illness-poverty grant window)"
         return option
+    what = [LABELS_ZH[identity], MEDICAL_TYPE_ZH[medical_type]]
+    if ratio_key != medical_type.value:
+        what.append(DISEASE_CLASS_ZH[ratio_key.rsplit("_", 1)[1]])
+    _ensure_verified(rule.verified, f"医疗救助（{'，'.join(what)}）", allow_unverified)
     base_before = grant.assistance_base if grant is not None else ytd.assistance_base
     paid = {pool: getattr(ytd, accumulator) for pool, accumulator in POOL_ACCUMULATOR.items()}
     if grant is not None:
         paid["all"] = grant.assistance_paid  # one grant, one cap (004 §三(七))
     option.pools = pools_of(ratio_key)
     limits = {pool: max(ZERO, cap - paid[pool]) for pool, cap in rule.caps.items() if pool in option.pools}
-    amount = _cumulative_share(rule.threshold, ratio, base_before, base)
+    amount, how = _cumulative_share(rule.threshold, ratio, base_before, base)
     cap_remaining = min(limits.values()) if limits else None
     if cap_remaining is not None:
         amount = min(amount, cap_remaining)
@@ -129,11 +153,8 @@ def _assistance_under(
         POOL_ACCUMULATOR[pool]: rule.caps[pool] for pool in limits if not (grant is not None and pool == "all")
     }
     caps_text = "，".join(f"{pool} 余 {limit}" for pool, limit in limits.items())
-    what = [LABELS_ZH[identity], MEDICAL_TYPE_ZH[medical_type]]
-    if ratio_key != medical_type.value:
-        what.append(DISEASE_CLASS_ZH[ratio_key.rsplit("_", 1)[1]])
     option.steps.append(Step(
-        rule="assistance", label=f"医疗救助（{'，'.join(what)}）",
+        rule="assistance", label=f"医疗救助（{'，'.join(what)}；{how}）",
         base=base, threshold=rule.threshold, ratio=ratio, cap_remaining=cap_remaining,
         accumulator_before=base_before, accumulator_after=base_before + base, amount=amount,
         source=_source(rule.source, rule.verified) + (f"（限额：{caps_text}）" if caps_text else ""),
@@ -147,14 +168,16 @@ def _assistance_under(
         remainder = base - amount
         option.re_assistance, step = _band_step(
             re_band, "re_assistance", f"再救助（{LABELS_ZH[identity]}）", remainder,
-            ytd.re_assistance_base, ytd.re_assistance_paid,
+            ytd.re_assistance_base, ytd.re_assistance_paid, allow_unverified,
         )
         option.steps.append(step)
         option.caps["re_assistance_paid"] = re_band.annual_cap
     return option
 
 
-def _basic(policy: Policy, request: CalculationRequest, general: Decimal) -> tuple[Decimal, Step]:
+def _basic(
+    policy: Policy, request: CalculationRequest, general: Decimal, allow_unverified: bool,
+) -> tuple[Decimal, Step]:
     bill, ytd = request.bill, request.year_to_date
     if bill.basic_insurance_paid is not None:
         return bill.basic_insurance_paid, Step(
@@ -168,6 +191,7 @@ def _basic(policy: Policy, request: CalculationRequest, general: Decimal) -> tup
             "basic_insurance_required",
             "该政策无此险种/类别的基本医保计算标准，请传入基本医保已付金额 (pass basic_insurance_paid)",
         )
+    _ensure_verified(basic.verified, "基本医保统筹测算标准", allow_unverified)
     level = request.hospital_level if request.hospital_level in schedule.ratio else "unknown"
     admission_number = ytd.admissions + 1 if request.medical_type is MedicalType.INPATIENT else 1
     deductible, ratio = schedule.deductible_for(level, admission_number), schedule.ratio[level]
@@ -187,7 +211,9 @@ def _tilted(policy: Policy, request: CalculationRequest) -> bool:
     return ci is not None and bool(ci.tilted_categories & set(request.identities))
 
 
-def _critical_illness(policy: Policy, request: CalculationRequest, burden: Decimal) -> tuple[Decimal, Step]:
+def _critical_illness(
+    policy: Policy, request: CalculationRequest, burden: Decimal, allow_unverified: bool,
+) -> tuple[Decimal, Step]:
     ytd, given = request.year_to_date, request.bill.critical_illness_paid
     ci = policy.critical_illness
     if ci is not None and request.medical_type not in ci.medical_types and not given:
@@ -214,7 +240,9 @@ def _critical_illness(policy: Policy, request: CalculationRequest, burden: Decim
     cap_remaining = None
     if schedule.annual_cap is not None:
         cap_remaining = max(ZERO, schedule.annual_cap - ytd.critical_illness_paid)
-        amount = min(amount, cap_remaining)
+        if amount > cap_remaining:  # the cap binds: its figure decides the amount
+            _ensure_verified(schedule.cap_verified, "大病保险年度最高支付限额", allow_unverified)
+            amount = cap_remaining
     return amount, Step(
         rule="critical_illness_tilted" if tilted else "critical_illness",
         label="大病保险（特困/低保/返贫致贫倾斜）" if tilted else "大病保险",
@@ -223,7 +251,9 @@ def _critical_illness(policy: Policy, request: CalculationRequest, burden: Decim
     )
 
 
-def _special_drugs(policy: Policy, request: CalculationRequest) -> tuple[Decimal, Step | None]:
+def _special_drugs(
+    policy: Policy, request: CalculationRequest, allow_unverified: bool,
+) -> tuple[Decimal, Step | None]:
     cost, ytd = request.bill.special_drugs, request.year_to_date
     if not cost:
         return ZERO, None
@@ -236,17 +266,20 @@ def _special_drugs(policy: Policy, request: CalculationRequest) -> tuple[Decimal
     band = ci.special_drugs["tilted" if tilted else "normal"]
     return _band_step(
         band, "special_drugs", "大病保险特殊药品" + ("（倾斜）" if tilted else ""), cost,
-        ytd.special_drugs_cost, ytd.special_drugs_paid,
+        ytd.special_drugs_cost, ytd.special_drugs_paid, allow_unverified,
     )
 
 
-def _large_expense(policy: Policy, request: CalculationRequest, burden: Decimal) -> tuple[Decimal, Step | None]:
+def _large_expense(
+    policy: Policy, request: CalculationRequest, burden: Decimal, allow_unverified: bool,
+) -> tuple[Decimal, Step | None]:
     band = policy.large_expense
     if band is None or request.insurance_type is not InsuranceType.EMPLOYEE:
         return ZERO, None
     ytd = request.year_to_date
     return _band_step(
         band, "large_expense", "职工大额医疗费用补助", burden, ytd.large_expense_base, ytd.large_expense_paid,
+        allow_unverified,
     )
 
 
@@ -254,6 +287,10 @@ def _why_no_assistance(policy: Policy, request: CalculationRequest) -> str | Non
     """A reason that rules out assistance under every identity, or None."""
     if request.insurance_type not in policy.insurance_types:
         return "本政策只救助参加居民医保的对象 (this policy assists resident insurance only)"
+    if policy.hospital_within_region and (
+        request.hospital_region_code is None or not within(request.hospital_region_code, policy.region_code)
+    ):
+        return "区外就医不适用一站式结算，请按规定申请救助 (treated outside the policy's region: apply by hand)"
     if request.cause is not None and request.cause in policy.excluded_causes:
         return f"{policy.excluded_causes[request.cause]}：不予救助 (excluded cause: {policy.excluded_causes_source})"
     if request.medical_type not in policy.medical_types:
@@ -263,7 +300,8 @@ def _why_no_assistance(policy: Policy, request: CalculationRequest) -> str | Non
     return None
 
 
-def calculate(policy: Policy, request: CalculationRequest) -> Calculation:
+def calculate(policy: Policy, request: CalculationRequest, *, allow_unverified: bool = False) -> Calculation:
+    """`allow_unverified`: let placeholder figures (`verified = false`) pay; for demos and tests."""
     bill, ytd = request.bill, request.year_to_date
     policy_range = bill.total - bill.full_self_pay - bill.over_limit_self_pay - bill.pre_self_pay
     general = policy_range - bill.special_drugs
@@ -271,16 +309,26 @@ def calculate(policy: Policy, request: CalculationRequest) -> Calculation:
         rule="policy_range", label="符合政策范围金额 = 总额 − 全自费 − 超限价 − 先行自付",
         base=bill.total, amount=policy_range,
     )]
-    basic, basic_step = _basic(policy, request, general)
+    basic, basic_step = _basic(policy, request, general, allow_unverified)
     trace.append(basic_step)
     burden = general - basic
     trace.append(Step(rule="burden_after_basic", label="基本医保后政策范围内个人负担", amount=burden))
-    critical, critical_step = _critical_illness(policy, request, burden)
+    critical, critical_step = _critical_illness(policy, request, burden, allow_unverified)
     trace.append(critical_step)
-    special, special_step = _special_drugs(policy, request)
-    large, large_step = _large_expense(policy, request, burden - critical)
+    special, special_step = _special_drugs(policy, request, allow_unverified)
+    large, large_step = _large_expense(policy, request, burden - critical, allow_unverified)
     trace.extend(step for step in (special_step, large_step) if step is not None)
-    base = burden - critical - large + (bill.special_drugs - special)
+    after_insurance = burden - critical - large + (bill.special_drugs - special)
+    other = bill.hospital_reduction + bill.donations
+    if other > after_insurance:
+        raise NotComputable(
+            "other_payments_exceed_burden",
+            "医疗机构减免与社会捐助超过保险后政策范围内个人负担 (reductions and donations exceed the burden left)",
+        )
+    if other:
+        trace.append(Step(rule="other_payments", label="医疗机构减免与社会捐助（自救助基数中扣除）", amount=other,
+                          source="001 §四 扣除各种医疗保险报销、医疗机构减免和社会捐助后"))
+    base = after_insurance - other
     trace.append(Step(rule="assistance_base", label="救助基数（政策范围内个人负担）", amount=base))
 
     reason = _why_no_assistance(policy, request)
@@ -288,7 +336,7 @@ def calculate(policy: Policy, request: CalculationRequest) -> Calculation:
     if reason is None:
         held = set(request.identities)
         covered = [i for i in PRECEDENCE if i in held and i in policy.assistance]
-        options = [_assistance_under(policy, i, request, base) for i in covered]
+        options = [_assistance_under(policy, i, request, base, allow_unverified) for i in covered]
         if not covered:
             reason = "所持身份不在本政策救助范围 (no identity held is covered by this policy)"
     applicable = [o for o in options if o.reason is None]
@@ -320,7 +368,7 @@ def calculate(policy: Policy, request: CalculationRequest) -> Calculation:
         if step is not None and step.cap_remaining is not None:
             caps[accumulator] = before + step.cap_remaining
     caps.update(applied_option.caps)
-    personal = bill.total - basic - critical - special - large - assistance - re_assistance
+    personal = bill.total - basic - critical - special - large - other - assistance - re_assistance
     trace.append(Step(rule="personal_share", label="个人自付 = 总额 − 各项基金支付", amount=personal))
     pools = set(applied_option.pools)
     after = YearToDate.model_construct(
@@ -344,7 +392,7 @@ def calculate(policy: Policy, request: CalculationRequest) -> Calculation:
         policy_id=policy.id, identity_applied=applied.identity if applied else None, reason=reason,
         policy_range=policy_range, basic_insurance=basic,
         basic_insurance_source="given" if bill.basic_insurance_paid is not None else "schedule",
-        critical_illness=critical, special_drugs=special, large_expense=large,
+        critical_illness=critical, special_drugs=special, large_expense=large, other_payments=other,
         assistance=assistance, re_assistance=re_assistance, personal_share=personal,
         year_to_date_after=after, illness_poverty_grant_after=applied_option.grant_after,
         annual_caps=caps,

@@ -41,6 +41,7 @@ class Calculation:
     critical_illness: Decimal
     special_drugs: Decimal
     large_expense: Decimal
+    other_payments: Decimal
     assistance: Decimal
     re_assistance: Decimal
     personal_share: Decimal

@@ -35,9 +35,11 @@ class BatchResult(BaseModel):
     items: list[BatchItem]
 
 
-def _compute(book: PolicyBook, item: CalculationRequest) -> CalculationResult:
+def _compute(request: Request, item: CalculationRequest) -> CalculationResult:
+    book: PolicyBook = request.app.state.policy_book
     _, policy = book.select(item.region_code, item.discharged_on)
-    return CalculationResult.model_validate(calculate(policy, item), from_attributes=True)
+    calculation = calculate(policy, item, allow_unverified=request.app.state.allow_unverified)
+    return CalculationResult.model_validate(calculation, from_attributes=True)
 
 
 @router.post(
@@ -46,22 +48,22 @@ def _compute(book: PolicyBook, item: CalculationRequest) -> CalculationResult:
 )
 async def compute(_: Calculator, body: CalculationRequest, request: Request) -> CalculationResult:
     try:
-        return _compute(request.app.state.policy_book, body)
+        return _compute(request, body)
     except (NoPolicy, NotComputable) as exc:
         raise Unprocessable(str(exc), code=exc.code) from exc
 
 
 @router.post(
     ":batch", summary="批量计算（重算用） (compute many settlements, e.g. for recalculation)",
-    description=f"最多 {BATCH_LIMIT} 项；各项独立计算，不能计算的项给出原因，其余照常。"
-    " Each item is computed on its own: one that cannot be computed carries its problem, the others their result.",
+    description=f"最多 {BATCH_LIMIT} 项；格式错误的项使整批 422（errors[].loc 指明位置）；格式正确但不能计算的项"
+    "给出原因，其余照常。 A malformed item rejects the batch (422, its position in errors[].loc); an item that"
+    " is well formed but cannot be computed carries its problem, the others their result.",
 )
 async def compute_batch(_: Calculator, body: BatchRequest, request: Request) -> BatchResult:
-    book: PolicyBook = request.app.state.policy_book
     items: list[BatchItem] = []
     for index, item in enumerate(body.items):
         try:
-            items.append(BatchItem(index=index, result=_compute(book, item)))
+            items.append(BatchItem(index=index, result=_compute(request, item)))
         except (NoPolicy, NotComputable) as exc:
             items.append(BatchItem(index=index, problem=ItemProblem(code=exc.code, detail=str(exc))))
     failed = sum(1 for i in items if i.problem is not None)

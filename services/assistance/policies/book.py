@@ -47,6 +47,11 @@ class NoPolicy(LookupError):
         self.code = code
 
 
+def within(region_code: str, region: str) -> bool:
+    """Whether a district/county code lies inside `region` (itself, its city or its province)."""
+    return region in enclosing_regions(region_code)
+
+
 def enclosing_regions(region_code: str) -> list[str]:
     """The region, its city and its province (GB/T 2260 codes nest by prefix), most specific first."""
     chain = [region_code, region_code[:4] + "00", region_code[:2] + "0000"]
@@ -73,16 +78,17 @@ class PolicyBook:
                     raise ValueError(f"{path.name}: {exc}") from exc
             if path.stem not in known or raw[path.stem].get("id") != path.stem:
                 raise ValueError(f"{path.name}: its id must match the file name and an entry of index.toml")
+        by_id = {p.id: p for p in index}
         parameters: dict[str, Policy] = {}
         for policy_id in raw:
             try:
-                parameters[policy_id] = Policy.model_validate(_resolved(raw, policy_id))
+                parameters[policy_id] = Policy.model_validate(
+                    {**_resolved(raw, policy_id), "region_code": by_id[policy_id].region_code})
             except ValueError as exc:
                 raise ValueError(f"{policy_id}.toml: {exc}") from exc
         missing = known - set(parameters)
         if missing:
             raise ValueError(f"index.toml lists policies without a parameter file: {sorted(missing)}")
-        by_id = {p.id: p for p in index}
         for policy_id, own in raw.items():
             parent = own.get("extends")
             if parent is not None and not _within(by_id[policy_id], by_id[parent]):

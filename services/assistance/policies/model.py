@@ -93,6 +93,7 @@ class CriticalIllnessSchedule(_Strict):
     source: str
     segments: list[Segment] = Field(min_length=1)
     annual_cap: Amount | None = None
+    cap_verified: bool = Field(default=True, description="false: the cap is a placeholder to confirm locally")
 
     @model_validator(mode="after")
     def _contiguous(self) -> "CriticalIllnessSchedule":
@@ -196,6 +197,7 @@ class Policy(_Strict):
     """A policy's parameters (its region and dates are in the index)."""
 
     id: str = Field(pattern=r"^[a-z0-9-]+$")
+    region_code: str = Field(default="", description="set from index.toml when the book loads")
     extends: str | None = Field(default=None, description="a policy whose parameters this one overrides")
     insurance_types: frozenset[InsuranceType] = frozenset(InsuranceType)
     basic_insurance: BasicInsurance | None = None

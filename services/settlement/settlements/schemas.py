@@ -66,7 +66,8 @@ class Statement(BaseModel):
     policy_range: Money
     funds: list[FundLine]
     fund_total: Money
-    personal_share: Money
+    other_payments: Money = Field(description="医疗机构减免与社会捐助 (hospital reductions and donations)")
+    personal_share: Money = Field(description="个人自付 = 总额 − 基金合计 − 减免捐助 (what the patient pays)")
     year_to_date_after: YearToDate
     trace: list[TraceStep]
     settled_at: datetime

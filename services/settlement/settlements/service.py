@@ -102,7 +102,8 @@ class SettlementFlow:
         self, request: SettlementRequest, hospital: dict[str, Any], patient: Patient, ytd: YearToDate,
     ) -> CalculationResult:
         calculation = CalculationRequest(
-            region_code=hospital["region"]["code"], insurance_type=request.insurance_type,
+            region_code=patient.region_code or hospital["region"]["code"],
+            hospital_region_code=hospital["region"]["code"], insurance_type=request.insurance_type,
             medical_type=request.medical_type, hospital_level=hospital.get("level"),
             discharged_on=request.discharged_on, identities=patient.identities, bill=request.bill,
             disease_class=request.disease_class, cause=request.cause, year_to_date=ytd,
@@ -166,7 +167,8 @@ class SettlementFlow:
             admitted_on=request.admitted_on, discharged_on=request.discharged_on, policy_id=result.policy_id,
             identity_applied=result.identity_applied,
             reason=patient.reason or result.reason, total=request.bill.total, policy_range=result.policy_range,
-            funds=funds, fund_total=sum(amounts.values(), Decimal(0)), personal_share=result.personal_share,
+            funds=funds, fund_total=sum(amounts.values(), Decimal(0)), other_payments=result.other_payments,
+            personal_share=result.personal_share,
             year_to_date_after=result.year_to_date_after, trace=result.trace, settled_at=settled_at,
         )
 
