@@ -1,4 +1,5 @@
-"""The registry service: insured persons and their assistance identities."""
+"""The registry service: insured persons, their enrolment and assistance identities with history,
+list imports from agencies, eligibility on any date."""
 
 from pathlib import Path
 
@@ -7,23 +8,45 @@ from fastapi import FastAPI
 from services.registry.audit.router import router as audit_router
 from services.registry.eligibility.router import router as eligibility_router
 from services.registry.identities.router import router as identities_router
+from services.registry.imports.regions import RegionDirectory
+from services.registry.imports.router import router as imports_router
 from services.registry.persons.router import router as persons_router
 from services.registry.settings import RegistrySettings
 from shared.app import build_service_app
+from shared.auth import ServiceTokens, TokenCodec
 from shared.db import Database
+from shared.http_client import ServiceClient
 
 SERVICE_DIR = Path(__file__).parent
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
-    return build_service_app(
+    codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
+    catalog = ServiceClient(
+        "catalog", settings.catalog_url,
+        token=settings.service_token.get_secret_value() if settings.service_token
+        else ServiceTokens(codec, subject="registry"),
+        timeout_seconds=settings.peer_timeout_seconds, retries=settings.peer_retries,
+    )
+
+    async def start(_: FastAPI) -> None:
+        await catalog.start()
+
+    async def close(_: FastAPI) -> None:
+        await catalog.close()
+
+    app = build_service_app(
         service="registry",
         title="Registry 参保人员与救助身份",
-        description="参保人员、救助身份（次月生效）与资格查询。"
-        " Insured persons, assistance identities (next-month rule) and eligibility on a date.",
+        description="参保人员、参保状态与救助身份（次月生效，保留历史）、名单导入与任一日期的资格查询。"
+        " Insured persons, enrolment and identities with their history, list imports, eligibility on any date.",
         settings=settings,
-        routers=[persons_router, identities_router, eligibility_router, audit_router],
+        routers=[persons_router, identities_router, eligibility_router, audit_router, imports_router],
         readiness={},
         database=Database(settings.database_url, pool_size=settings.db_pool_size),
+        on_startup=[start],
+        on_shutdown=[close],
     )
+    app.state.region_directory = RegionDirectory(catalog)
+    return app

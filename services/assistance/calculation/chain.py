@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from services.assistance.calculation.result import Alternative, Calculation, Step
-from services.assistance.policies.book import within
 from services.assistance.policies.model import DISEASE_CLASSES, Band, CriticalIllnessSchedule, Policy, pools_of
 from shared.categories import LABELS_ZH, PRECEDENCE, Category, InsuranceType, MedicalType
 from shared.contracts.calculation import CalculationRequest, IllnessPovertyGrant, YearToDate
 from shared.money import ZERO, to_yuan
+from shared.regions import inside
 
 MEDICAL_TYPE_ZH = {
     MedicalType.INPATIENT: "住院", MedicalType.OUTPATIENT_CHRONIC: "门诊慢特病", MedicalType.OUTPATIENT: "普通门诊",
@@ -288,7 +288,7 @@ def _why_no_assistance(policy: Policy, request: CalculationRequest) -> str | Non
     if request.insurance_type not in policy.insurance_types:
         return "本政策只救助参加居民医保的对象 (this policy assists resident insurance only)"
     if policy.hospital_within_region and (
-        request.hospital_region_code is None or not within(request.hospital_region_code, policy.region_code)
+        request.hospital_region_code is None or not inside(request.hospital_region_code, policy.region_code)
     ):
         return "区外就医不适用一站式结算，请按规定申请救助 (treated outside the policy's region: apply by hand)"
     if request.cause is not None and request.cause in policy.excluded_causes:

@@ -8,6 +8,7 @@ from typing import Any
 
 from services.assistance.policies.catalog import PolicyInfo, load_index
 from services.assistance.policies.model import Policy
+from shared.regions import enclosing_regions
 
 PER_ENTRY = ("assistance", "re_assistance", "excluded_causes")
 
@@ -45,17 +46,6 @@ class NoPolicy(LookupError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-def within(region_code: str, region: str) -> bool:
-    """Whether a district/county code lies inside `region` (itself, its city or its province)."""
-    return region in enclosing_regions(region_code)
-
-
-def enclosing_regions(region_code: str) -> list[str]:
-    """The region, its city and its province (GB/T 2260 codes nest by prefix), most specific first."""
-    chain = [region_code, region_code[:4] + "00", region_code[:2] + "0000"]
-    return list(dict.fromkeys(chain))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,181 @@
+"""What a pushed list changes, decided before anything is written (the same plan is the dry run's
+answer and the import's work). Pure: every fact it needs is passed in.
+
+Rules (POLICY.md §3, issue 5):
+- a row is rejected, with its reason, for a bad ID number, a duplicate of an earlier row, an unknown
+  region, a region other than the person's, a person the registry does not know or who is not
+  insured on the list date, or (full list) a person outside the list's region;
+- an accepted row adds the identity from the month after its approval date (the list date when
+  the row has none); if the person already holds the category over that window the row changes
+  nothing, and if an ended window of the category overlaps it, that identity is re-opened (merged)
+  rather than duplicated;
+- a full list is this month's complete list of a region: whoever holds the category there but is
+  not on it has the identity ended on the list date, so it stops counting from the next month.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from services.registry.identities.rules import Window, first_day_of_next_month, identity_window
+from shared.categories import Category
+from shared.id_number import InvalidIdNumber, parse
+from shared.regions import inside
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    row_no: int
+    id_number: str
+    name: str | None = None
+    region_code: str | None = None
+    document_number: str | None = None
+    approved_on: date | None = None
+    problem: str | None = None  # a field that could not be read (a bad date, a long name...)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldIdentity:
+    """A current version of the list's category that the person holds."""
+
+    row_id: int
+    identity_key: str
+    document_number: str
+    approved_on: date
+    ended_on: date | None
+    effective_from: date
+    effective_until: date | None
+
+    @property
+    def window(self) -> Window:
+        return Window(self.effective_from, self.effective_until)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonState:
+    person_id: int
+    id_number: str
+    region_code: str
+    insured: bool  # enrolment active on the list date
+    held: tuple[HeldIdentity, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ListSpec:
+    category: Category
+    mode: str  # incremental / full
+    list_date: date
+    document_number: str
+    region_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    row_no: int | None
+    id_number: str
+    outcome: str  # accepted / rejected
+    action: str | None = None  # added / merged / unchanged / ended
+    reason_code: str | None = None
+    message: str | None = None
+    person_id: int | None = None
+
+
+@dataclass
+class Plan:
+    outcomes: list[Outcome] = field(default_factory=list)
+    additions: list[tuple[PersonState, ListRow, Window]] = field(default_factory=list)
+    reopenings: list[tuple[PersonState, HeldIdentity]] = field(default_factory=list)
+    endings: list[tuple[PersonState, HeldIdentity]] = field(default_factory=list)
+
+    def count(self, key: str) -> int:
+        return sum(1 for o in self.outcomes if key in (o.outcome, o.action))
+
+
+REJECTIONS = {
+    "bad_row": "该行无法读取",
+    "bad_id_number": "身份证号码无效",
+    "duplicate_row": "与前面的行重复",
+    "unknown_region": "区划代码不存在",
+    "region_mismatch": "区划与登记不符",
+    "person_not_found": "参保登记中无此人",
+    "person_not_insured": "名单日期未参保",
+    "outside_list_region": "不在本名单区划内",
+}
+
+
+def _rejected(row: ListRow, code: str, id_number: str | None = None, detail: str = "") -> Outcome:
+    return Outcome(row.row_no, id_number or row.id_number, "rejected", reason_code=code,
+                   message=REJECTIONS[code] + detail)
+
+
+def ending_stops_on(spec: ListSpec) -> date:
+    """A person missing from a full list stops counting from the first day of the next month."""
+    return first_day_of_next_month(spec.list_date)
+
+
+def still_counts_after(held: HeldIdentity, day: date) -> bool:
+    return held.effective_until is None or held.effective_until > day
+
+
+def plan_import(
+    spec: ListSpec, rows: Iterable[ListRow], persons: Mapping[str, PersonState], known_regions: set[str],
+    members: Iterable[PersonState] = (),
+) -> Plan:
+    """`persons`: the registry's state of every person the rows name (by normalized ID number);
+    `members`: for a full list, everyone in its region who holds the category."""
+    plan = Plan()
+    seen: set[str] = set()
+    for row in rows:
+        if row.problem is not None:
+            plan.outcomes.append(_rejected(row, "bad_row", detail=f"：{row.problem}"))
+            continue
+        try:
+            id_number = parse(row.id_number).value
+        except InvalidIdNumber as exc:
+            plan.outcomes.append(_rejected(row, "bad_id_number", detail=f"：{exc}"))
+            continue
+        if id_number in seen:
+            plan.outcomes.append(_rejected(row, "duplicate_row", id_number))
+            continue
+        seen.add(id_number)
+        if row.region_code is not None and row.region_code not in known_regions:
+            plan.outcomes.append(_rejected(row, "unknown_region", id_number, f" {row.region_code}"))
+            continue
+        person = persons.get(id_number)
+        if person is None:
+            plan.outcomes.append(_rejected(row, "person_not_found", id_number))
+            continue
+        if row.region_code is not None and row.region_code != person.region_code:
+            plan.outcomes.append(_rejected(row, "region_mismatch", id_number, f" {person.region_code}"))
+            continue
+        if spec.mode == "full" and spec.region_code and not inside(person.region_code, spec.region_code):
+            plan.outcomes.append(_rejected(row, "outside_list_region", id_number))
+            continue
+        if not person.insured:
+            plan.outcomes.append(_rejected(row, "person_not_insured", id_number))
+            continue
+        plan.outcomes.append(_accept(plan, spec, row, person))
+    if spec.mode == "full":
+        stops = ending_stops_on(spec)
+        for member in members:
+            if member.id_number in seen:
+                continue
+            for held in member.held:
+                if still_counts_after(held, stops):
+                    plan.endings.append((member, held))
+                    plan.outcomes.append(Outcome(None, member.id_number, "accepted", "ended",
+                                                 message="不在本月完整名单中，次月起停止", person_id=member.person_id))
+    return plan
+
+
+def _accept(plan: Plan, spec: ListSpec, row: ListRow, person: PersonState) -> Outcome:
+    window = identity_window(row.approved_on or spec.list_date)
+    overlapping = [h for h in person.held if h.window.overlaps(window)]
+    if any(h.effective_until is None for h in overlapping):
+        return Outcome(row.row_no, person.id_number, "accepted", "unchanged", person_id=person.person_id)
+    if overlapping:
+        plan.reopenings.append((person, overlapping[0]))
+        return Outcome(row.row_no, person.id_number, "accepted", "merged", person_id=person.person_id,
+                       message="与已终止的身份期间衔接，恢复该身份")
+    plan.additions.append((person, row, window))
+    return Outcome(row.row_no, person.id_number, "accepted", "added", person_id=person.person_id)

@@ -1,0 +1,162 @@
+import csv
+import io
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import ValidationError
+
+from services.registry.dependencies import Reader
+from services.registry.identities.service import ensure_owner
+from services.registry.imports.parsing import UnreadableList, rows_from_csv, rows_from_json
+from services.registry.imports.plan import ListRow, ListSpec
+from services.registry.imports.regions import RegionDirectory
+from services.registry.imports.repository import ImportRepository
+from services.registry.imports.schemas import ImportMode, ImportSummary, ListHeader, ListImport, RowOutcome
+from services.registry.imports.service import ListToImport, outcome_out, run_import
+from shared.auth import Principal, Role, Scope, require
+from shared.categories import OWNER, Category
+from shared.db import repository
+from shared.errors import NotFound, Unprocessable, problem_responses
+from shared.types import BusinessDate
+
+router = APIRouter(prefix="/v1/imports", tags=["imports 名单导入"])
+Importer = Annotated[Principal, Depends(require(Role.AGENCY, Role.OPS, scope=Scope.PERSONS_WRITE))]
+Imports = repository(ImportRepository)
+MAX_CSV_BYTES = 64 * 1024 * 1024
+
+
+async def _regions(request: Request) -> RegionDirectory:
+    return request.app.state.region_directory
+
+
+Regions = Annotated[RegionDirectory, Depends(_regions)]
+
+
+def _agency(principal: Principal, category: Category) -> str:
+    """The agency a batch belongs to: the agency's own token, or for ops the category's owner."""
+    ensure_owner(principal, category)
+    return principal.agency if principal.role is Role.AGENCY and principal.agency else OWNER[category].value
+
+
+async def _import(
+    header: ListHeader, rows: list[ListRow], principal: Principal, imports: ImportRepository, regions: RegionDirectory,
+) -> ImportSummary:
+    if header.mode == "full" and header.region_code is None:
+        raise Unprocessable("完整名单须注明区划 (a full list needs region_code)", code="region_required")
+    spec = ListSpec(category=header.category, mode=header.mode, list_date=header.list_date,
+                    document_number=header.document_number, region_code=header.region_code)
+    data = ListToImport(agency=_agency(principal, header.category), batch_id=header.batch_id, spec=spec,
+                        rows=rows, dry_run=header.dry_run)
+    return await run_import(imports, data, await regions.codes(), principal)
+
+
+@router.post(
+    "", summary="推送名单（JSON） (push a beneficiary list as JSON rows)",
+    description="incremental：名单中的人新增身份（次月生效）；full：本月完整名单，名单外持有该类别者次月起终止。"
+    " dry_run=true 只返回差异。同一 batch_id 重发不会重复导入。",
+    responses=problem_responses(403, 409, 503),
+)
+async def import_json(body: ListImport, principal: Importer, imports: Imports, regions: Regions) -> ImportSummary:
+    rows = rows_from_json([row.model_dump() for row in body.rows])
+    return await _import(body, rows, principal, imports, regions)
+
+
+@router.post(
+    "/csv", summary="推送名单（CSV，中文表头，UTF-8 或 GB18030） (push a list as CSV)",
+    description="表头：身份证号、姓名、区划代码、认定文号、认定日期（身份证号必填）。请求体为文件内容 (text/csv)。",
+    responses=problem_responses(403, 409, 413, 503),
+    openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def import_csv(
+    request: Request, principal: Importer, imports: Imports, regions: Regions,
+    batch_id: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")],
+    category: Annotated[Category, Query()],
+    list_date: Annotated[BusinessDate, Query()],
+    document_number: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")],
+    mode: Annotated[ImportMode, Query()] = "incremental",
+    region_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
+    dry_run: Annotated[bool, Query()] = False,
+) -> ImportSummary:
+    content = await request.body()
+    if len(content) > MAX_CSV_BYTES:
+        raise Unprocessable("文件过大 (file too large)", code="file_too_large")
+    try:
+        header = ListHeader(batch_id=batch_id, category=category, mode=mode, region_code=region_code,
+                            list_date=list_date, document_number=document_number, dry_run=dry_run)
+        rows = rows_from_csv(content)
+    except UnreadableList as exc:
+        raise Unprocessable(str(exc), code="unreadable_list") from exc
+    except ValidationError as exc:
+        raise Unprocessable(str(exc.errors()[0]["msg"]), code="validation_failed") from exc
+    if not rows:
+        raise Unprocessable("名单没有数据行 (the list has no rows)", code="empty_list")
+    return await _import(header, rows, principal, imports, regions)
+
+
+BatchPath = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def _owner(principal: Principal, agency: str | None) -> str:
+    if principal.role is Role.AGENCY:
+        return principal.agency or ""
+    if agency is None:
+        raise Unprocessable("请注明 agency (ops: give the agency of the batch)", code="agency_required")
+    return agency
+
+
+@router.get("/{batch_id}", summary="批次结果 (a batch's result)", responses=problem_responses(404))
+async def read_batch(
+    principal: Reader, batch_id: BatchPath, imports: Imports,
+    agency: Annotated[str | None, Query(description="ops 查询时注明推送机构")] = None,
+) -> ImportSummary:
+    stored = await imports.batch(_owner(principal, agency), batch_id)
+    if stored is None:
+        raise NotFound("无此批次 (no such batch)", code="batch_not_found")
+    return ImportSummary(
+        batch_id=stored.batch_id, agency=stored.agency, category=stored.category, mode=stored.mode,
+        region_code=stored.region_code, list_date=stored.list_date, dry_run=False, replayed=False,
+        rows=stored.rows, accepted=stored.accepted, rejected=stored.rejected, added=stored.added,
+        merged=stored.merged, unchanged=stored.unchanged, ended=stored.ended, changes=[],
+    )
+
+
+@router.get("/{batch_id}/rows", summary="逐行结果 (the result of each row)", responses=problem_responses(404))
+async def batch_rows(
+    principal: Reader, batch_id: BatchPath, imports: Imports,
+    agency: Annotated[str | None, Query()] = None,
+    outcome: Annotated[str | None, Query(pattern=r"^(accepted|rejected)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[RowOutcome]:
+    owner = _owner(principal, agency)
+    if await imports.batch(owner, batch_id) is None:
+        raise NotFound("无此批次 (no such batch)", code="batch_not_found")
+    rows = await imports.rows(owner, batch_id, outcome=outcome, limit=limit, offset=offset)
+    return [outcome_out(row, principal) for row in rows]
+
+
+@router.get(
+    "/{batch_id}/rows.csv", summary="下载逐行结果（CSV，UTF-8 带 BOM，Excel 可直接打开） (download the row results)",
+    responses={200: {"content": {"text/csv": {}}}, **problem_responses(404)},
+)
+async def batch_rows_csv(
+    principal: Reader, batch_id: BatchPath, imports: Imports,
+    agency: Annotated[str | None, Query()] = None,
+    outcome: Annotated[str | None, Query(pattern=r"^(accepted|rejected)$")] = None,
+) -> Response:
+    owner = _owner(principal, agency)
+    if await imports.batch(owner, batch_id) is None:
+        raise NotFound("无此批次 (no such batch)", code="batch_not_found")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["行号", "身份证号", "结果", "处理", "原因代码", "说明"])
+    offset = 0
+    while rows := await imports.rows(owner, batch_id, outcome=outcome, limit=10_000, offset=offset):
+        for row in rows:
+            item = outcome_out(row, principal)
+            writer.writerow([item.row_no or "", item.id_number, item.outcome, item.action or "",
+                             item.reason_code or "", item.message or ""])
+        offset += len(rows)
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="import-{date.today():%Y%m%d}.csv"'})

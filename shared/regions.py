@@ -1,0 +1,11 @@
+"""GB/T 2260 region codes nest by prefix: 37 province, 3706 city, 370602 district."""
+
+
+def enclosing_regions(region_code: str) -> list[str]:
+    """The region, its city and its province, most specific first."""
+    return list(dict.fromkeys([region_code, region_code[:4] + "00", region_code[:2] + "0000"]))
+
+
+def inside(region_code: str, region: str) -> bool:
+    """Whether a district/county code lies inside `region` (itself, its city or its province)."""
+    return region in enclosing_regions(region_code)
