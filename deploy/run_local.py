@@ -37,6 +37,7 @@ def environment(var_dir: Path, secret: str, ports: dict[str, int], host: str) ->
             env.setdefault(f"{prefix}_DATABASE_URL", f"sqlite:///{var_dir / service}.db")
     for peer in ("registry", "catalog", "assistance"):
         env[f"SETTLEMENT_{peer.upper()}_URL"] = f"http://{host}:{ports[peer]}"
+    env["REGISTRY_CATALOG_URL"] = f"http://{host}:{ports['catalog']}"
     return env
 
 

@@ -1,0 +1,141 @@
+"""Agencies push beneficiary lists to the registry over HTTP (catalog answers for the regions), on
+PostgreSQL: results per row, idempotent batches, full lists with a dry run, concurrent imports."""
+
+import csv
+import io
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from shared.auth import Role
+from tests.e2e.conftest import Platform, fetch
+from tests.support.people import new_id_number
+
+pytestmark = pytest.mark.e2e
+CIVIL = {"agency": "civil_affairs"}
+
+
+def register(platform: Platform, auth, count: int, region: str = "370602") -> list[str]:  # type: ignore[no-untyped-def]
+    numbers = [new_id_number() for _ in range(count)]
+    with httpx.Client(base_url=platform.urls["registry"], headers=auth(Role.OPS)) as client:
+        for number in numbers:
+            response = client.post("/v1/persons", json={
+                "id_number": number, "name": "名单测试", "insurance_type": "resident", "region_code": region,
+                "insured_from": "2020-01-01"})
+            assert response.status_code == 201, response.text
+    return numbers
+
+
+def push(platform: Platform, auth, body: dict, **claims) -> httpx.Response:  # type: ignore[no-untyped-def, type-arg]
+    headers = auth(Role.AGENCY, **(claims or CIVIL))
+    return httpx.post(f"{platform.urls['registry']}/v1/imports", json=body, headers=headers, timeout=60)
+
+
+def current_identities(platform: Platform, id_number: str) -> list[dict[str, object]]:
+    return fetch(platform.databases["registry"],
+                 "SELECT i.* FROM identities i JOIN persons p ON p.id = i.person_id "
+                 "WHERE p.id_number = $1 AND i.superseded_at IS NULL", id_number)
+
+
+def categories_on(platform: Platform, auth, id_number: str, on: str) -> list[str]:  # type: ignore[no-untyped-def]
+    response = httpx.get(f"{platform.urls['registry']}/v1/persons/{id_number}/eligibility", params={"on": on},
+                         headers=auth(Role.SERVICE))
+    return [i["category"] for i in response.json()["identities"]]
+
+
+def test_a_list_with_every_kind_of_row(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    good = register(platform, auth, 3)
+    [lapsed] = register(platform, auth, 1)
+    httpx.post(f"{platform.urls['registry']}/v1/persons/{lapsed}/insurance", headers=auth(Role.OPS), json={
+        "status": "ended", "insurance_type": "resident", "effective_from": "2023-01-01"})
+    bad = good[0][:17] + ("0" if good[0][17] != "0" else "1")
+    rows = [{"id_number": n, "region_code": "370602"} for n in good] + [
+        {"id_number": bad}, {"id_number": new_id_number()}, {"id_number": good[1], "region_code": "370602"},
+        {"id_number": lapsed}, {"id_number": good[2], "region_code": "999999"},
+        {"id_number": good[0], "approved_on": "2023-02-30"},
+    ]
+    body = {"batch_id": "E2E-ROWS-1", "category": "minimum_allowance", "list_date": "2023-05-10",
+            "document_number": "芝民〔2023〕5号", "rows": rows}
+    first = push(platform, auth, body)
+    assert first.status_code == 200, first.text
+    summary = first.json()
+    assert (summary["rows"], summary["accepted"], summary["rejected"], summary["added"]) == (9, 3, 6, 3)
+    rejected = httpx.get(f"{platform.urls['registry']}/v1/imports/E2E-ROWS-1/rows",
+                         params={"outcome": "rejected"}, headers=auth(Role.AGENCY, **CIVIL)).json()
+    assert [(r["row_no"], r["reason_code"]) for r in rejected] == [
+        (4, "bad_id_number"), (5, "person_not_found"), (6, "duplicate_row"), (7, "person_not_insured"),
+        (8, "duplicate_row"), (9, "bad_row")]
+    assert rejected[0]["id_number"].count("*") == 8  # an agency token sees masked numbers
+    assert categories_on(platform, auth, good[0], "2023-05-31") == []
+    assert categories_on(platform, auth, good[0], "2023-06-01") == ["minimum_allowance"]  # next month
+
+    again = push(platform, auth, body)
+    assert again.json()["replayed"] is True and again.json()["added"] == 3
+    assert len(current_identities(platform, good[0])) == 1
+    other = push(platform, auth, {**body, "rows": rows[:1]})
+    assert other.status_code == 422 and other.json()["code"] == "batch_id_reused"
+
+    download = httpx.get(f"{platform.urls['registry']}/v1/imports/E2E-ROWS-1/rows.csv",
+                         headers=auth(Role.AGENCY, **CIVIL))
+    assert download.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert table[0] == ["行号", "身份证号", "结果", "处理", "原因代码", "说明"] and len(table) == 10
+    history = httpx.get(f"{platform.urls['registry']}/v1/persons/{good[0]}/history", headers=auth(Role.OPS)).json()
+    assert history[-1]["action"] == "identity_imported" and history[-1]["batch_id"] == "E2E-ROWS-1"
+
+
+def test_a_full_list_in_gb18030_with_a_dry_run_first(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    staying, leaving, newcomer = register(platform, auth, 3, region="370613")
+    first = push(platform, auth, {"batch_id": "LS-2023-04", "category": "minimum_allowance",
+                                  "list_date": "2023-04-05", "document_number": "莱民〔2023〕4月",
+                                  "rows": [{"id_number": staying}, {"id_number": leaving}]})
+    assert first.json()["added"] == 2
+    content = "身份证号,姓名,区划代码\n" + f"{staying},甲,370613\n{newcomer},乙,370613\n"
+    params = {"batch_id": "LS-2023-05", "category": "minimum_allowance", "mode": "full", "region_code": "370613",
+              "list_date": "2023-05-10", "document_number": "莱民〔2023〕5月完整名单"}
+    url = f"{platform.urls['registry']}/v1/imports/csv"
+    headers = {**auth(Role.AGENCY, **CIVIL), "Content-Type": "text/csv"}
+    preview = httpx.post(url, params={**params, "dry_run": "true"}, content=content.encode("gb18030"),
+                         headers=headers).json()
+    assert (preview["dry_run"], preview["unchanged"], preview["added"], preview["ended"]) == (True, 1, 1, 1)
+    assert [c["action"] for c in preview["changes"]] == ["added", "ended"]
+    assert categories_on(platform, auth, leaving, "2023-07-01") == ["minimum_allowance"]  # nothing written
+    done = httpx.post(url, params=params, content=content.encode("gb18030"), headers=headers).json()
+    assert (done["dry_run"], done["ended"], done["added"]) == (False, 1, 1)
+    assert categories_on(platform, auth, leaving, "2023-05-31") == ["minimum_allowance"]
+    assert categories_on(platform, auth, leaving, "2023-06-01") == []  # stops from the next month
+    assert categories_on(platform, auth, staying, "2023-06-01") == ["minimum_allowance"]
+    assert categories_on(platform, auth, newcomer, "2023-06-01") == ["minimum_allowance"]
+    unreadable = httpx.post(url, params={**params, "batch_id": "LS-X"}, content=b"\xff\xfe\x00bad",
+                            headers=headers)
+    assert unreadable.status_code == 422 and unreadable.json()["code"] == "unreadable_list"
+
+
+def test_only_the_owning_agency_pushes_a_category(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    [number] = register(platform, auth, 1)
+    body = {"batch_id": "RV-1", "category": "minimum_allowance", "list_date": "2023-05-10",
+            "document_number": "X", "rows": [{"id_number": number}]}
+    refused = push(platform, auth, body, agency="rural_revitalization")
+    assert refused.status_code == 403 and refused.json()["code"] == "category_not_owned"
+    full_without_region = push(platform, auth, {**body, "mode": "full"})
+    assert full_without_region.status_code == 422 and full_without_region.json()["code"] == "region_required"
+
+
+def test_concurrent_imports_of_overlapping_lists(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    numbers = register(platform, auth, 60, region="370602")
+    lists = [numbers[:40], numbers[20:], numbers[10:50]]
+
+    def send(index: int) -> httpx.Response:
+        return push(platform, auth, {"batch_id": f"OVERLAP-{index}", "category": "minimum_allowance",
+                                     "list_date": "2023-05-10", "document_number": "X",
+                                     "rows": [{"id_number": n} for n in lists[index]]})
+
+    with ThreadPoolExecutor(3) as pool:
+        responses = list(pool.map(send, range(3)))
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert sum(r.json()["added"] for r in responses) == 60  # each person added once, by whichever came first
+    counts = fetch(platform.databases["registry"],
+                   "SELECT p.id_number, count(*) AS n FROM identities i JOIN persons p ON p.id = i.person_id "
+                   "WHERE p.id_number = ANY($1) AND i.superseded_at IS NULL GROUP BY 1", numbers)
+    assert sorted(c["n"] for c in counts) == [1] * 60
