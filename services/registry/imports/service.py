@@ -24,6 +24,7 @@ from shared.errors import Conflict, Unprocessable
 from shared.id_number import InvalidIdNumber, mask, parse
 
 PREVIEW_LIMIT = 1000
+ANALYZE_AFTER_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ async def run_import(
     plan = await _plan(imports, data, known_regions)
     if not data.dry_run:
         await _write(imports, data, plan, principal)
+        if len(data.rows) >= ANALYZE_AFTER_ROWS:
+            await imports.refresh_statistics()
         batch = await imports.batch(data.agency, data.batch_id)
         assert batch is not None
         for key in ("accepted", "rejected", "added", "merged", "unchanged", "ended"):
