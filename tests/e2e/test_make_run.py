@@ -85,6 +85,14 @@ def test_make_run_serves_the_four_services_on_sqlite_and_stops_on_ctrl_c(tmp_pat
         assert statement.status_code == 201, statement.text
         assert [f["amount"] for f in statement.json()["funds"]] == ["26520.00", "7462.00", "8814.40", "0.00"]
         assert statement.json()["personal_share"] == "7203.60"  # POLICY.md §8 example 1
+        # A full 低保 list of 芝罘区 on SQLite: 张三 stays, nobody else holds it there.
+        listed = httpx.post(f"http://127.0.0.1:{base}/v1/imports", headers={"Authorization": f"Bearer {ops_token}"},
+                            timeout=30, json={
+            "batch_id": "SMOKE-LIST", "category": "minimum_allowance", "mode": "full", "region_code": "370602",
+            "list_date": "2023-06-10", "document_number": "芝民〔2023〕6月", "rows": [
+                {"id_number": "370602199001011239", "name": "张三", "region_code": "370602"}]})
+        assert listed.status_code == 200, listed.text
+        assert (listed.json()["unchanged"], listed.json()["ended"], listed.json()["rejected"]) == (1, 0, 0)
         assert sorted(p.name for p in tmp_path.glob("*.db")) == ["catalog.db", "registry.db", "settlement.db"]
     finally:
         launcher.send_signal(signal.SIGINT)
