@@ -14,7 +14,8 @@ from shared.db import async_url
 
 MODELS = {
     "registry": ["services.registry.persons.models", "services.registry.identities.models",
-                 "services.registry.audit.models", "services.registry.imports.models"],
+                 "services.registry.audit.models", "services.registry.imports.models",
+                 "services.registry.applications.models", "services.registry.chronic.models"],
     "catalog": ["services.catalog.regions.models", "services.catalog.hospitals.models"],
     "settlement": ["services.settlement.settlements.models", "services.settlement.ledger.models",
                    "services.settlement.admissions.models"],

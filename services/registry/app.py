@@ -5,7 +5,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.registry.applications.router import router as applications_router
 from services.registry.audit.router import router as audit_router
+from services.registry.chronic.router import router as chronic_router
+from services.registry.chronic.rules import DiseaseList
 from services.registry.eligibility.router import router as eligibility_router
 from services.registry.identities.router import router as identities_router
 from services.registry.imports.regions import RegionDirectory
@@ -42,11 +45,14 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         description="参保人员、参保状态与救助身份（次月生效，保留历史）、名单导入与任一日期的资格查询。"
         " Insured persons, enrolment and identities with their history, list imports, eligibility on any date.",
         settings=settings,
-        routers=[persons_router, identities_router, eligibility_router, audit_router, imports_router],
+        routers=[persons_router, identities_router, eligibility_router, audit_router, imports_router,
+                 applications_router, chronic_router],
         readiness={},
         database=Database(settings.database_url, pool_size=settings.db_pool_size),
         on_startup=[start],
         on_shutdown=[close],
     )
     app.state.region_directory = RegionDirectory(catalog)
+    app.state.catalog = catalog
+    app.state.chronic_diseases = DiseaseList.load()
     return app

@@ -2,9 +2,12 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy import select
 
+from services.registry.chronic.models import ChronicFilingRow
+from services.registry.chronic.schemas import FilingOut
 from services.registry.dependencies import Identities, Persons, Reader, ValidPerson
-from services.registry.eligibility.rules import as_recorded, identities_in_force, insurance_on
+from services.registry.eligibility.rules import as_recorded, filings_in_force, identities_in_force, insurance_on
 from services.registry.eligibility.schemas import (
     Eligibility,
     EligibilityBatch,
@@ -36,6 +39,9 @@ async def _eligibilities(
     ids = [p.id for p in people]
     events = await persons.insurance_events(ids)
     versions = await identities.of_persons(ids, with_superseded=at is not None)
+    filings: dict[int, list[ChronicFilingRow]] = {pid: [] for pid in ids}
+    for row in await persons.session.scalars(select(ChronicFilingRow).where(ChronicFilingRow.person_id.in_(ids))):
+        filings[row.person_id].append(row)
     answers = {}
     for person in people:
         enrolment = insurance_on(events[person.id], on, at)
@@ -46,6 +52,8 @@ async def _eligibilities(
             insurance_type=enrolment.insurance_type if enrolment else None,
             insurance_status=enrolment.status if enrolment else None,
             region_code=person.region_code, identities=[IdentityOut.of(row) for row in in_force],
+            chronic_filings=[FilingOut.model_validate(f, from_attributes=True)
+                             for f in filings_in_force(filings[person.id], on, at)],
         )
     return answers
 

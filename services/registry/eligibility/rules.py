@@ -4,6 +4,7 @@ over rows already loaded."""
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from services.registry.chronic.models import ChronicFilingRow
 from services.registry.identities.models import IdentityRow
 from services.registry.identities.rules import Window
 from services.registry.persons.models import InsuranceEventRow
@@ -21,6 +22,14 @@ def identities_in_force(identities: Iterable[IdentityRow], on: date) -> list[Ide
     """The identities whose window contains `on`, in the precedence of POLICY.md §1."""
     in_force = [i for i in identities if Window(i.effective_from, i.effective_until).contains(on)]
     return sorted(in_force, key=lambda i: (PRECEDENCE.index(Category(i.category)), i.id))
+
+
+def filings_in_force(
+    filings: Iterable[ChronicFilingRow], on: date, at: datetime | None = None,
+) -> list[ChronicFilingRow]:
+    """Filings giving benefits on `on` (recorded by `at`)."""
+    return [f for f in filings if f.status == "in_force" and f.effective_from is not None
+            and f.effective_from <= on and (at is None or f.created_at <= at)]
 
 
 def insurance_on(events: Iterable[InsuranceEventRow], on: date, at: datetime | None = None) -> InsuranceEventRow | None:

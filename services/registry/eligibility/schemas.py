@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.registry.chronic.schemas import FilingOut
 from services.registry.identities.schemas import IdentityOut
 from services.registry.persons.schemas import InsuranceStatus, InsuranceType
 from shared.id_number import IdNumberStr
@@ -19,6 +20,7 @@ class Eligibility(BaseModel):
     identities: list[IdentityOut] = Field(
         description="当日有效的救助身份，按政策顺序 (identities in force, in policy order)"
     )
+    chronic_filings: list[FilingOut] = Field(description="当日有效的门诊慢特病备案 (chronic filings in force)")
 
 
 class EligibilityBatchRequest(BaseModel):

@@ -1,4 +1,6 @@
-from services.registry.audit import models as _audit  # noqa: F401 — registers tables
+from services.registry.applications import models as _applications  # noqa: F401 — registers tables
+from services.registry.audit import models as _audit  # noqa: F401
+from services.registry.chronic import models as _chronic  # noqa: F401
 from services.registry.database import Base
 from services.registry.identities import models as _identities  # noqa: F401
 from services.registry.imports import models as _imports  # noqa: F401

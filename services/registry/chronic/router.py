@@ -1,0 +1,77 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, status
+from sqlalchemy import select
+
+from services.registry.chronic.models import ChronicFilingRow
+from services.registry.chronic.rules import DiseaseList
+from services.registry.chronic.schemas import DiseaseOut, FilingCreate, FilingDecision, FilingOut
+from services.registry.chronic.service import file, review
+from services.registry.dependencies import Reader, ValidPerson
+from shared.auth import Principal, Role, Scope, require
+from shared.categories import InsuranceType
+from shared.db import DbSession
+from shared.errors import problem_responses
+from shared.http_client import ServiceClient
+
+router = APIRouter(tags=["chronic 门诊慢特病"])
+# Filings are medical-security business (the 医保 window): operations staff record and review them.
+Clerk = Annotated[Principal, Depends(require(Role.OPS, scope=Scope.PERSONS_WRITE))]
+FilingId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+
+
+async def _diseases(request: Request) -> DiseaseList:
+    return request.app.state.chronic_diseases
+
+
+async def _catalog(request: Request) -> ServiceClient:
+    return request.app.state.catalog
+
+
+Diseases = Annotated[DiseaseList, Depends(_diseases)]
+Catalog = Annotated[ServiceClient, Depends(_catalog)]
+
+
+@router.get("/v1/chronic-diseases", summary="门诊慢特病病种目录 (the disease list, per insurance type)")
+async def list_diseases(
+    _: Reader, diseases: Diseases, insurance_type: Annotated[InsuranceType, Query()],
+) -> list[DiseaseOut]:
+    return [DiseaseOut(code=d.code, name=d.name, disease_class=d.disease_class, quarterly_review=d.quarterly_review)
+            for d in diseases.for_insurance(insurance_type)]
+
+
+@router.post("/v1/persons/{id_number}/chronic-filings", status_code=status.HTTP_201_CREATED,
+             summary="门诊慢特病备案，次日起享受待遇 (file a chronic disease; benefits from the next day)",
+             responses=problem_responses(403, 404, 409, 503))
+async def create_filing(
+    principal: Clerk, person: ValidPerson, data: FilingCreate, session: DbSession, diseases: Diseases,
+    catalog: Catalog,
+) -> FilingOut:
+    return FilingOut.model_validate(await file(session, person, data, principal, diseases, catalog),
+                                    from_attributes=True)
+
+
+@router.get("/v1/persons/{id_number}/chronic-filings", summary="门诊慢特病备案记录 (a person's filings)",
+            responses=problem_responses(404))
+async def list_filings(_: Reader, person: ValidPerson, session: DbSession) -> list[FilingOut]:
+    rows = await session.scalars(select(ChronicFilingRow).where(ChronicFilingRow.person_id == person.id)
+                                 .order_by(ChronicFilingRow.filed_on))
+    return [FilingOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/v1/persons/{id_number}/chronic-filings/{filing_id}/approve", responses=problem_responses(404, 409),
+             summary="季度审核通过 (approve after the quarterly review)")
+async def approve_filing(
+    principal: Clerk, person: ValidPerson, filing_id: FilingId, data: FilingDecision, session: DbSession,
+) -> FilingOut:
+    return FilingOut.model_validate(await review(session, person, filing_id, True, data, principal),
+                                    from_attributes=True)
+
+
+@router.post("/v1/persons/{id_number}/chronic-filings/{filing_id}/reject", responses=problem_responses(404, 409),
+             summary="季度审核未通过 (reject after the quarterly review)")
+async def reject_filing(
+    principal: Clerk, person: ValidPerson, filing_id: FilingId, data: FilingDecision, session: DbSession,
+) -> FilingOut:
+    return FilingOut.model_validate(await review(session, person, filing_id, False, data, principal),
+                                    from_attributes=True)

@@ -1,0 +1,67 @@
+"""Outpatient chronic/special disease filings (seed 003): the disease list as reference data, and
+when a filing gives benefits. Pure."""
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.categories import InsuranceType
+
+DISEASES_FILE = Path(__file__).parent / "diseases.toml"
+
+
+class Disease(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    code: str = Field(pattern=r"^[AB][0-9]{2}$")
+    name: str
+    disease_class: Literal["A", "B"] = Field(alias="class", description="甲类 A / 乙类 B")
+    insurance_types: frozenset[InsuranceType]
+    quarterly_review: bool = Field(default=False, description="每季度审核：审核通过前待定 (pending until reviewed)")
+
+
+class _DiseaseFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str
+    disease: list[Disease]
+
+
+@dataclass(frozen=True)
+class DiseaseList:
+    source: str
+    by_code: dict[str, Disease]
+
+    @classmethod
+    def load(cls, path: Path = DISEASES_FILE) -> "DiseaseList":
+        with path.open("rb") as f:
+            data = _DiseaseFile.model_validate(tomllib.load(f))
+        codes = [d.code for d in data.disease]
+        if len(codes) != len(set(codes)):
+            raise ValueError(f"{path.name}: disease codes must be unique")
+        return cls(data.source, {d.code: d for d in data.disease})
+
+    def for_insurance(self, insurance_type: InsuranceType) -> list[Disease]:
+        return [d for d in self.by_code.values() if insurance_type in d.insurance_types]
+
+
+@dataclass(frozen=True)
+class FilingDecision:
+    status: Literal["in_force", "pending"]
+    effective_from: date | None
+
+
+def benefits_start(filed_on: date) -> date:
+    """病种申报日期的次日开始享受待遇: the day after filing."""
+    return filed_on + timedelta(days=1)
+
+
+def decide(disease: Disease, filed_on: date) -> FilingDecision:
+    """A listed disease counts from the day after filing; a quarterly-reviewed one waits for review
+    (and once approved counts from the day after filing, as the guide dates benefits by the filing)."""
+    if disease.quarterly_review:
+        return FilingDecision("pending", None)
+    return FilingDecision("in_force", benefits_start(filed_on))

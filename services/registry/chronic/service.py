@@ -1,0 +1,99 @@
+"""Chronic/special disease filings: no HTTP of its own (the catalog is asked through its client),
+no commit."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.registry.audit.repository import AuditRepository
+from services.registry.chronic.models import ChronicFilingRow
+from services.registry.chronic.rules import DiseaseList, benefits_start, decide
+from services.registry.chronic.schemas import FilingCreate, FilingDecision
+from services.registry.eligibility.rules import insurance_on
+from services.registry.persons.models import PersonRow
+from services.registry.persons.repository import PersonRepository
+from shared.auth import Principal
+from shared.categories import InsuranceType
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.http_client import RemoteProblem, ServiceClient
+
+
+def _snapshot(row: ChronicFilingRow) -> dict[str, object]:
+    return {"disease_code": row.disease_code, "disease_name": row.disease_name, "hospital_code": row.hospital_code,
+            "filed_on": row.filed_on.isoformat(), "status": row.status,
+            "effective_from": row.effective_from.isoformat() if row.effective_from else None}
+
+
+async def _ensure_designated(catalog: ServiceClient, data: FilingCreate) -> None:
+    try:
+        hospital = await catalog.get(f"/v1/hospitals/{data.hospital_code}", params={"on": data.filed_on.isoformat()})
+    except RemoteProblem as exc:
+        if exc.remote_status == 404:
+            raise Unprocessable(f"未知医疗机构 {data.hospital_code} (unknown hospital)",
+                                code="hospital_unknown") from exc
+        raise
+    if not hospital["designated"]:
+        raise Unprocessable("该医疗机构当日不是定点 (not designated on that date)", code="hospital_not_designated")
+
+
+async def file(
+    session: AsyncSession, person: PersonRow, data: FilingCreate, principal: Principal, diseases: DiseaseList,
+    catalog: ServiceClient,
+) -> ChronicFilingRow:
+    disease = diseases.by_code.get(data.disease_code)
+    if disease is None:
+        raise Unprocessable(f"无此病种 {data.disease_code} (no such disease)", code="disease_unknown")
+    if disease.quarterly_review and data.disease_name is None:
+        raise Unprocessable("“其他”病种须写明病名 (disease_name required)", code="disease_name_required")
+    persons = PersonRepository(session)
+    await persons.lock(person)
+    enrolment = insurance_on((await persons.insurance_events([person.id]))[person.id], data.filed_on)
+    if enrolment is None or enrolment.status != "active":
+        raise Unprocessable("备案日期未参保 (not insured on the filing date)", code="person_not_insured")
+    if InsuranceType(enrolment.insurance_type) not in disease.insurance_types:
+        raise Unprocessable(f"{disease.name}不在{enrolment.insurance_type}门诊慢特病目录 (not for this insurance)",
+                            code="disease_not_for_insurance")
+    await _ensure_designated(catalog, data)
+    existing = await session.scalar(select(ChronicFilingRow).where(
+        ChronicFilingRow.person_id == person.id, ChronicFilingRow.disease_code == data.disease_code,
+        ChronicFilingRow.status != "rejected"))
+    if existing is not None and not disease.quarterly_review:
+        raise Conflict("该病种已备案 (already filed)", code="filing_exists", extra={"filing_id": existing.id})
+    decision = decide(disease, data.filed_on)
+    row = ChronicFilingRow(
+        id=uuid.uuid4().hex, person_id=person.id, disease_code=disease.code,
+        disease_name=data.disease_name or disease.name, disease_class=disease.disease_class,
+        hospital_code=data.hospital_code, filed_on=data.filed_on, status=decision.status,
+        effective_from=decision.effective_from, created_by=principal.subject, created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    await session.flush()
+    AuditRepository(session).record(at=row.created_at, actor=principal.subject, action="chronic_filed",
+                                    person_id=person.id, entity="chronic_filing", entity_key=row.id, before=None,
+                                    after=_snapshot(row))
+    return row
+
+
+async def review(
+    session: AsyncSession, person: PersonRow, filing_id: str, approved: bool, data: FilingDecision,
+    principal: Principal,
+) -> ChronicFilingRow:
+    await PersonRepository(session).lock(person)
+    row = await session.scalar(select(ChronicFilingRow).where(
+        ChronicFilingRow.id == filing_id, ChronicFilingRow.person_id == person.id))
+    if row is None:
+        raise NotFound("无此备案 (no such filing)", code="filing_not_found")
+    if row.status != "pending":
+        raise Conflict("该备案无需审核 (not pending review)", code="filing_not_pending")
+    before = _snapshot(row)
+    row.status = "in_force" if approved else "rejected"
+    row.effective_from = benefits_start(row.filed_on) if approved else None
+    row.decided_by, row.decision_reason = principal.subject, data.reason
+    await session.flush()
+    AuditRepository(session).record(at=datetime.now(UTC), actor=principal.subject,
+                                    action="chronic_approved" if approved else "chronic_rejected",
+                                    person_id=person.id, entity="chronic_filing", entity_key=row.id,
+                                    before=before, after=_snapshot(row))
+    return row
