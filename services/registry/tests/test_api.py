@@ -1,28 +1,16 @@
 """The registry API on PostgreSQL: persons, identities, eligibility, permissions."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 
 import jwt
 import pytest
 from httpx import AsyncClient
 
-from conftest import JWT_SECRET, asgi_client
-from services.registry.app import create_app
-from services.registry.settings import RegistrySettings
+from conftest import JWT_SECRET
 from shared.auth import Role
 from tests.support.people import new_id_number
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-@pytest.fixture(scope="module")
-async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[AsyncClient]:
-    settings = RegistrySettings(database_url=migrated_database("registry"), jwt_secret=JWT_SECRET, log_json=False)
-    app = create_app(settings)
-    async with asgi_client(app) as c:
-        yield c
-    await app.state.database.dispose()
 
 
 async def _person(client: AsyncClient, auth, **overrides) -> str:  # type: ignore[no-untyped-def]

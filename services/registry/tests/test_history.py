@@ -2,29 +2,16 @@
 eligibility on a date as the records stood at a past moment."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
 from httpx import AsyncClient
 
-from conftest import JWT_SECRET, asgi_client
-from services.registry.app import create_app
-from services.registry.settings import RegistrySettings
 from shared.auth import Role
 from tests.support.people import new_id_number
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 CIVIL = {"agency": "civil_affairs"}
-
-
-@pytest.fixture(scope="module")
-async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[AsyncClient]:
-    settings = RegistrySettings(database_url=migrated_database("registry"), jwt_secret=JWT_SECRET, log_json=False)
-    app = create_app(settings)
-    async with asgi_client(app) as c:
-        yield c
-    await app.state.database.dispose()
 
 
 async def _person(client: AsyncClient, auth, **extra) -> str:  # type: ignore[no-untyped-def]
