@@ -21,6 +21,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.id_number import mask
 
 ALGORITHM = "HS256"
 DEFAULT_TTL_SECONDS = 30 * 24 * 3600
@@ -63,6 +64,10 @@ class Principal:
 
     def has(self, scope: Scope) -> bool:
         return scope.value in self.scopes
+
+    def visible_id_number(self, id_number: str) -> str:
+        """The full number for a token holding pii:read, else masked (first 6 and last 4)."""
+        return id_number if self.has(Scope.PII_READ) else mask(id_number)
 
     def sees_hospital(self, hospital_code: str) -> bool:
         """A HIS token sees only its own hospital; other roles see all."""

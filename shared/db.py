@@ -101,6 +101,16 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 
 
+async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    database: Database = request.app.state.database
+    async with database.autocommit.connect() as connection:
+        yield connection
+
+
+ReadConnection = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]
+"""For a hot read path: a connection outside any transaction (no BEGIN/COMMIT round trips, no ORM)."""
+
+
 def repository(cls: type[R]) -> Any:
     """`Persons = repository(PersonRepository)`: a route parameter type giving the repository on
     the request's session."""

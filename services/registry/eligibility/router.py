@@ -1,12 +1,11 @@
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
-from services.registry.chronic.models import ChronicFilingRow
 from services.registry.chronic.schemas import FilingOut
-from services.registry.dependencies import Identities, Persons, Reader, ValidPerson
+from services.registry.dependencies import IdNumberPath, Reader
+from services.registry.eligibility.repository import EligibilityRecords
 from services.registry.eligibility.rules import as_recorded, filings_in_force, identities_in_force, insurance_on
 from services.registry.eligibility.schemas import (
     Eligibility,
@@ -14,15 +13,11 @@ from services.registry.eligibility.schemas import (
     EligibilityBatchItem,
     EligibilityBatchRequest,
 )
-from services.registry.identities.models import IdentityRow
-from services.registry.identities.repository import IdentityRepository
 from services.registry.identities.schemas import IdentityOut
-from services.registry.persons.models import PersonRow
-from services.registry.persons.repository import PersonRepository
-from services.registry.persons.router import person_out
 from shared import clock
 from shared.auth import Principal
-from shared.errors import problem_responses
+from shared.db import ReadConnection
+from shared.errors import NotFound, problem_responses
 from shared.id_number import mask
 from shared.types import BusinessDate
 
@@ -33,25 +28,22 @@ AsRecordedAt = Annotated[datetime | None, Query(
 
 
 async def _eligibilities(
-    persons: PersonRepository, identities: IdentityRepository, people: list[PersonRow], on: date,
-    at: datetime | None, principal: Principal,
+    records: EligibilityRecords, people: list[Any], on: date, at: datetime | None, principal: Principal,
 ) -> dict[int, Eligibility]:
     ids = [p.id for p in people]
-    events = await persons.insurance_events(ids)
-    versions = await identities.of_persons(ids, with_superseded=at is not None)
-    filings: dict[int, list[ChronicFilingRow]] = {pid: [] for pid in ids}
-    for row in await persons.session.scalars(select(ChronicFilingRow).where(ChronicFilingRow.person_id.in_(ids))):
-        filings[row.person_id].append(row)
+    events = await records.events(ids)
+    versions = await records.identities(ids, with_superseded=at is not None)
+    filings = await records.filings(ids)
     answers = {}
     for person in people:
         enrolment = insurance_on(events[person.id], on, at)
-        in_force: list[IdentityRow] = identities_in_force(as_recorded(versions[person.id], at), on)
         answers[person.id] = Eligibility(
-            id_number=person_out(person, principal).id_number, on=on, as_recorded_at=at,
+            id_number=principal.visible_id_number(person.id_number), on=on, as_recorded_at=at,
             insured=enrolment is not None and enrolment.status == "active",
             insurance_type=enrolment.insurance_type if enrolment else None,
             insurance_status=enrolment.status if enrolment else None,
-            region_code=person.region_code, identities=[IdentityOut.of(row) for row in in_force],
+            region_code=person.region_code,
+            identities=[IdentityOut.of(row) for row in identities_in_force(as_recorded(versions[person.id], at), on)],
             chronic_filings=[FilingOut.model_validate(f, from_attributes=True)
                              for f in filings_in_force(filings[person.id], on, at)],
         )
@@ -64,24 +56,28 @@ async def _eligibilities(
     responses=problem_responses(404),
 )
 async def eligibility(
-    principal: Reader, person: ValidPerson, persons: Persons, identities: Identities,
+    principal: Reader, id_number: IdNumberPath, connection: ReadConnection,
     on: Annotated[BusinessDate | None, Query(description="日期，默认今天 (date; default today, Asia/Shanghai)")] = None,
     as_recorded_at: AsRecordedAt = None,
 ) -> Eligibility:
-    return (await _eligibilities(persons, identities, [person], on or clock.today(), as_recorded_at, principal))[
-        person.id]
+    records = EligibilityRecords(connection)
+    person = (await records.persons([id_number])).get(id_number)
+    if person is None:
+        raise NotFound("未找到该参保人员 (no such insured person)", code="person_not_found")
+    return (await _eligibilities(records, [person], on or clock.today(), as_recorded_at, principal))[person.id]
 
 
 @router.post(
     "/v1/eligibility:batch", summary="批量资格查询，最多1000人 (eligibility of up to 1,000 persons on a date)",
 )
 async def eligibility_batch(
-    principal: Reader, body: EligibilityBatchRequest, persons: Persons, identities: Identities,
+    principal: Reader, body: EligibilityBatchRequest, connection: ReadConnection,
 ) -> EligibilityBatch:
-    found = await persons.by_id_numbers(list(dict.fromkeys(body.id_numbers)))
-    answers = await _eligibilities(persons, identities, list(found.values()), body.on, body.as_recorded_at, principal)
+    records = EligibilityRecords(connection)
+    found = await records.persons(list(dict.fromkeys(body.id_numbers)))
+    answers = await _eligibilities(records, list(found.values()), body.on, body.as_recorded_at, principal)
     return EligibilityBatch(items=[
-        EligibilityBatchItem(id_number=person_out(found[n], principal).id_number, found=True,
+        EligibilityBatchItem(id_number=principal.visible_id_number(n), found=True,
                              eligibility=answers[found[n].id])
         if n in found else EligibilityBatchItem(id_number=mask(n), found=False, eligibility=None)
         for n in body.id_numbers

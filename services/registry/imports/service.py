@@ -18,10 +18,10 @@ from services.registry.imports.models import ImportBatchRow, ImportRowRow
 from services.registry.imports.plan import ListRow, ListSpec, Outcome, PersonState, Plan, plan_import
 from services.registry.imports.repository import ImportRepository
 from services.registry.imports.schemas import ImportSummary, RowOutcome
-from shared.auth import Principal, Scope
+from shared.auth import Principal
 from shared.categories import OWNER
 from shared.errors import Conflict, Unprocessable
-from shared.id_number import InvalidIdNumber, mask, parse
+from shared.id_number import InvalidIdNumber, parse
 
 PREVIEW_LIMIT = 1000
 ANALYZE_AFTER_ROWS = 5000
@@ -181,9 +181,8 @@ def _replayed(stored: ImportBatchRow, fingerprint: str) -> ImportSummary:
 
 
 def outcome_out(outcome: Outcome | ImportRowRow, principal: Principal) -> RowOutcome:
-    number = outcome.id_number
     return RowOutcome(
-        row_no=outcome.row_no, id_number=number if principal.has(Scope.PII_READ) else mask(number),
+        row_no=outcome.row_no, id_number=principal.visible_id_number(outcome.id_number),
         outcome=outcome.outcome, action=outcome.action, reason_code=outcome.reason_code, message=outcome.message,
     )
 

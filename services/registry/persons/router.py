@@ -14,9 +14,9 @@ from services.registry.persons.schemas import (
     RegionCode,
 )
 from services.registry.persons.service import change_insurance, register_person, update_person
-from shared.auth import Principal, Scope
+from shared.auth import Principal
 from shared.errors import Unprocessable, problem_responses
-from shared.id_number import IdNumberStr, mask
+from shared.id_number import IdNumberStr
 from shared.types import plain_text
 
 router = APIRouter(prefix="/v1/persons", tags=["persons 参保人员"])
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1/persons", tags=["persons 参保人员"])
 
 def person_out(row: PersonRow, principal: Principal) -> PersonOut:
     return PersonOut(
-        id_number=row.id_number if principal.has(Scope.PII_READ) else mask(row.id_number),
+        id_number=principal.visible_id_number(row.id_number),
         name=row.name, gender=row.gender, birth_on=row.birth_on,
         insurance_type=row.insurance_type, region_code=row.region_code, created_at=row.created_at,
     )
