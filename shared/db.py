@@ -4,11 +4,12 @@ The request-scoped session commits in exactly one place — when the route retur
 and rolls back otherwise; repositories and domain code never commit.
 """
 
+import functools
 from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, Insert, Integer, MetaData, Table, event, text
+from sqlalchemy import BigInteger, ColumnElement, Insert, Integer, MetaData, Table, any_, bindparam, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -26,6 +27,20 @@ NAMING_CONVENTION = {
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 """Surrogate keys: BIGINT on PostgreSQL; INTEGER on SQLite, the only type it autoincrements."""
+
+def one_of(dialect_name: str, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """column IN values. On PostgreSQL one array parameter (`= ANY($1)`): the statement stays the
+    same whatever the number of values (no re-rendering per execution, one cached prepared
+    statement) and the planner never tests thousands of placeholders one by one."""
+    if dialect_name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=_array_of(column)))
+    return column.in_(values)
+
+
+@functools.cache
+def _array_of(column: Any) -> postgresql.ARRAY:
+    return postgresql.ARRAY(column.type)
+
 
 def insert_unless_exists(connection: AsyncConnection, table: Table, key: Sequence[str]) -> Insert:
     """INSERT … ON CONFLICT (key) DO NOTHING, on both dialects: a rowcount of 0 means the row was

@@ -6,8 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, ColumnElement, any_, bindparam, insert, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import JSON, ColumnElement, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.audit.models import AuditRow
@@ -15,6 +14,7 @@ from services.registry.identities.models import IdentityRow
 from services.registry.imports.models import ImportBatchRow, ImportRowRow
 from services.registry.imports.plan import HeldIdentity
 from services.registry.persons.models import InsuranceEventRow, PersonRow
+from shared.db import one_of
 
 T = TypeVar("T")
 CHUNK = 20_000
@@ -42,11 +42,7 @@ class ImportRepository:
         self.postgres = session.bind.dialect.name == "postgresql"
 
     def _one_of(self, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-        """column IN values: on PostgreSQL one array parameter (`= ANY($1)`), which neither renders
-        thousands of placeholders nor tempts the planner to test them one by one."""
-        if self.postgres:
-            return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-        return column.in_(values)
+        return one_of(self.session.bind.dialect.name, column, values)
 
     async def batch(self, agency: str, batch_id: str) -> ImportBatchRow | None:
         return await self.session.get(ImportBatchRow, (agency, batch_id))
