@@ -18,6 +18,8 @@ Identities = repository(IdentityRepository)
 AuditLog = repository(AuditRepository)
 Reader = Annotated[Principal, Depends(require(Role.OPS, Role.AGENCY, Role.SERVICE, scope=Scope.PERSONS_READ))]
 Writer = Annotated[Principal, Depends(require(Role.OPS, Role.AGENCY, scope=Scope.PERSONS_WRITE))]
+# Enrolment and a person's name and region come from the insurance side, not from an agency's list.
+Enroller = Annotated[Principal, Depends(require(Role.OPS, scope=Scope.PERSONS_WRITE))]
 IdNumberPath = Annotated[IdNumberStr, Path(description="身份证号 (ID number)")]
 
 

@@ -53,7 +53,7 @@ def test_a_list_with_every_kind_of_row(platform: Platform, auth) -> None:  # typ
     rows = [{"id_number": n, "region_code": "370602"} for n in good] + [
         {"id_number": bad}, {"id_number": new_id_number()}, {"id_number": good[1], "region_code": "370602"},
         {"id_number": lapsed}, {"id_number": good[2], "region_code": "999999"},
-        {"id_number": good[0], "approved_on": "2023-02-30"},
+        {"id_number": new_id_number(), "approved_on": "2023-02-30"},
     ]
     body = {"batch_id": "E2E-ROWS-1", "category": "minimum_allowance", "list_date": "2023-05-10",
             "document_number": "芝民〔2023〕5号", "rows": rows}
@@ -107,9 +107,19 @@ def test_a_full_list_in_gb18030_with_a_dry_run_first(platform: Platform, auth) -
     assert categories_on(platform, auth, leaving, "2023-06-01") == []  # stops from the next month
     assert categories_on(platform, auth, staying, "2023-06-01") == ["minimum_allowance"]
     assert categories_on(platform, auth, newcomer, "2023-06-01") == ["minimum_allowance"]
-    unreadable = httpx.post(url, params={**params, "batch_id": "LS-X"}, content=b"\xff\xfe\x00bad",
-                            headers=headers)
-    assert unreadable.status_code == 422 and unreadable.json()["code"] == "unreadable_list"
+    for index, content in enumerate((b"\xff\xfe\x00bad", "身份证号\n".encode() + b"1" * 200_000 + b"\n",
+                                     "身份证号,身份证号\n1,2\n".encode())):
+        unreadable = httpx.post(url, params={**params, "batch_id": f"LS-X{index}"}, content=content, headers=headers)
+        assert unreadable.status_code == 422 and unreadable.json()["code"] == "unreadable_list", unreadable.text
+    # A full list with a row nobody can identify cannot say who is missing from it: refused, nobody ended.
+    garbled = httpx.post(url, params={**params, "batch_id": "LS-G"}, content="身份证号\r1\r".encode(),
+                         headers=headers)
+    assert garbled.status_code == 422 and garbled.json()["code"] == "full_list_has_unidentified_rows"
+    assert categories_on(platform, auth, staying, "2023-06-01") == ["minimum_allowance"]
+    nul = push(platform, auth, {"batch_id": "NUL-1", "category": "minimum_allowance", "list_date": "2023-05-10",
+                                "document_number": "X", "rows": [{"id_number": "3706\u0000021990"},
+                                                                 {"id_number": staying, "approved_on": "9999-12-31"}]})
+    assert nul.status_code == 200 and nul.json()["rejected"] == 2
 
 
 def test_only_the_owning_agency_pushes_a_category(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]

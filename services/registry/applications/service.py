@@ -19,7 +19,7 @@ from services.registry.persons.models import PersonRow
 from services.registry.persons.repository import PersonRepository
 from shared.auth import Principal
 from shared.categories import OWNER, Category
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, Unprocessable
 
 CATEGORY = Category.ILLNESS_POVERTY
 
@@ -71,6 +71,8 @@ async def approve(
     session: AsyncSession, person: PersonRow, application_id: str, data: Approval, principal: Principal,
 ) -> IllnessPovertyApplicationRow:
     row = await _submitted(session, person, application_id, principal)
+    if data.decided_on < row.applied_on:
+        raise Unprocessable("认定日期早于申请日期 (decided before the application)", code="decided_before_applied")
     earlier = await IdentityRepository(session).of_person(person.id, CATEGORY.value)
     previous_until = max((i.effective_until for i in earlier if i.effective_until), default=None)
     window = grant_window(row.applied_on, data.decided_on, previous_until)

@@ -24,9 +24,13 @@ class AuditEntry(BaseModel):
 @router.get("", summary="该人员的全部变更记录 (every change to the person, oldest first)",
             responses=problem_responses(404))
 async def history(
-    _: Reader, person: ValidPerson, audit: AuditLog,
+    principal: Reader, person: ValidPerson, audit: AuditLog,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AuditEntry]:
-    return [AuditEntry.model_validate(row, from_attributes=True)
-            for row in await audit.of_person(person.id, limit=limit, offset=offset)]
+    entries = [AuditEntry.model_validate(row, from_attributes=True)
+               for row in await audit.of_person(person.id, limit=limit, offset=offset)]
+    for entry in entries:  # a person's entries are keyed by their ID number
+        entry.entity_key = principal.visible_id_number(entry.entity_key) if entry.entity_key == person.id_number \
+            else entry.entity_key
+    return entries

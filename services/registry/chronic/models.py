@@ -23,6 +23,7 @@ class ChronicFilingRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     effective_from: Mapped[date | None]
     decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), doc="when the review decided")
     decision_reason: Mapped[str | None] = mapped_column(String(128))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

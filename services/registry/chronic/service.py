@@ -90,7 +90,7 @@ async def review(
     before = _snapshot(row)
     row.status = "in_force" if approved else "rejected"
     row.effective_from = benefits_start(row.filed_on) if approved else None
-    row.decided_by, row.decision_reason = principal.subject, data.reason
+    row.decided_by, row.decision_reason, row.decided_at = principal.subject, data.reason, datetime.now(UTC)
     await session.flush()
     AuditRepository(session).record(at=datetime.now(UTC), actor=principal.subject,
                                     action="chronic_approved" if approved else "chronic_rejected",

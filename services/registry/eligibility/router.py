@@ -2,6 +2,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from services.registry.chronic.schemas import FilingOut
 from services.registry.dependencies import IdNumberPath, Reader
@@ -22,7 +23,7 @@ from shared.id_number import mask
 from shared.types import BusinessDate
 
 router = APIRouter(tags=["eligibility 资格查询"])
-AsRecordedAt = Annotated[datetime | None, Query(
+AsRecordedAt = Annotated[AwareDatetime | None, Query(
     description="按该时刻的记录作答，如当时的结算所见 (answer from the records as they stood at that moment)",
 )]
 

@@ -27,9 +27,10 @@ def identities_in_force(identities: Iterable[IdentityRow], on: date) -> list[Ide
 def filings_in_force(
     filings: Iterable[ChronicFilingRow], on: date, at: datetime | None = None,
 ) -> list[ChronicFilingRow]:
-    """Filings giving benefits on `on` (recorded by `at`)."""
+    """Filings giving benefits on `on`, as the records stood at `at`: one approved after `at` was
+    still pending then."""
     return [f for f in filings if f.status == "in_force" and f.effective_from is not None
-            and f.effective_from <= on and (at is None or f.created_at <= at)]
+            and f.effective_from <= on and (at is None or (f.decided_at or f.created_at) <= at)]
 
 
 def insurance_on(events: Iterable[InsuranceEventRow], on: date, at: datetime | None = None) -> InsuranceEventRow | None:

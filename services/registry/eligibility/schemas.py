@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.registry.chronic.schemas import FilingOut
 from services.registry.identities.schemas import IdentityOut
@@ -29,7 +29,7 @@ class EligibilityBatchRequest(BaseModel):
     }]})
 
     on: BusinessDate
-    as_recorded_at: datetime | None = None
+    as_recorded_at: AwareDatetime | None = Field(default=None, description="带时区 (with a UTC offset)")
     id_numbers: list[IdNumberStr] = Field(min_length=1, max_length=1000)
 
 

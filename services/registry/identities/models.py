@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
@@ -22,6 +22,9 @@ class IdentityRow(Base):
         CheckConstraint("change IN ('added', 'ended', 'corrected', 'imported', 'list_ended')", name="change"),
         Index("ix_identities_person_window", "person_id", "effective_from"),
         Index("ix_identities_key", "identity_key"),
+        # One current version per identity: two writers revising it at once cannot both succeed.
+        Index("uq_identities_current", "identity_key", unique=True,
+              postgresql_where=text("superseded_at IS NULL"), sqlite_where=text("superseded_at IS NULL")),
         Index("ix_identities_category_open", "category", "superseded_at", "effective_until"),
     )
 

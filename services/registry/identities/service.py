@@ -35,6 +35,13 @@ def ensure_owner(principal: Principal, category: Category) -> None:
         )
 
 
+def ensure_not_by_application(category: Category) -> None:
+    """因病致贫 is granted on application only (004 §三(七)), with its own window: never by a push."""
+    if category is Category.ILLNESS_POVERTY:
+        raise Unprocessable("因病致贫身份须经申请认定 (illness-caused poverty is granted by application)",
+                            code="illness_poverty_by_application")
+
+
 def window_of(approved_on: date, ended_on: date | None) -> Window:
     try:
         return identity_window(approved_on, ended_on)
@@ -59,6 +66,7 @@ async def add_identity(
     identities: IdentityRepository, person: PersonRow, data: IdentityCreate, principal: Principal,
 ) -> IdentityRow:
     ensure_owner(principal, data.category)
+    ensure_not_by_application(data.category)
     window = window_of(data.approved_on, data.ended_on)
     await PersonRepository(identities.session).lock(person)  # two agencies' pushes at once
     ensure_no_overlap(window, await identities.of_person(person.id, data.category.value))
@@ -85,6 +93,7 @@ async def _revise(
     if current is None:
         raise NotFound("未找到该救助身份 (no such identity)", code="identity_not_found")
     ensure_owner(principal, Category(current.category))
+    ensure_not_by_application(Category(current.category))
     values = {"document_number": current.document_number, "approved_on": current.approved_on,
               "ended_on": current.ended_on, **fields}
     if change == "ended" and current.ended_on is not None:

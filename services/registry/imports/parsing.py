@@ -39,9 +39,12 @@ def parse_date(text: str) -> date:
     if match is None:
         raise ValueError(f"日期格式不对：{text[:20]}")
     try:
-        return date(*(int(part) for part in match.groups()))
+        day = date(*(int(part) for part in match.groups()))
     except ValueError as exc:
         raise ValueError(f"日期不存在：{text[:20]}") from exc
+    if not 1900 <= day.year <= 2099:
+        raise ValueError(f"日期超出范围：{text[:20]}")
+    return day
 
 
 def row_of(row_no: int, fields: dict[str, Any]) -> ListRow:
@@ -66,18 +69,24 @@ def row_of(row_no: int, fields: dict[str, Any]) -> ListRow:
 
 
 def rows_from_csv(content: bytes) -> list[ListRow]:
-    reader = csv.reader(io.StringIO(decode(content)))
-    header = next(reader, None)
-    if header is None:
-        raise UnreadableList("空文件 (empty file)")
-    columns = [HEADERS.get(name.strip().lstrip("\ufeff")) for name in header]
-    if "id_number" not in columns:
-        raise UnreadableList("缺少“身份证号”列 (no 身份证号 column)")
-    rows = []
-    for line_no, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        rows.append(row_of(line_no, {col: cell for col, cell in zip(columns, cells, strict=False) if col}))
+    reader = csv.reader(io.StringIO(decode(content), newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise UnreadableList("空文件 (empty file)")
+        columns = [HEADERS.get(name.strip().lstrip("\ufeff")) for name in header]
+        named = [c for c in columns if c]
+        if "id_number" not in columns:
+            raise UnreadableList("缺少“身份证号”列 (no 身份证号 column)")
+        if len(named) != len(set(named)):
+            raise UnreadableList("表头有重复的列 (a column appears twice in the header)")
+        rows = []
+        for line_no, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            rows.append(row_of(line_no, {col: cell for col, cell in zip(columns, cells, strict=False) if col}))
+    except csv.Error as exc:
+        raise UnreadableList(f"CSV 格式错误：{exc} (malformed CSV)") from exc
     return rows
 
 

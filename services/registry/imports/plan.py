@@ -7,8 +7,8 @@ Rules (POLICY.md §3, issue 5):
   insured on the list date, or (full list) a person outside the list's region;
 - an accepted row adds the identity from the month after its approval date (the list date when
   the row has none); if the person already holds the category over that window the row changes
-  nothing, and if an ended window of the category overlaps it, that identity is re-opened (merged)
-  rather than duplicated;
+  nothing; if it overlaps other windows of the category they become one window, from the earliest
+  approval, open-ended (merged) rather than duplicated;
 - a full list is this month's complete list of a region: whoever holds the category there but is
   not on it has the identity ended on the list date, so it stops counting from the next month.
 """
@@ -80,11 +80,21 @@ class Outcome:
     person_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """Identities of the category whose windows the row overlaps, to become one from `approved_on`."""
+
+    person: PersonState
+    held: tuple[HeldIdentity, ...]
+    approved_on: date
+
+
 @dataclass
 class Plan:
     outcomes: list[Outcome] = field(default_factory=list)
     additions: list[tuple[PersonState, ListRow, Window]] = field(default_factory=list)
-    reopenings: list[tuple[PersonState, HeldIdentity]] = field(default_factory=list)
+    reopenings: list[Merge] = field(default_factory=list)
+    unidentified: int = 0  # rows whose ID number cannot be read: a full list cannot tell who they are
     endings: list[tuple[PersonState, HeldIdentity]] = field(default_factory=list)
 
     def count(self, key: str) -> int:
@@ -126,18 +136,20 @@ def plan_import(
     plan = Plan()
     seen: set[str] = set()
     for row in rows:
-        if row.problem is not None:
-            plan.outcomes.append(_rejected(row, "bad_row", detail=f"：{row.problem}"))
-            continue
         try:
             id_number = parse(row.id_number).value
         except InvalidIdNumber as exc:
-            plan.outcomes.append(_rejected(row, "bad_id_number", detail=f"：{exc}"))
+            plan.unidentified += 1
+            plan.outcomes.append(_rejected(row, "bad_row" if row.problem else "bad_id_number",
+                                           detail=f"：{row.problem or exc}"))
             continue
         if id_number in seen:
             plan.outcomes.append(_rejected(row, "duplicate_row", id_number))
             continue
-        seen.add(id_number)
+        seen.add(id_number)  # on the list, even if the row is rejected: a full list never ends them
+        if row.problem is not None:
+            plan.outcomes.append(_rejected(row, "bad_row", id_number, f"：{row.problem}"))
+            continue
         if row.region_code is not None and row.region_code not in known_regions:
             plan.outcomes.append(_rejected(row, "unknown_region", id_number, f" {row.region_code}"))
             continue
@@ -161,7 +173,8 @@ def plan_import(
             if member.id_number in seen:
                 continue
             for held in member.held:
-                if still_counts_after(held, stops):
+                # approved after the list's date: the list predates it and says nothing about it
+                if still_counts_after(held, stops) and held.approved_on <= spec.list_date:
                     plan.endings.append((member, held))
                     plan.outcomes.append(Outcome(None, member.id_number, "accepted", "ended",
                                                  message="不在本月完整名单中，次月起停止", person_id=member.person_id))
@@ -169,13 +182,17 @@ def plan_import(
 
 
 def _accept(plan: Plan, spec: ListSpec, row: ListRow, person: PersonState) -> Outcome:
-    window = identity_window(row.approved_on or spec.list_date)
+    approved_on = row.approved_on or spec.list_date
+    window = identity_window(approved_on)
     overlapping = [h for h in person.held if h.window.overlaps(window)]
-    if any(h.effective_until is None for h in overlapping):
+    if not overlapping:
+        plan.additions.append((person, row, window))
+        return Outcome(row.row_no, person.id_number, "accepted", "added", person_id=person.person_id)
+    [only] = overlapping if len(overlapping) == 1 else [None]
+    if only is not None and only.effective_until is None and only.effective_from <= window.effective_from:
         return Outcome(row.row_no, person.id_number, "accepted", "unchanged", person_id=person.person_id)
-    if overlapping:
-        plan.reopenings.append((person, overlapping[0]))
-        return Outcome(row.row_no, person.id_number, "accepted", "merged", person_id=person.person_id,
-                       message="与已终止的身份期间衔接，恢复该身份")
-    plan.additions.append((person, row, window))
-    return Outcome(row.row_no, person.id_number, "accepted", "added", person_id=person.person_id)
+    # Overlapping windows become one, from the earliest approval and open-ended: never two windows
+    # of one category over the same months.
+    plan.reopenings.append(Merge(person, tuple(overlapping), min(approved_on, *(h.approved_on for h in overlapping))))
+    return Outcome(row.row_no, person.id_number, "accepted", "merged", person_id=person.person_id,
+                   message="与已有身份期间重叠或衔接，合并为一个身份")

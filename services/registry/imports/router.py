@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import ValidationError
 
 from services.registry.dependencies import Reader
-from services.registry.identities.service import ensure_owner
+from services.registry.identities.service import ensure_not_by_application, ensure_owner
 from services.registry.imports.parsing import UnreadableList, rows_from_csv, rows_from_json
 from services.registry.imports.plan import ListRow, ListSpec
 from services.registry.imports.regions import RegionDirectory
@@ -42,6 +42,7 @@ def _agency(principal: Principal, category: Category) -> str:
 async def _import(
     header: ListHeader, rows: list[ListRow], principal: Principal, imports: ImportRepository, regions: RegionDirectory,
 ) -> ImportSummary:
+    ensure_not_by_application(header.category)
     if header.mode == "full" and header.region_code is None:
         raise Unprocessable("完整名单须注明区划 (a full list needs region_code)", code="region_required")
     spec = ListSpec(category=header.category, mode=header.mode, list_date=header.list_date,
@@ -94,7 +95,8 @@ async def import_csv(
     return await _import(header, rows, principal, imports, regions)
 
 
-BatchPath = Annotated[str, Path(min_length=1, max_length=64)]
+BatchPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")]
+AgencyQuery = Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$", description="ops 查询时注明推送机构")]
 
 
 def _owner(principal: Principal, agency: str | None) -> str:
@@ -108,7 +110,7 @@ def _owner(principal: Principal, agency: str | None) -> str:
 @router.get("/{batch_id}", summary="批次结果 (a batch's result)", responses=problem_responses(404))
 async def read_batch(
     principal: Reader, batch_id: BatchPath, imports: Imports,
-    agency: Annotated[str | None, Query(description="ops 查询时注明推送机构")] = None,
+    agency: AgencyQuery = None,
 ) -> ImportSummary:
     stored = await imports.batch(_owner(principal, agency), batch_id)
     if stored is None:
@@ -124,10 +126,10 @@ async def read_batch(
 @router.get("/{batch_id}/rows", summary="逐行结果 (the result of each row)", responses=problem_responses(404))
 async def batch_rows(
     principal: Reader, batch_id: BatchPath, imports: Imports,
-    agency: Annotated[str | None, Query()] = None,
+    agency: AgencyQuery = None,
     outcome: Annotated[str | None, Query(pattern=r"^(accepted|rejected)$")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[RowOutcome]:
     owner = _owner(principal, agency)
     if await imports.batch(owner, batch_id) is None:
@@ -142,7 +144,7 @@ async def batch_rows(
 )
 async def batch_rows_csv(
     principal: Reader, batch_id: BatchPath, imports: Imports,
-    agency: Annotated[str | None, Query()] = None,
+    agency: AgencyQuery = None,
     outcome: Annotated[str | None, Query(pattern=r"^(accepted|rejected)$")] = None,
 ) -> Response:
     owner = _owner(principal, agency)

@@ -52,10 +52,10 @@ async def run_import(
     imports: ImportRepository, data: ListToImport, known_regions: set[str], principal: Principal,
 ) -> ImportSummary:
     fingerprint = data.fingerprint()
+    stored = await imports.batch(data.agency, data.batch_id)
+    if stored is not None:  # a dry run of a stored batch answers what sending it would
+        return _replayed(stored, fingerprint)
     if not data.dry_run:
-        stored = await imports.batch(data.agency, data.batch_id)
-        if stored is not None:
-            return _replayed(stored, fingerprint)
         try:
             async with imports.session.begin_nested():
                 imports.session.add(_batch_row(data, fingerprint, principal, Plan()))
@@ -64,6 +64,11 @@ async def run_import(
             raise Conflict("该批次正在导入 (this batch is being imported)", code="import_in_progress",
                            headers={"Retry-After": "5"}) from None
     plan = await _plan(imports, data, known_regions)
+    if not data.dry_run and data.spec.mode == "full" and plan.unidentified:
+        raise Unprocessable(
+            f"完整名单中有{plan.unidentified}行身份证号无法识别，无法确定名单外人员；请更正后重发（可先 dry_run 查看）"
+            " (a full list with unreadable ID numbers cannot say who is missing: correct it and send again)",
+            code="full_list_has_unidentified_rows")
     if not data.dry_run:
         await _write(imports, data, plan, principal)
         if len(data.rows) >= ANALYZE_AFTER_ROWS:
@@ -85,6 +90,11 @@ async def _plan(imports: ImportRepository, data: ListToImport, known_regions: se
     person_ids = sorted({pid for pid, _ in persons.values()} | set(members))
     if not data.dry_run:
         await imports.lock(person_ids)
+        if spec.mode == "full" and spec.region_code:  # read again under the locks: none added meanwhile escapes
+            members = await imports.members(spec.region_code, spec.category.value)
+            newcomers = sorted(set(members) - set(person_ids))
+            await imports.lock(newcomers)
+            person_ids = sorted({*person_ids, *newcomers})
     events = await imports.insurance_events(person_ids)
     held = await imports.held(person_ids, spec.category.value)
 
@@ -125,25 +135,33 @@ async def _write(imports: ImportRepository, data: ListToImport, plan: Plan, prin
                       row.approved_on or spec.list_date, None, window, "imported")
         identities.append(new)
         audited(person, "identity_imported", None, new)
-    for person, held in plan.reopenings:
-        new = version(person, held.identity_key, held.document_number, held.approved_on, None,
-                      identity_window(held.approved_on), "imported")
+    for merge in plan.reopenings:
+        first = merge.held[0]
+        new = version(merge.person, first.identity_key, first.document_number, merge.approved_on, None,
+                      identity_window(merge.approved_on), "imported")
         identities.append(new)
-        audited(person, "identity_merged", _jsonable(_held_dict(held)), new)
+        audited(merge.person, "identity_merged", {"merged": [_jsonable(_held_dict(h)) for h in merge.held]}, new)
     for person, held in plan.endings:
         new = version(person, held.identity_key, held.document_number, held.approved_on, spec.list_date,
                       identity_window(held.approved_on, spec.list_date), "list_ended")
         identities.append(new)
         audited(person, "identity_list_ended", _jsonable(_held_dict(held)), new)
-    await imports.supersede([h.row_id for _, h in (*plan.reopenings, *plan.endings)], now)
+    await imports.supersede([h.row_id for m in plan.reopenings for h in m.held] + [h.row_id for _, h in plan.endings],
+                            now)
     await imports.insert_many(IdentityRow.__table__, identities)
     await imports.insert_many(AuditRow.__table__, audit)
     await imports.insert_many(ImportRowRow.__table__, [
-        {"agency": data.agency, "batch_id": data.batch_id, "row_no": o.row_no, "id_number": o.id_number[:32],
-         "outcome": o.outcome, "action": o.action, "reason_code": o.reason_code,
-         "message": (o.message or "")[:128] or None, "person_id": o.person_id}
+        {"agency": data.agency, "batch_id": data.batch_id, "row_no": o.row_no,
+         "id_number": _printable(o.id_number)[:32], "outcome": o.outcome, "action": o.action,
+         "reason_code": o.reason_code,
+         "message": _printable(o.message or "")[:128] or None, "person_id": o.person_id}
         for o in plan.outcomes
     ])
+
+
+def _printable(text: str) -> str:
+    """What a rejected row carried, without the control characters the database would refuse."""
+    return "".join(ch if ch >= " " else "\ufffd" for ch in text)
 
 
 def _held_dict(held: Any) -> dict[str, Any]:

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.registry.dependencies import Persons, Reader, ValidPerson, Writer
+from services.registry.dependencies import Enroller, Persons, Reader, ValidPerson, Writer
 from services.registry.persons.models import PersonRow
 from services.registry.persons.schemas import (
     InsuranceChange,
@@ -66,9 +66,9 @@ async def read_person(principal: Reader, person: ValidPerson) -> PersonOut:
 
 @router.patch(
     "/{id_number}", summary="变更姓名或区划，留存历史 (change name or region; history kept)",
-    responses=problem_responses(404),
+    responses=problem_responses(403, 404),
 )
-async def patch_person(principal: Writer, data: PersonUpdate, person: ValidPerson, persons: Persons) -> PersonOut:
+async def patch_person(principal: Enroller, data: PersonUpdate, person: ValidPerson, persons: Persons) -> PersonOut:
     await update_person(persons, person, data, principal)
     return person_out(person, principal)
 
@@ -76,10 +76,10 @@ async def patch_person(principal: Writer, data: PersonUpdate, person: ValidPerso
 @router.post(
     "/{id_number}/insurance", status_code=status.HTTP_201_CREATED,
     summary="登记参保状态变化 (record an enrolment change: active, suspended, ended)",
-    responses=problem_responses(404),
+    responses=problem_responses(403, 404),
 )
 async def record_insurance(
-    principal: Writer, data: InsuranceChange, person: ValidPerson, persons: Persons,
+    principal: Enroller, data: InsuranceChange, person: ValidPerson, persons: Persons,
 ) -> InsuranceEventOut:
     return InsuranceEventOut.model_validate(await change_insurance(persons, person, data, principal),
                                             from_attributes=True)

@@ -139,3 +139,21 @@ async def test_batch_eligibility(client: AsyncClient, auth) -> None:  # type: ig
     too_many = await client.post("/v1/eligibility:batch", headers=auth(Role.OPS),
                                  json={"on": "2023-03-01", "id_numbers": [known] * 1001})
     assert too_many.status_code == 422
+
+
+async def test_review_fixes_on_permissions_and_inputs(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth)
+    rural = auth(Role.AGENCY, agency="rural_revitalization")
+    moved = await client.patch(f"/v1/persons/{id_number}", headers=rural, json={"region_code": "370613", "reason": "x"})
+    assert moved.status_code == 403  # enrolment and region are the insurance side's, not a list's
+    ended = await client.post(f"/v1/persons/{id_number}/insurance", headers=rural,
+                              json={"status": "ended", "insurance_type": "resident", "effective_from": "2023-01-01"})
+    assert ended.status_code == 403
+    by_hand = await client.post(f"/v1/persons/{id_number}/identities", headers=auth(Role.AGENCY, **CIVIL), json={
+        "category": "illness_poverty", "document_number": "X", "approved_on": "2023-01-05"})
+    assert by_hand.status_code == 422 and by_hand.json()["code"] == "illness_poverty_by_application"
+    naive = await client.get(f"/v1/persons/{id_number}/eligibility", headers=auth(Role.OPS),
+                             params={"on": "2023-03-01", "as_recorded_at": "2030-01-01T00:00:00"})
+    assert naive.status_code == 422
+    history = (await client.get(f"/v1/persons/{id_number}/history", headers=auth(Role.AGENCY, **CIVIL))).json()
+    assert history[0]["entity_key"] == id_number[:6] + "********" + id_number[-4:]  # no pii:read, no full number

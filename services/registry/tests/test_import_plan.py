@@ -50,7 +50,7 @@ def test_held_identities_are_unchanged_or_merged_never_duplicated() -> None:
     rows = [ListRow(i, p.id_number) for i, p in enumerate((open_one, ended_overlapping, ended_before), 1)]
     plan = plan_import(SPEC, rows, {p.id_number: p for p in (open_one, ended_overlapping, ended_before)}, REGIONS)
     assert [o.action for o in plan.outcomes] == ["unchanged", "merged", "added"]
-    assert [h.identity_key for _, h in plan.reopenings] == ["b"]
+    assert [[h.identity_key for h in m.held] for m in plan.reopenings] == [["b"]]
 
 
 def test_a_full_list_ends_whoever_is_missing_from_the_next_month() -> None:
@@ -68,3 +68,22 @@ def test_a_full_list_ends_whoever_is_missing_from_the_next_month() -> None:
     ]
     assert [(p.person_id, h.identity_key) for p, h in plan.endings] == [(2, "b")]
     assert (plan.count("accepted"), plan.count("rejected"), plan.count("ended")) == (3, 1, 1)
+
+
+def test_overlapping_windows_become_one_and_bad_rows_still_count_as_listed() -> None:
+    two_ended = person(1, held=(held("a", date(2022, 2, 1), date(2022, 6, 1)), held("b", date(2022, 9, 1),
+                                                                                     date(2022, 12, 1))))
+    later_open = person(2, held=(held("c", date(2023, 3, 1), None),))
+    rows = [ListRow(1, two_ended.id_number, approved_on=date(2021, 12, 1)),
+            ListRow(2, later_open.id_number, approved_on=date(2022, 10, 5))]
+    plan = plan_import(SPEC, rows, {p.id_number: p for p in (two_ended, later_open)}, REGIONS)
+    assert [o.action for o in plan.outcomes] == ["merged", "merged"]
+    assert [([h.identity_key for h in m.held], m.approved_on) for m in plan.reopenings] == [
+        (["a", "b"], date(2021, 12, 1)), (["c"], date(2022, 10, 5))]  # the row starts earlier: one longer window
+    full = ListSpec(category=Category.MINIMUM_ALLOWANCE, mode="full", list_date=date(2023, 5, 10),
+                    document_number="X", region_code="370602")
+    listed_badly, approved_later = person(3, held=(held("d", date(2022, 3, 1), None),)), person(
+        4, held=(HeldIdentity(9, "e", "X", date(2023, 5, 20), None, date(2023, 6, 1), None),))
+    plan = plan_import(full, [ListRow(1, listed_badly.id_number, problem="日期不存在")],
+                       {listed_badly.id_number: listed_badly}, REGIONS, members=[listed_badly, approved_later])
+    assert [(o.action or o.reason_code) for o in plan.outcomes] == ["bad_row"]  # nobody ended
