@@ -19,6 +19,7 @@ HEADERS = {
 }
 _DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$")
 MAX_FIELD = 64
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 class UnreadableList(ValueError):
@@ -59,7 +60,7 @@ def row_of(row_no: int, fields: dict[str, Any]) -> ListRow:
     too_long = [k for k, v in values.items() if len(v) > MAX_FIELD]
     if too_long:
         problem = f"字段过长：{','.join(too_long)}"
-    if any(ch < " " for v in values.values() for ch in v):
+    if any(_CONTROL.search(v) for v in values.values()):
         problem = "含控制字符 (control characters)"
     return ListRow(
         row_no=row_no, id_number=values.get("id_number", "")[:MAX_FIELD], name=values.get("name") or None,

@@ -59,7 +59,7 @@ async def _import(
     responses=problem_responses(403, 409, 503),
 )
 async def import_json(body: ListImport, principal: Importer, imports: Imports, regions: Regions) -> ImportSummary:
-    rows = rows_from_json([row.model_dump() for row in body.rows])
+    rows = rows_from_json([dict(row) for row in body.rows])
     return await _import(body, rows, principal, imports, regions)
 
 
