@@ -17,6 +17,14 @@ class Patient:
     identities: list[Category]
     reason: str | None  # why no identity can apply, when the registry says so
     region_code: str | None = None  # where the person is registered: picks the assistance policy
+    illness_poverty_window: tuple[date, date] | None = None  # the grant: first day, first day after
+
+
+def _grant_window(identities: list[dict[str, Any]]) -> tuple[date, date] | None:
+    for identity in identities:
+        if identity["category"] == Category.ILLNESS_POVERTY and identity["effective_until"]:
+            return date.fromisoformat(identity["effective_from"]), date.fromisoformat(identity["effective_until"])
+    return None
 
 
 async def patient(peers: Peers, id_number: str, on: date) -> Patient:
@@ -28,7 +36,8 @@ async def patient(peers: Peers, id_number: str, on: date) -> Patient:
         raise
     if not eligibility["insured"]:
         return Patient([], "当日未参保，无救助 (not insured on that date)", eligibility["region_code"])
-    return Patient([Category(i["category"]) for i in eligibility["identities"]], None, eligibility["region_code"])
+    return Patient([Category(i["category"]) for i in eligibility["identities"]], None, eligibility["region_code"],
+                   _grant_window(eligibility["identities"]))
 
 
 class HospitalCache:

@@ -243,3 +243,29 @@ def test_special_drugs_get_their_own_line_and_accumulators(platform: Platform, a
     balances, sums = ledger_balances(platform, id_number)
     assert (balances["special_drugs_cost"], balances["special_drugs_paid"]) == (D("10000"), D("8000"))
     assert sums["special_drugs_paid"] == D("8000")
+
+
+def test_illness_poverty_pays_under_its_grant(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    # 004 §三(七): applied 2023-06-15, approved 2023-07-03 → the grant covers 2022-06-01 to 2023-12-31,
+    # above 10,000 of the grant's cumulative base at 60%, cap 30,000 per grant (not per calendar year).
+    id_number = beneficiary(platform, auth, None)
+    civil = auth(Role.AGENCY, agency="civil_affairs")
+    url = f"{platform.urls['registry']}/v1/persons/{id_number}/illness-poverty-applications"
+    application = httpx.post(url, json={"applied_on": "2023-06-15"}, headers=civil).json()
+    assert httpx.post(f"{url}/{application['application_id']}/approve", headers=civil,
+                      json={"decided_on": "2023-07-03", "document_number": "X"}).status_code == 200
+    bill = {"total": "40000", "basic_insurance_paid": "20000"}
+    # Dec 2022: R = 20,000, critical illness (20,000 − 14,000) × 60% = 3,600; A = 16,400: (16,400 − 10,000) × 60%
+    first = settle(platform, auth, id_number, "IP-1", bill, admitted_on="2022-12-01", discharged_on="2022-12-10",
+                   disease_class="major")
+    assert first.status_code == 422  # 2022 is under Yantai 2018, which needs critical illness from the core
+    first = settle(platform, auth, id_number, "IP-2", bill, admitted_on="2023-02-01", discharged_on="2023-02-10")
+    assert first.json()["identity_applied"] == "illness_poverty"
+    assert funds(first.json())[2] == D("3840.00")
+    # The second continues both: critical illness on 20,000 → 40,000 = 26,000 × 60% − 3,600 = 12,000,
+    # so A = 8,000, all of it above the grant's threshold (its base is already 16,400): 8,000 × 60%.
+    second = settle(platform, auth, id_number, "IP-3", bill, admitted_on="2023-08-01", discharged_on="2023-08-10")
+    assert funds(second.json())[1:3] == (D("12000.00"), D("4800.00"))
+    # Outside the grant (2024), no illness-poverty assistance.
+    later = settle(platform, auth, id_number, "IP-4", bill, admitted_on="2024-01-05", discharged_on="2024-01-15")
+    assert later.json()["identity_applied"] is None

@@ -5,12 +5,14 @@ Writes are a compare-and-set on the person-year: the UPDATE takes the row lock a
 if no other settlement appended since the balances were read (`entries` is the version)."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement.ledger.models import ACCUMULATORS, LedgerEntryRow, PersonYearRow
+from services.settlement.settlements.models import SettlementRow
 from shared.contracts.calculation import YearToDate
 from shared.db import insert_unless_exists
 
@@ -89,6 +91,22 @@ class LedgerRepository:
                 "balance_after": e.balance_after, "cap": caps.get(e.accumulator),
             } for e in entries])
         return entries
+
+    async def grant_totals(self, id_number: str, window: tuple[date, date]) -> tuple[Decimal, Decimal]:
+        """(assistance base, assistance paid) of the settlements applied under an illness-poverty grant
+        discharged inside its window, whatever their year: one grant, one cap (004 §三(七)).
+        Reversing entries net out cancelled settlements."""
+        settlements = SettlementRow.__table__
+        rows = await self.connection.execute(
+            select(_ENTRIES.c.accumulator, func.sum(_ENTRIES.c.amount))
+            .join(settlements, settlements.c.id == _ENTRIES.c.settlement_id)
+            .where(settlements.c.id_number == id_number, settlements.c.identity_applied == "illness_poverty",
+                   settlements.c.discharged_on >= window[0], settlements.c.discharged_on < window[1],
+                   _ENTRIES.c.accumulator.in_(("assistance_base", "assistance_paid")))
+            .group_by(_ENTRIES.c.accumulator)
+        )
+        totals = {name: Decimal(total) for name, total in rows}
+        return totals.get("assistance_base", Decimal(0)), totals.get("assistance_paid", Decimal(0))
 
     async def entries_of(self, settlement_id: str, kind: str) -> list[Entry]:
         query = select(_ENTRIES.c.accumulator, _ENTRIES.c.amount, _ENTRIES.c.balance_after).where(

@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import random
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,7 @@ from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import Cancellation, FundLine, LedgerLine, SettlementRequest, Statement
 from shared.auth import Principal, ensure_hospital_access
 from shared.categories import InsuranceType
-from shared.contracts.calculation import CalculationRequest, CalculationResult, YearToDate
+from shared.contracts.calculation import CalculationRequest, CalculationResult, IllnessPovertyGrant, YearToDate
 from shared.db import Database
 from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from shared.http_client import RemoteProblem
@@ -98,10 +98,21 @@ class SettlementFlow:
             )
         return existing.statement
 
+    async def _grant(self, request: SettlementRequest, patient: Patient) -> IllnessPovertyGrant | None:
+        """The illness-poverty grant in force, with what it has used so far (read afresh each attempt)."""
+        window = patient.illness_poverty_window
+        if window is None:
+            return None
+        async with self.database.autocommit.connect() as connection:
+            base, paid = await LedgerRepository(connection).grant_totals(request.id_number, window)
+        return IllnessPovertyGrant(window_from=window[0], window_until=window[1] - timedelta(days=1),
+                                   assistance_base=base, assistance_paid=paid)
+
     async def _calculate(
         self, request: SettlementRequest, hospital: dict[str, Any], patient: Patient, ytd: YearToDate,
     ) -> CalculationResult:
         calculation = CalculationRequest(
+            illness_poverty_grant=await self._grant(request, patient),
             region_code=patient.region_code or hospital["region"]["code"],
             hospital_region_code=hospital["region"]["code"], insurance_type=request.insurance_type,
             medical_type=request.medical_type, hospital_level=hospital.get("level"),
