@@ -13,6 +13,7 @@ The rule kinds (POLICY.md §4-§6), each a block of the file:
 """
 
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -222,7 +223,7 @@ class Policy(_Strict):
             raise ValueError("excluded causes need their source paragraph")
         return self
 
-    @property
+    @cached_property
     def medical_types(self) -> frozenset[MedicalType]:
-        """The medical types some identity is assisted for."""
+        """The medical types some identity is assisted for (asked by every calculation: computed once)."""
         return frozenset(RATIO_KEYS[key] for rule in self.assistance.values() for key in rule.ratios)
