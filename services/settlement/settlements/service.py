@@ -81,17 +81,13 @@ class SettlementFlow:
 
     @staticmethod
     def _replay(existing: Row | None, request_hash: str) -> str:
-        if existing is None:  # claimed by another request and released again in between
-            raise Conflict(
-                "该流水号正在结算中，请稍后重试 (this serial number is being settled; retry shortly)",
-                code="settlement_in_progress", headers={"Retry-After": "1"},
-            )
-        if existing.request_hash != request_hash:
+        if existing is not None and existing.request_hash != request_hash:
             raise Unprocessable(
                 "该流水号已用于另一笔不同的结算 (this serial number was used for a different settlement)",
                 code="idempotency_key_reused",
             )
-        if existing.status == "in_progress" or existing.statement is None:
+        # None: claimed by another request and released again in between
+        if existing is None or existing.status == "in_progress" or existing.statement is None:
             raise Conflict(
                 "该流水号正在结算中，请稍后重试 (this serial number is being settled; retry shortly)",
                 code="settlement_in_progress", headers={"Retry-After": "1"},
