@@ -17,8 +17,10 @@ from typing import Any
 
 import aiohttp
 
+from shared.auth import ServiceTokens, TokenCodec
 from shared.errors import Problem, ServiceUnavailable
 from shared.request_context import current_request_id
+from shared.settings import PeerSettings
 
 log = logging.getLogger("shared.http_client")
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -152,3 +154,13 @@ class ServiceClient:
     async def ready(self) -> None:
         """Readiness check of this peer: its /healthz answers."""
         await self.get("/healthz")
+
+
+def peer_client(peer: str, base_url: str, settings: PeerSettings, codec: TokenCodec, *, caller: str) -> ServiceClient:
+    """The client a service uses for one peer: the configured service token, or tokens it mints
+    itself as `caller`; the peer settings' timeout and retries."""
+    token: str | ServiceTokens = (
+        settings.service_token.get_secret_value() if settings.service_token else ServiceTokens(codec, subject=caller)
+    )
+    return ServiceClient(peer, base_url, token=token, timeout_seconds=settings.peer_timeout_seconds,
+                         retries=settings.peer_retries)

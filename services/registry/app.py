@@ -16,9 +16,9 @@ from services.registry.imports.router import router as imports_router
 from services.registry.persons.router import router as persons_router
 from services.registry.settings import RegistrySettings
 from shared.app import build_service_app
-from shared.auth import ServiceTokens, TokenCodec
+from shared.auth import TokenCodec
 from shared.db import Database
-from shared.http_client import ServiceClient
+from shared.http_client import peer_client
 
 SERVICE_DIR = Path(__file__).parent
 
@@ -26,12 +26,7 @@ SERVICE_DIR = Path(__file__).parent
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
-    catalog = ServiceClient(
-        "catalog", settings.catalog_url,
-        token=settings.service_token.get_secret_value() if settings.service_token
-        else ServiceTokens(codec, subject="registry"),
-        timeout_seconds=settings.peer_timeout_seconds, retries=settings.peer_retries,
-    )
+    catalog = peer_client("catalog", settings.catalog_url, settings, codec, caller="registry")
 
     async def start(_: FastAPI) -> None:
         await catalog.start()

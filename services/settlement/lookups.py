@@ -8,7 +8,7 @@ from typing import Any
 
 from services.settlement.peers import Peers
 from shared.categories import Category
-from shared.errors import Unprocessable
+from shared.contracts.hospitals import ensure_designated, fetch_hospital
 from shared.http_client import RemoteProblem
 
 
@@ -63,20 +63,7 @@ async def designated_hospital(
 ) -> dict[str, Any]:
     hospital = cache.get((hospital_code, on)) if cache is not None else None
     if hospital is None:
-        hospital = await _fetch_hospital(peers, hospital_code, on)
+        hospital = await fetch_hospital(peers.catalog, hospital_code, on)
         if cache is not None:
             cache.put((hospital_code, on), hospital)
-    if not hospital["designated"]:
-        raise Unprocessable(
-            "该医疗机构在当日不是一站式结算定点 (not designated on that date)", code="hospital_not_designated",
-        )
-    return hospital
-
-
-async def _fetch_hospital(peers: Peers, hospital_code: str, on: date) -> dict[str, Any]:
-    try:
-        return await peers.catalog.get(f"/v1/hospitals/{hospital_code}", params={"on": on.isoformat()})
-    except RemoteProblem as exc:
-        if exc.remote_status == 404:
-            raise Unprocessable(f"未知医疗机构 {hospital_code} (unknown hospital)", code="hospital_unknown") from exc
-        raise
+    return ensure_designated(hospital)

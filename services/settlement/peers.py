@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 from services.settlement.settings import SettlementSettings
-from shared.auth import ServiceTokens, TokenCodec
-from shared.http_client import ServiceClient
+from shared.auth import TokenCodec
+from shared.http_client import ServiceClient, peer_client
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,16 +15,8 @@ class Peers:
 
     @classmethod
     def from_settings(cls, settings: SettlementSettings, codec: TokenCodec) -> "Peers":
-        token: str | ServiceTokens = (
-            settings.service_token.get_secret_value() if settings.service_token
-            else ServiceTokens(codec, subject="settlement")
-        )
-
         def client(peer: str, url: str) -> ServiceClient:
-            return ServiceClient(
-                peer, url, token=token, timeout_seconds=settings.peer_timeout_seconds,
-                retries=settings.peer_retries,
-            )
+            return peer_client(peer, url, settings, codec, caller="settlement")
 
         return cls(
             registry=client("registry", settings.registry_url),

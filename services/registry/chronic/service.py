@@ -16,26 +16,15 @@ from services.registry.persons.models import PersonRow
 from services.registry.persons.repository import PersonRepository
 from shared.auth import Principal
 from shared.categories import InsuranceType
+from shared.contracts.hospitals import ensure_designated, fetch_hospital
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.http_client import RemoteProblem, ServiceClient
+from shared.http_client import ServiceClient
 
 
 def _snapshot(row: ChronicFilingRow) -> dict[str, object]:
     return {"disease_code": row.disease_code, "disease_name": row.disease_name, "hospital_code": row.hospital_code,
             "filed_on": row.filed_on.isoformat(), "status": row.status,
             "effective_from": row.effective_from.isoformat() if row.effective_from else None}
-
-
-async def _ensure_designated(catalog: ServiceClient, data: FilingCreate) -> None:
-    try:
-        hospital = await catalog.get(f"/v1/hospitals/{data.hospital_code}", params={"on": data.filed_on.isoformat()})
-    except RemoteProblem as exc:
-        if exc.remote_status == 404:
-            raise Unprocessable(f"未知医疗机构 {data.hospital_code} (unknown hospital)",
-                                code="hospital_unknown") from exc
-        raise
-    if not hospital["designated"]:
-        raise Unprocessable("该医疗机构当日不是定点 (not designated on that date)", code="hospital_not_designated")
 
 
 async def file(
@@ -55,7 +44,7 @@ async def file(
     if InsuranceType(enrolment.insurance_type) not in disease.insurance_types:
         raise Unprocessable(f"{disease.name}不在{enrolment.insurance_type}门诊慢特病目录 (not for this insurance)",
                             code="disease_not_for_insurance")
-    await _ensure_designated(catalog, data)
+    ensure_designated(await fetch_hospital(catalog, data.hospital_code, data.filed_on))
     existing = await session.scalar(select(ChronicFilingRow).where(
         ChronicFilingRow.person_id == person.id, ChronicFilingRow.disease_code == data.disease_code,
         ChronicFilingRow.status != "rejected"))
