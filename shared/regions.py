@@ -9,3 +9,8 @@ def enclosing_regions(region_code: str) -> list[str]:
 def inside(region_code: str, region: str) -> bool:
     """Whether a district/county code lies inside `region` (itself, its city or its province)."""
     return region in enclosing_regions(region_code)
+
+
+def region_prefix(region: str) -> str:
+    """The code prefix every district inside `region` starts with: 37, 3706 or 370602."""
+    return region[:2] if region.endswith("0000") else region[:4] if region.endswith("00") else region

@@ -15,10 +15,11 @@ from services.registry.eligibility.schemas import (
     EligibilityBatchRequest,
 )
 from services.registry.identities.schemas import IdentityOut
+from services.registry.persons.service import person_not_found
 from shared import clock
 from shared.auth import Principal
 from shared.db import ReadConnection
-from shared.errors import NotFound, problem_responses
+from shared.errors import problem_responses
 from shared.id_number import mask
 from shared.types import BusinessDate
 
@@ -64,7 +65,7 @@ async def eligibility(
     records = EligibilityRecords(connection)
     person = (await records.persons([id_number])).get(id_number)
     if person is None:
-        raise NotFound("未找到该参保人员 (no such insured person)", code="person_not_found")
+        raise person_not_found()
     return (await _eligibilities(records, [person], on or clock.today(), as_recorded_at, principal))[person.id]
 
 

@@ -97,9 +97,15 @@ class Plan:
     unidentified: int = 0  # rows whose ID number cannot be read: a full list cannot tell who they are
     endings: list[tuple[PersonState, HeldIdentity]] = field(default_factory=list)
 
+    def counts(self) -> dict[str, int]:
+        return {key: self.count(key) for key in COUNTS}
+
     def count(self, key: str) -> int:
         return sum(1 for o in self.outcomes if key in (o.outcome, o.action))
 
+
+COUNTS = ("accepted", "rejected", "added", "merged", "unchanged", "ended")
+"""What a batch reports: outcomes (accepted / rejected) and what accepted rows did."""
 
 REJECTIONS = {
     "bad_row": "该行无法读取",

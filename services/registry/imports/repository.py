@@ -10,15 +10,17 @@ from sqlalchemy import JSON, ColumnElement, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.audit.models import AuditRow
+from services.registry.eligibility.repository import EligibilityRecords
 from services.registry.identities.models import IdentityRow
 from services.registry.imports.models import ImportBatchRow, ImportRowRow
 from services.registry.imports.plan import HeldIdentity
-from services.registry.persons.models import InsuranceEventRow, PersonRow
+from services.registry.persons.models import PersonRow
 from shared.db import one_of
+from shared.regions import region_prefix
 
 T = TypeVar("T")
 CHUNK = 20_000
-PERSONS, IDENTITIES, EVENTS = PersonRow.__table__, IdentityRow.__table__, InsuranceEventRow.__table__
+PERSONS, IDENTITIES = PersonRow.__table__, IdentityRow.__table__
 ROWS, AUDIT = ImportRowRow.__table__, AuditRow.__table__
 HELD_COLUMNS = [IDENTITIES.c[name] for name in (
     "id", "identity_key", "person_id", "category", "document_number", "approved_on", "ended_on", "effective_from",
@@ -28,12 +30,6 @@ HELD_COLUMNS = [IDENTITIES.c[name] for name in (
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def region_prefix(region_code: str) -> str:
-    """370000 → 37, 370600 → 3706, 370602 → 370602 (GB/T 2260 nesting)."""
-    return region_code[:2] if region_code.endswith("0000") else region_code[:4] if region_code.endswith("00") \
-        else region_code
 
 
 class ImportRepository:
@@ -64,10 +60,10 @@ class ImportRepository:
                                        .order_by(PERSONS.c.id).with_for_update())
 
     async def insurance_events(self, person_ids: Sequence[int]) -> dict[int, list[Any]]:
-        events: dict[int, list[Any]] = {pid: [] for pid in person_ids}
+        records = EligibilityRecords(await self.session.connection())  # the eligibility read, chunk by chunk
+        events: dict[int, list[Any]] = {}
         for part in chunks(person_ids, self._chunk):
-            for row in await self.session.execute(select(EVENTS).where(self._one_of(EVENTS.c.person_id, part))):
-                events[row.person_id].append(row)
+            events.update(await records.events(part))
         return events
 
     async def held(self, person_ids: Sequence[int], category: str) -> dict[int, list[HeldIdentity]]:

@@ -13,7 +13,7 @@ from services.registry.imports.plan import ListRow, ListSpec
 from services.registry.imports.regions import RegionDirectory
 from services.registry.imports.repository import ImportRepository
 from services.registry.imports.schemas import ImportMode, ImportSummary, ListHeader, ListImport, RowOutcome
-from services.registry.imports.service import ListToImport, outcome_out, run_import
+from services.registry.imports.service import ListToImport, outcome_out, run_import, stored_summary
 from shared.auth import Principal, Role, Scope, require
 from shared.categories import OWNER, Category
 from shared.db import repository
@@ -115,12 +115,7 @@ async def read_batch(
     stored = await imports.batch(_owner(principal, agency), batch_id)
     if stored is None:
         raise NotFound("无此批次 (no such batch)", code="batch_not_found")
-    return ImportSummary(
-        batch_id=stored.batch_id, agency=stored.agency, category=stored.category, mode=stored.mode,
-        region_code=stored.region_code, list_date=stored.list_date, dry_run=False, replayed=False,
-        rows=stored.rows, accepted=stored.accepted, rejected=stored.rejected, added=stored.added,
-        merged=stored.merged, unchanged=stored.unchanged, ended=stored.ended, changes=[],
-    )
+    return stored_summary(stored, replayed=False)
 
 
 @router.get("/{batch_id}/rows", summary="逐行结果 (the result of each row)", responses=problem_responses(404))

@@ -15,7 +15,7 @@ from services.registry.eligibility.rules import insurance_on
 from services.registry.identities.models import IdentityRow
 from services.registry.identities.rules import Window, identity_window
 from services.registry.imports.models import ImportBatchRow, ImportRowRow
-from services.registry.imports.plan import ListRow, ListSpec, Outcome, PersonState, Plan, plan_import
+from services.registry.imports.plan import COUNTS, ListRow, ListSpec, Outcome, PersonState, Plan, plan_import
 from services.registry.imports.repository import ImportRepository
 from services.registry.imports.schemas import ImportSummary, RowOutcome
 from shared.auth import Principal
@@ -55,10 +55,11 @@ async def run_import(
     stored = await imports.batch(data.agency, data.batch_id)
     if stored is not None:  # a dry run of a stored batch answers what sending it would
         return _replayed(stored, fingerprint)
+    batch = _batch_row(data, fingerprint, principal)
     if not data.dry_run:
         try:
             async with imports.session.begin_nested():
-                imports.session.add(_batch_row(data, fingerprint, principal, Plan()))
+                imports.session.add(batch)
                 await imports.session.flush()
         except IntegrityError:  # the same batch is being imported right now
             raise Conflict("该批次正在导入 (this batch is being imported)", code="import_in_progress",
@@ -73,10 +74,8 @@ async def run_import(
         await _write(imports, data, plan, principal)
         if len(data.rows) >= ANALYZE_AFTER_ROWS:
             await imports.refresh_statistics()
-        batch = await imports.batch(data.agency, data.batch_id)
-        assert batch is not None
-        for key in ("accepted", "rejected", "added", "merged", "unchanged", "ended"):
-            setattr(batch, key, plan.count(key))
+        for key, count in plan.counts().items():
+            setattr(batch, key, count)
         await imports.session.flush()
     return _summary(data, plan, principal)
 
@@ -176,13 +175,21 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items() if k in keep}
 
 
-def _batch_row(data: ListToImport, fingerprint: str, principal: Principal, plan: Plan) -> ImportBatchRow:
+def _batch_row(data: ListToImport, fingerprint: str, principal: Principal) -> ImportBatchRow:
+    """The batch claimed before its rows are planned; its counts are filled in once written."""
     spec = data.spec
     return ImportBatchRow(
         agency=data.agency, batch_id=data.batch_id, request_hash=fingerprint, category=spec.category.value,
         mode=spec.mode, region_code=spec.region_code, list_date=spec.list_date, rows=len(data.rows),
-        created_by=principal.subject, created_at=datetime.now(UTC),
-        **{key: plan.count(key) for key in ("accepted", "rejected", "added", "merged", "unchanged", "ended")},
+        created_by=principal.subject, created_at=datetime.now(UTC), **dict.fromkeys(COUNTS, 0),
+    )
+
+
+def stored_summary(stored: ImportBatchRow, *, replayed: bool) -> ImportSummary:
+    return ImportSummary(
+        batch_id=stored.batch_id, agency=stored.agency, category=stored.category, mode=stored.mode,
+        region_code=stored.region_code, list_date=stored.list_date, dry_run=False, replayed=replayed,
+        rows=stored.rows, changes=[], **{key: getattr(stored, key) for key in COUNTS},
     )
 
 
@@ -190,12 +197,7 @@ def _replayed(stored: ImportBatchRow, fingerprint: str) -> ImportSummary:
     if stored.request_hash != fingerprint:
         raise Unprocessable("该批次号已用于另一份名单 (this batch id was used for a different list)",
                             code="batch_id_reused")
-    return ImportSummary(
-        batch_id=stored.batch_id, agency=stored.agency, category=stored.category, mode=stored.mode,
-        region_code=stored.region_code, list_date=stored.list_date, dry_run=False, replayed=True,
-        rows=stored.rows, accepted=stored.accepted, rejected=stored.rejected, added=stored.added,
-        merged=stored.merged, unchanged=stored.unchanged, ended=stored.ended, changes=[],
-    )
+    return stored_summary(stored, replayed=True)
 
 
 def outcome_out(outcome: Outcome | ImportRowRow, principal: Principal) -> RowOutcome:
@@ -211,7 +213,6 @@ def _summary(data: ListToImport, plan: Plan, principal: Principal) -> ImportSumm
     return ImportSummary(
         batch_id=data.batch_id, agency=data.agency, category=spec.category, mode=spec.mode,
         region_code=spec.region_code, list_date=spec.list_date, dry_run=data.dry_run, replayed=False,
-        rows=len(data.rows), **{key: plan.count(key) for key in
-                                ("accepted", "rejected", "added", "merged", "unchanged", "ended")},
+        rows=len(data.rows), **plan.counts(),
         changes=[outcome_out(o, principal) for o in changes[:PREVIEW_LIMIT]] if data.dry_run else [],
     )

@@ -51,10 +51,14 @@ async def register_person(persons: PersonRepository, data: PersonCreate, princip
     return row
 
 
+def person_not_found() -> NotFound:
+    return NotFound("未找到该参保人员 (no such insured person)", code="person_not_found")
+
+
 async def get_person(persons: PersonRepository, id_number: str) -> PersonRow:
     person = await persons.by_id_number(id_number)
     if person is None:
-        raise NotFound("未找到该参保人员 (no such insured person)", code="person_not_found")
+        raise person_not_found()
     return person
 
 
