@@ -4,10 +4,13 @@ The request-scoped session commits in exactly one place — when the route retur
 and rolls back otherwise; repositories and domain code never commit.
 """
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import BigInteger, ColumnElement, Insert, Integer, MetaData, Table, any_, bindparam, event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -79,24 +82,57 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
         return engine
     # No pre-ping: it costs a round trip on every checkout; stale connections are recycled instead.
+    # No overflow: an overflow connection is closed when it is returned, so under load every
+    # request would open a connection (a server process, SSL negotiation, type introspection and
+    # its statements prepared again). Requests beyond the pool wait for a connection instead.
     return create_async_engine(
-        async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+        async_url(url), pool_size=pool_size, max_overflow=0, pool_timeout=10, pool_recycle=1800,
     )
+
+
+async def _leave_as_is(_connection: asyncpg.Connection) -> None:
+    """Driver connections only run statements that stand alone (no transaction, no session state),
+    so there is nothing to reset: asyncpg's default reset is a round trip on every release."""
 
 
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
+        self.pool_size = pool_size
         self.engine = create_engine(url, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Statements that stand alone (a claim, a read) need no BEGIN/COMMIT round trips.
         self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.is_postgresql = self.engine.dialect.name == "postgresql"
+        self._driver_pool: asyncpg.Pool | None = None
+        self._driver_pool_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def driver_connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A bare asyncpg connection from a pool of its own (PostgreSQL only), for the hot paths:
+        a statement costs about 0.1 ms of CPU there against 0.3–0.6 ms through SQLAlchemy (measured
+        in bench/). Each statement commits on its own; a hot path that must write several rows
+        atomically does it in one statement."""
+        if not self.is_postgresql:
+            raise RuntimeError("driver connections are for PostgreSQL")
+        if self._driver_pool is None:
+            async with self._driver_pool_lock:
+                if self._driver_pool is None:
+                    dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+                    self._driver_pool = await asyncpg.create_pool(
+                        dsn, min_size=1, max_size=self.pool_size, reset=_leave_as_is,
+                    )
+        async with self._driver_pool.acquire() as connection:
+            yield connection
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._driver_pool is not None:
+            await self._driver_pool.close()
+            self._driver_pool = None
         await self.engine.dispose()
 
 

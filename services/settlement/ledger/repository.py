@@ -7,6 +7,7 @@ if no other settlement appended since the balances were read (`entries` is the v
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -32,6 +33,24 @@ class PersonYear:
     def year_to_date(self) -> YearToDate:
         return YearToDate(**{**self.balances, "admissions": int(self.balances["admissions"])})
 
+    def moved_by(self, deltas: dict[str, Decimal]) -> "tuple[dict[str, Decimal], list[Entry]]":
+        """The balances after the deltas, and one entry for each accumulator that moves."""
+        balances = dict(self.balances)
+        entries: list[Entry] = []
+        for name in ACCUMULATORS:
+            amount = deltas.get(name, Decimal(0))
+            if amount:
+                balances[name] += amount
+                entries.append(Entry(name, amount, balances[name]))
+        return balances, entries
+
+    @classmethod
+    def of(cls, id_number: str, year: int, row: Any) -> "PersonYear":
+        """From a person_years row (mapping), or zero balances when the year has none yet."""
+        if row is None or row["entries"] is None:
+            return cls(id_number, year, dict.fromkeys(ACCUMULATORS, Decimal(0)), 0)
+        return cls(id_number, year, {n: row[n] for n in ACCUMULATORS}, row["entries"])
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -50,10 +69,7 @@ class LedgerRepository:
         query = select(_PERSON_YEARS).where(_PERSON_YEARS.c.id_number == id_number, _PERSON_YEARS.c.year == year)
         if lock:
             query = query.with_for_update()
-        row = (await self.connection.execute(query)).mappings().first()
-        if row is None:
-            return PersonYear(id_number, year, dict.fromkeys(ACCUMULATORS, Decimal(0)), 0)
-        return PersonYear(id_number, year, {n: row[n] for n in ACCUMULATORS}, row["entries"])
+        return PersonYear.of(id_number, year, (await self.connection.execute(query)).mappings().first())
 
     async def append(
         self, read: PersonYear, settlement_id: str, kind: str,
@@ -61,13 +77,7 @@ class LedgerRepository:
     ) -> list[Entry] | None:
         """Add the deltas as entries and move the balances, unless the person-year moved since `read`
         (then None, and nothing is written: read again and recompute)."""
-        balances = dict(read.balances)
-        entries: list[Entry] = []
-        for name in ACCUMULATORS:
-            amount = deltas.get(name, Decimal(0))
-            if amount:
-                balances[name] += amount
-                entries.append(Entry(name, amount, balances[name]))
+        balances, entries = read.moved_by(deltas)
         version = read.entries + 1
         if read.entries == 0:
             moved = await self.connection.execute(

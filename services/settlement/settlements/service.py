@@ -1,11 +1,11 @@
 """The discharge settlement (DESIGN.md "The discharge settlement, step by step").
 
-1. Claim the HIS serial (the idempotency record) and read the person-year balances: two statements,
-   each committed on its own.
+1. Claim the HIS serial (the idempotency record) and read the person-year balances, committed at
+   once (`store.claim`).
 2. Ask registry and catalog, outside any transaction; call assistance once with the balances.
-3. In one transaction: move the person-year balances if they are still the ones read (the UPDATE
-   takes the row lock; else read again and go back to 2), append the ledger entries, store the
-   statement. No lock is held across an HTTP call.
+3. All or nothing (`store.record`): move the person-year balances if they are still the ones read
+   (the UPDATE takes the row lock; else read again and go back to 2), append the ledger entries,
+   store the statement. No lock is held across an HTTP call.
 """
 
 import asyncio
@@ -25,6 +25,7 @@ from services.settlement.lookups import Patient
 from services.settlement.peers import Peers
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import Cancellation, FundLine, LedgerLine, SettlementRequest, Statement
+from services.settlement.settlements.store import settlement_store
 from shared.auth import Principal, ensure_hospital_access
 from shared.categories import InsuranceType
 from shared.contracts.calculation import CalculationRequest, CalculationResult, IllnessPovertyGrant, YearToDate
@@ -60,18 +61,18 @@ class SettlementFlow:
         self.database = database
         self.peers = peers
         self.hospitals = lookups.HospitalCache()
+        self.store = settlement_store(database)
 
     async def settle(self, request: SettlementRequest, principal: Principal) -> tuple[int, str]:
         """(HTTP status, statement JSON): 201 with a new statement, or the stored one for a retry."""
         ensure_own_hospital(principal, request.hospital_code)
         request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
         settlement_id = uuid.uuid4().hex
-        async with self.database.autocommit.connect() as connection:
-            settlements = SettlementRepository(connection)
-            if not await settlements.claim(settlement_id, request_hash, request):
-                return 201, self._replay(await settlements.by_serial(request.hospital_code, request.his_serial),
-                                         request_hash)
-            person_year = await LedgerRepository(connection).read(request.id_number, request.discharged_on.year)
+        person_year = await self.store.claim(settlement_id, request_hash, request)
+        if person_year is None:
+            async with self.database.autocommit.connect() as connection:
+                existing = await SettlementRepository(connection).by_serial(request.hospital_code, request.his_serial)
+            return 201, self._replay(existing, request_hash)
         try:
             return 201, await self._settle_claimed(settlement_id, request, person_year)
         except BaseException:
@@ -133,24 +134,17 @@ class SettlementFlow:
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
-                async with self.database.autocommit.connect() as connection:
-                    person_year = await LedgerRepository(connection).read(person_year.id_number, person_year.year)
+                person_year = await self.store.read(person_year.id_number, person_year.year)
             ytd = person_year.year_to_date()
             result = await self._calculate(request, hospital, patient, ytd)
             after = result.year_to_date_after
             deltas = {name: Decimal(getattr(after, name)) - Decimal(getattr(ytd, name)) for name in ACCUMULATORS}
-            async with self.database.engine.begin() as connection:
-                appended = await LedgerRepository(connection).append(
-                    person_year, settlement_id, "settlement", deltas, result.annual_caps,
-                )
-                if appended is None:
-                    continue  # a concurrent settlement moved the balances: compute again
-                settled_at = datetime.now(UTC)
-                statement = self._statement(settlement_id, request, patient, result, settled_at).model_dump_json()
-                await SettlementRepository(connection).mark_settled(
-                    settlement_id, settled_at, statement, request.bill.total, result,
-                )
+            settled_at = datetime.now(UTC)
+            statement = self._statement(settlement_id, request, patient, result, settled_at).model_dump_json()
+            if await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at, statement,
+                                       request.bill.total, result):
                 return statement
+            # a concurrent settlement of the same person moved the balances: compute again
         raise ServiceUnavailable(
             "该参保人同时有多笔结算，请稍后重试 (concurrent settlements of this person; retry)",
             code="person_busy", retry_after=1,
