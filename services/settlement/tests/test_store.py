@@ -1,0 +1,114 @@
+"""The settlement store's contract, the same on both of its implementations: PostgreSQL (bare
+asyncpg, the production path) and SQLite through SQLAlchemy (the `make run` default)."""
+
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from services.settlement.ledger.models import LedgerEntryRow
+from services.settlement.settlements.models import SettlementRow
+from services.settlement.settlements.schemas import SettlementRequest
+from services.settlement.settlements.store import PortableStore, PostgresStore, SettlementStore, settlement_store
+from shared.categories import Category
+from shared.contracts.calculation import CalculationResult
+from shared.db import Database
+from shared.migrations import upgrade
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+ROOT = Path(__file__).parents[1]
+ID_NUMBER = "370602199001011239"
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def database(
+    request: pytest.FixtureRequest, migrated_database: Callable[[str], str], tmp_path: Path,
+) -> AsyncIterator[Database]:
+    if request.param == "postgresql":
+        url = migrated_database("settlement")
+    else:
+        url = f"sqlite:///{tmp_path / 'settlement.db'}"
+        with ThreadPoolExecutor(max_workers=1) as worker:  # alembic runs its own event loop
+            worker.submit(upgrade, ROOT, url).result()
+    database = Database(url)
+    yield database
+    await database.dispose()
+
+
+def discharge(serial: str) -> SettlementRequest:
+    return SettlementRequest.model_validate({
+        "his_serial": serial, "hospital_code": "060001", "id_number": ID_NUMBER, "insurance_type": "resident",
+        "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20",
+        "bill": {"total": "50000"},
+    })
+
+
+# Only the figures the store keeps; the calculation's own tests check how they are reached.
+RESULT = CalculationResult.model_construct(
+    identity_applied=Category.MINIMUM_ALLOWANCE, personal_share=Decimal("4000.00"),
+    basic_insurance=Decimal("26520.00"), critical_illness=Decimal("10665.60"),
+    assistance=Decimal("8814.40"), re_assistance=Decimal("0.00"),
+)
+DELTAS = {"admissions": Decimal(1), "assistance_base": Decimal("11018.00"), "assistance_paid": Decimal("8814.40")}
+CAPS = {"assistance_paid": Decimal("30000.00")}
+
+
+async def record(store: SettlementStore, serial: str, deltas: dict[str, Decimal], caps: dict[str, Decimal]) -> bool:
+    read = await store.claim(f"{serial:0>32}", "hash", discharge(serial))
+    assert read is not None
+    return await store.record(read, f"{serial:0>32}", deltas, caps, datetime.now(UTC), "{}", Decimal(50000), RESULT)
+
+
+async def counts(database: Database) -> tuple[int, list[str]]:
+    async with database.autocommit.connect() as connection:
+        entries = await connection.scalar(select(func.count()).select_from(LedgerEntryRow))
+        statuses = (await connection.execute(select(SettlementRow.status).order_by(SettlementRow.id))).scalars()
+        return entries or 0, list(statuses)
+
+
+async def test_each_backend_gets_its_store(database: Database) -> None:
+    expected = PostgresStore if database.is_postgresql else PortableStore
+    assert type(settlement_store(database)) is expected
+
+
+async def test_a_serial_is_claimed_once_and_the_balances_start_at_zero(database: Database) -> None:
+    store = settlement_store(database)
+    first = await store.claim("a" * 32, "hash", discharge("S1"))
+    assert first is not None and first.entries == 0
+    assert set(first.balances.values()) == {Decimal(0)}
+    assert await store.claim("b" * 32, "hash", discharge("S1")) is None
+
+
+async def test_recording_moves_the_balances_and_appends_one_entry_per_moved_accumulator(database: Database) -> None:
+    store = settlement_store(database)
+    assert await record(store, "S1", DELTAS, CAPS)
+    assert await record(store, "S2", {"admissions": Decimal(1), "assistance_paid": Decimal("0.01")}, CAPS)
+    year = await store.read(ID_NUMBER, date(2023, 3, 20).year)
+    assert year.entries == 2
+    assert (year.balances["admissions"], year.balances["assistance_base"], year.balances["assistance_paid"]) == (
+        Decimal(2), Decimal("11018.00"), Decimal("8814.41"))
+    assert await counts(database) == (5, ["settled", "settled"])
+
+
+async def test_stale_balances_write_nothing(database: Database) -> None:
+    store = settlement_store(database)
+    assert await record(store, "S1", DELTAS, CAPS)
+    stale = await store.claim("c" * 32, "hash", discharge("S2"))
+    assert stale is not None
+    assert await record(store, "S3", DELTAS, CAPS)  # moves the balances after `stale` was read
+    assert not await store.record(stale, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
+    assert (await store.read(ID_NUMBER, 2023)).balances["assistance_paid"] == Decimal("17628.80")
+    assert await counts(database) == (6, ["settled", "settled", "in_progress"])
+
+
+async def test_a_balance_above_its_cap_is_refused_by_the_database_and_nothing_is_written(database: Database) -> None:
+    store = settlement_store(database)
+    assert await record(store, "S1", DELTAS, CAPS)
+    with pytest.raises(Exception, match="balance_within_cap"):
+        await record(store, "S2", {"assistance_paid": Decimal("21185.61")}, CAPS)  # 30,000.01 in all
+    assert (await store.read(ID_NUMBER, 2023)).entries == 1
+    assert await counts(database) == (3, ["settled", "in_progress"])
