@@ -152,14 +152,12 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 
 
-async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    database: Database = request.app.state.database
-    async with database.autocommit.connect() as connection:
-        yield connection
+async def _database(request: Request) -> Database:
+    return request.app.state.database
 
 
-ReadConnection = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]
-"""For a hot read path: a connection outside any transaction (no BEGIN/COMMIT round trips, no ORM)."""
+AppDatabase = Annotated[Database, Depends(_database)]
+"""For a hot path that picks its own connection (`Database.driver_connection` on PostgreSQL)."""
 
 
 def repository(cls: type[R]) -> Any:
