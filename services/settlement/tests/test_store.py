@@ -112,3 +112,13 @@ async def test_a_balance_above_its_cap_is_refused_by_the_database_and_nothing_is
         await record(store, "S2", {"assistance_paid": Decimal("21185.61")}, CAPS)  # 30,000.01 in all
     assert (await store.read(ID_NUMBER, 2023)).entries == 1
     assert await counts(database) == (3, ["settled", "in_progress"])
+
+
+async def test_recording_a_settlement_twice_is_refused_and_writes_nothing(database: Database) -> None:
+    store = settlement_store(database)
+    assert await record(store, "S1", DELTAS, CAPS)
+    again = await store.read(ID_NUMBER, 2023)
+    with pytest.raises(RuntimeError, match="not in progress"):
+        await store.record(again, f"{'S1':0>32}", DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
+    assert (await store.read(ID_NUMBER, 2023)).entries == 1
+    assert await counts(database) == (3, ["settled"])
