@@ -121,6 +121,11 @@ class Database:
                     dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
                     self._driver_pool = await asyncpg.create_pool(
                         dsn, min_size=1, max_size=self.pool_size, reset=_leave_as_is,
+                        # Hot statements are key look-ups whose plan does not depend on the values.
+                        # Left to itself PostgreSQL keeps re-planning them on every execution (its
+                        # generic plan's estimate for `= ANY($1)` looks dearer): 1 ms of planning
+                        # for a 0.1 ms eligibility read.
+                        server_settings={"plan_cache_mode": "force_generic_plan"},
                     )
         async with self._driver_pool.acquire() as connection:
             yield connection
