@@ -1,12 +1,12 @@
 """Settlement throughput on PostgreSQL, against a trivial chain of the same shape.
 
-    python -m bench.settlement_bench [--clients 32] [--seconds 20] [--persons 2000]
+    python -m bench.settlement_bench [--clients 32] [--seconds 20] [--rounds 4] [--persons 2000]
 
 Starts the four services (one uvicorn process each) on fresh PostgreSQL databases
 ($TEST_DATABASE_URL, default the local server), registers persons with identities, then drives
-N concurrent HIS clients posting discharge settlements for distinct persons for T seconds. Then
-the same load against bench.trivial_chain. Prints settlements/s, p50/p99 latency, errors and the
-ratio system / chain. Everything runs on this machine, over loopback.
+N concurrent HIS clients posting discharge settlements for distinct persons, and the same load
+against bench.trivial_chain, in alternating slices (T seconds a side in all). Prints settlements/s,
+p50/p99 latency, errors and the ratio system / chain. Everything runs on this machine, over loopback.
 """
 
 import argparse
@@ -53,9 +53,25 @@ async def register_persons(registry: str, token: str, count: int) -> list[str]:
     return ids
 
 
-async def drive(url: str, token: str, persons: list[str], clients: int, seconds: float) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
+class Load:
+    """What N clients saw over one or more slices of time: settlements, latencies, errors."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.errors: dict[str, int] = {}
+        self.ok = 0
+        self.elapsed = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        quantiles = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else [0.0] * 99
+        return {"per_second": self.ok / self.elapsed if self.elapsed else 0.0, "p50_ms": quantiles[49] * 1000,
+                "p99_ms": quantiles[98] * 1000, "ok": self.ok, "errors": self.errors}
+
+
+async def drive(url: str, token: str, persons: list[str], clients: int, seconds: float, run: str,
+                load: Load | None = None) -> Load:
+    """N clients posting discharges for `seconds`; serials carry `run`, so no slice replays another's."""
+    load = load if load is not None else Load()
     counter = 0
     deadline = time.monotonic() + seconds
     connector = aiohttp.TCPConnector(limit=clients)
@@ -66,7 +82,7 @@ async def drive(url: str, token: str, persons: list[str], clients: int, seconds:
             while time.monotonic() < deadline:
                 counter += 1
                 body = {
-                    "his_serial": f"B{number}-{counter}", "hospital_code": "060001",
+                    "his_serial": f"B{run}-{number}-{counter}", "hospital_code": "060001",
                     "id_number": persons[counter % len(persons)], "insurance_type": "resident",
                     "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20",
                     "bill": BILL,
@@ -77,19 +93,18 @@ async def drive(url: str, token: str, persons: list[str], clients: int, seconds:
                         await response.read()
                         status = response.status
                 except aiohttp.ClientError as exc:
-                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                    load.errors[type(exc).__name__] = load.errors.get(type(exc).__name__, 0) + 1
                     continue
-                latencies.append(time.perf_counter() - started)
-                if status != 201:
-                    errors[str(status)] = errors.get(str(status), 0) + 1
+                load.latencies.append(time.perf_counter() - started)
+                if status == 201:
+                    load.ok += 1
+                else:
+                    load.errors[str(status)] = load.errors.get(str(status), 0) + 1
 
         started = time.monotonic()
         await asyncio.gather(*(client(i) for i in range(clients)))
-        elapsed = time.monotonic() - started
-    ok = len(latencies) - sum(v for k, v in errors.items() if k.isdigit())
-    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {"per_second": ok / elapsed, "p50_ms": quantiles[49] * 1000, "p99_ms": quantiles[98] * 1000,
-            "ok": ok, "errors": errors}
+        load.elapsed += time.monotonic() - started
+    return load
 
 
 def report(name: str, result: dict[str, Any]) -> None:
@@ -97,10 +112,23 @@ def report(name: str, result: dict[str, Any]) -> None:
           f"p99 {result['p99_ms']:7.1f} ms   ok {result['ok']}   errors {result['errors'] or 0}", flush=True)
 
 
+def start_chain() -> tuple[list[subprocess.Popen[bytes]], str]:
+    backend_port, front_port = free_ports(2)
+    processes: list[subprocess.Popen[bytes]] = []
+    for role, port, extra in (("backend", backend_port, []),
+                              ("front", front_port, ["--backend", f"http://127.0.0.1:{backend_port}"])):
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "bench.trivial_chain", role, "--port", str(port), *extra], cwd=ROOT,
+        ))
+        wait_healthy(f"http://127.0.0.1:{port}", processes[-1])
+    return processes, f"http://127.0.0.1:{front_port}/v1/settlements"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=20, help="per side, split over the rounds")
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--persons", type=int, default=2000)
     args = parser.parse_args()
     admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -118,29 +146,33 @@ def main() -> int:
         for service in SERVICES:
             env[f"{service.upper()}_LOG_LEVEL"] = "WARNING"  # access logs would measure the disk
         processes = start_services(var_dir, env, ports, "127.0.0.1")
-        urls = {s: f"http://127.0.0.1:{p}" for s, p in ports.items()}
+        chain_processes, chain_url = start_chain()
+        processes += chain_processes
+        system_url = f"http://127.0.0.1:{ports['settlement']}/v1/settlements"
         print(f"registering {args.persons} persons with identities...", flush=True)
-        persons = asyncio.run(register_persons(urls["registry"], codec.mint(subject="bench", role=Role.OPS),
-                                               args.persons))
+        persons = asyncio.run(register_persons(f"http://127.0.0.1:{ports['registry']}",
+                                               codec.mint(subject="bench", role=Role.OPS), args.persons))
         his = codec.mint(subject="bench-his", role=Role.HIS, hospital_code="060001")
-        print(f"{args.clients} clients, {args.seconds:.0f} s each\n", flush=True)
-        asyncio.run(drive(f"{urls['settlement']}/v1/settlements", his, persons, args.clients, 3))  # warm-up
-        system = asyncio.run(drive(f"{urls['settlement']}/v1/settlements", his, persons, args.clients, args.seconds))
-        report("settlement (system)", system)
-        stop_all(processes)
-        processes = []
-
-        backend_port, front_port = free_ports(2)
-        for role, port, extra in (("backend", backend_port, []),
-                                  ("front", front_port, ["--backend", f"http://127.0.0.1:{backend_port}"])):
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "bench.trivial_chain", role, "--port", str(port), *extra], cwd=ROOT,
-            ))
-            wait_healthy(f"http://127.0.0.1:{port}", processes[-1])
-        asyncio.run(drive(f"http://127.0.0.1:{front_port}/v1/settlements", his, persons, args.clients, 3))
-        chain = asyncio.run(drive(f"http://127.0.0.1:{front_port}/v1/settlements", his, persons, args.clients,
-                                  args.seconds))
-        report("trivial chain", chain)
+        sides = {"settlement (system)": (system_url, Load()), "trivial chain": (chain_url, Load())}
+        for name, (url, _) in sides.items():
+            asyncio.run(drive(url, his, persons, args.clients, 3, f"warm-{name[0]}"))
+        # Both sides run in alternating slices (ABBA), so the drift of a shared machine weighs on both alike.
+        slice_seconds = args.seconds / args.rounds
+        print(f"{args.clients} clients, {args.rounds} rounds of {slice_seconds:.1f} s a side\n", flush=True)
+        for number in range(args.rounds):
+            order = list(sides.items()) if number % 2 == 0 else list(sides.items())[::-1]
+            per_round = {}
+            for name, (url, load) in order:
+                before_ok, before_elapsed = load.ok, load.elapsed
+                asyncio.run(drive(url, his, persons, args.clients, slice_seconds, f"{number}{name[0]}", load))
+                per_round[name] = (load.ok - before_ok) / (load.elapsed - before_elapsed)
+            print(f"  round {number + 1}: system {per_round['settlement (system)']:.1f}/s, "
+                  f"chain {per_round['trivial chain']:.1f}/s", flush=True)
+        print()
+        results = {name: load.summary() for name, (_, load) in sides.items()}
+        for name, result in results.items():
+            report(name, result)
+        system, chain = results["settlement (system)"], results["trivial chain"]
         print(f"\nratio system / chain: {system['per_second'] / chain['per_second']:.2f}")
         return 0
     finally:
