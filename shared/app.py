@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from shared.auth import TokenCodec, authenticate
+from shared.auth import BEARER_SCHEME, TokenCodec, authenticate
 from shared.db import Database
 from shared.errors import PROBLEM_MEDIA_TYPE, ProblemDetails, install_problem_handlers
 from shared.observability import (
@@ -77,8 +77,8 @@ def build_service_app(
 
 
 def _document_problems(app: FastAPI) -> None:
-    """Every operation documents its problem responses with the ProblemDetails schema (FastAPI
-    would document 422 as its own HTTPValidationError, which we never send)."""
+    """Every operation documents its bearer token and its problem responses with the ProblemDetails
+    schema (FastAPI would document 422 as its own HTTPValidationError, which we never send)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -86,7 +86,8 @@ def _document_problems(app: FastAPI) -> None:
         schema = get_openapi(
             title=app.title, version=app.version, description=app.description, routes=app.routes,
         )
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        schema.setdefault("components", {})["securitySchemes"] = {"bearer": BEARER_SCHEME}
+        components = schema["components"].setdefault("schemas", {})
         components["ProblemDetails"] = ProblemDetails.model_json_schema(
             ref_template="#/components/schemas/{model}"
         )
@@ -99,6 +100,7 @@ def _document_problems(app: FastAPI) -> None:
                 if path in _PUBLIC_PATHS:
                     responses.pop("422", None)
                 else:
+                    operation["security"] = [{"bearer": []}]
                     for status, text in _PROBLEM_RESPONSES.items():
                         responses[status] = {"description": text}
                     if "requestBody" in operation:

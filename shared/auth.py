@@ -14,11 +14,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
 import jwt
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Request
 
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.id_number import mask
@@ -175,25 +174,29 @@ class ServiceTokens:
         return self._token
 
 
-_bearer = HTTPBearer(auto_error=False, description="平台签发的JWT令牌 (JWT bearer token)")
+BEARER_SCHEME = {"type": "http", "scheme": "bearer", "description": "平台签发的JWT令牌 (JWT bearer token)"}
+"""Documented in each app's OpenAPI (shared.app): `authenticate` reads the header itself, since every
+dependency FastAPI solves costs CPU on every request."""
 
 
-async def authenticate(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    if credentials is None:
+async def authenticate(request: Request) -> Principal:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("缺少访问令牌 (missing bearer token)", code="missing_token")
     codec: TokenCodec = request.app.state.token_codec
-    principal = codec.decode(credentials.credentials)
+    principal = codec.decode(token.strip())
     request.state.principal = principal
     return principal
 
 
 def require(*roles: Role, scope: Scope | None = None) -> Callable[..., Any]:
-    """A dependency admitting only these roles (all when none given) holding `scope`."""
+    """A dependency admitting only these roles (all when none given) holding `scope`. The caller is
+    the one every router authenticates first (shared.app)."""
 
-    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def dependency(request: Request) -> Principal:
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is None:
+            principal = await authenticate(request)
         if roles and principal.role not in roles:
             raise Forbidden(
                 f"角色 {principal.role.value} 无权访问 (role not allowed here)", code="role_not_allowed"

@@ -164,14 +164,6 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 
 
-async def _database(request: Request) -> Database:
-    return request.app.state.database
-
-
-AppDatabase = Annotated[Database, Depends(_database)]
-"""For a hot path that picks its own connection (`Database.driver_connection` on PostgreSQL)."""
-
-
 def repository(cls: type[R]) -> Any:
     """`Persons = repository(PersonRepository)`: a route parameter type giving the repository on
     the request's session."""

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime
 
 from services.registry.chronic.schemas import FilingOut
@@ -18,7 +18,6 @@ from services.registry.identities.schemas import IdentityOut
 from services.registry.persons.service import person_not_found
 from shared import clock
 from shared.auth import Principal
-from shared.db import AppDatabase
 from shared.errors import problem_responses
 from shared.id_number import mask
 from shared.types import BusinessDate
@@ -50,11 +49,12 @@ def _eligibility(records: PersonRecords, on: date, at: datetime | None, principa
     responses=problem_responses(404),
 )
 async def eligibility(
-    principal: Reader, id_number: IdNumberPath, database: AppDatabase,
+    principal: Reader, id_number: IdNumberPath, request: Request,
     on: Annotated[BusinessDate | None, Query(description="日期，默认今天 (date; default today, Asia/Shanghai)")] = None,
     as_recorded_at: AsRecordedAt = None,
 ) -> Eligibility:
-    records = (await read_records(database, [id_number], with_superseded=as_recorded_at is not None)).get(id_number)
+    records = (await read_records(request.app.state.database, [id_number],
+                                  with_superseded=as_recorded_at is not None)).get(id_number)
     if records is None:
         raise person_not_found()
     return _eligibility(records, on or clock.today(), as_recorded_at, principal)
@@ -64,9 +64,9 @@ async def eligibility(
     "/v1/eligibility:batch", summary="批量资格查询，最多1000人 (eligibility of up to 1,000 persons on a date)",
 )
 async def eligibility_batch(
-    principal: Reader, body: EligibilityBatchRequest, database: AppDatabase,
+    principal: Reader, body: EligibilityBatchRequest, request: Request,
 ) -> EligibilityBatch:
-    found = await read_records(database, list(dict.fromkeys(body.id_numbers)),
+    found = await read_records(request.app.state.database, list(dict.fromkeys(body.id_numbers)),
                                with_superseded=body.as_recorded_at is not None)
     answers = {n: _eligibility(records, body.on, body.as_recorded_at, principal) for n, records in found.items()}
     return EligibilityBatch(items=[
