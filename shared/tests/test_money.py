@@ -30,3 +30,20 @@ def test_accepts_json_numbers_and_strings_and_serializes_as_strings() -> None:
 def test_rejects_what_is_not_an_amount(raw: str) -> None:
     with pytest.raises(ValidationError):
         Bill.model_validate_json(f'{{"total": {raw}}}')
+
+
+@pytest.mark.parametrize(("raw", "error"), [
+    ('"12.345"', "decimal_max_places"), ('"1000000000000"', "decimal_whole_digits"),
+    ('"-1000000000000"', "decimal_whole_digits"), ('"1e30"', "decimal_whole_digits"), ('"NaN"', "finite_number"),
+])
+def test_an_amount_has_at_most_twelve_digits_before_the_point_and_two_after(raw: str, error: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Bill.model_validate_json(f'{{"total": 1, "adjustment": {raw}}}')
+    assert caught.value.errors()[0]["type"] == error
+
+
+def test_the_widest_amounts_and_trailing_zeros_are_accepted_and_minus_zero_is_zero() -> None:
+    bill = Bill.model_validate_json('{"total": "1.500", "adjustment": "-999999999999.99"}')
+    assert (bill.total, bill.adjustment) == (Decimal("1.50"), Decimal("-999999999999.99"))
+    assert Bill.model_validate_json('{"total": 1, "adjustment": "-0.00"}').model_dump_json() == (
+        '{"total":"1.00","adjustment":"0.00"}')
