@@ -269,3 +269,31 @@ def test_illness_poverty_pays_under_its_grant(platform: Platform, auth) -> None:
     # Outside the grant (2024), no illness-poverty assistance.
     later = settle(platform, auth, id_number, "IP-4", bill, admitted_on="2024-01-05", discharged_on="2024-01-15")
     assert later.json()["identity_applied"] is None
+
+
+def test_concurrent_settlements_in_two_years_share_one_grant_cap(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    # 004 §三(七): one grant, one cap of 30,000, whatever the calendar year of the discharge. Applied
+    # 2024-01-15 → the grant runs from 2023 into 2024-12-31. Six discharges, three in each year, each
+    # leaving 60,000 after basic insurance, settled at once. Each year alone: critical illness on
+    # 180,000 = 86,000 × 60% + 80,000 × 65% = 103,600, base 76,400, (76,400 − 10,000) × 60% = 39,840,
+    # above the cap: each year's row lock alone would let both years pay 30,000.
+    id_number = beneficiary(platform, auth, None)
+    civil = auth(Role.AGENCY, agency="civil_affairs")
+    url = f"{platform.urls['registry']}/v1/persons/{id_number}/illness-poverty-applications"
+    application = httpx.post(url, json={"applied_on": "2024-01-15"}, headers=civil).json()
+    assert httpx.post(f"{url}/{application['application_id']}/approve", headers=civil,
+                      json={"decided_on": "2024-01-20", "document_number": "X"}).status_code == 200
+    bill = {"total": "120000", "basic_insurance_paid": "60000"}
+    dates = [("2023-10-01", "2023-10-20")] * 3 + [("2024-03-01", "2024-03-20")] * 3
+    with ThreadPoolExecutor(max_workers=len(dates)) as pool:
+        responses = list(pool.map(
+            lambda n: settle(platform, auth, id_number, f"GRANT-{n}", bill,
+                             admitted_on=dates[n][0], discharged_on=dates[n][1]),
+            range(len(dates)),
+        ))
+    assert [r.status_code for r in responses] == [201] * len(dates), [r.text for r in responses]
+    assert {r.json()["identity_applied"] for r in responses} == {"illness_poverty"}
+    assert sum(funds(r.json())[2] for r in responses) == D("30000.00")
+    grant_paid = fetch(platform.databases["settlement"], "SELECT sum(amount) AS paid FROM ledger_entries "
+                       "WHERE id_number = $1 AND accumulator = 'assistance_paid'", id_number)
+    assert grant_paid[0]["paid"] == D("30000.00")

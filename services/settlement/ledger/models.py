@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -77,3 +77,16 @@ class LedgerEntryRow(Base):
     balance_after: Mapped[Decimal] = mapped_column(Yuan)
     cap: Mapped[Decimal | None] = mapped_column(Yuan)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class GrantVersionRow(Base):
+    """One illness-poverty grant a person's settlements have used. A grant's cap runs across calendar
+    years (004 §三(七)), past the row lock of one person-year, so every settlement applied under the
+    grant also moves this version by compare-and-set: of two settlements that read the same grant
+    usage, whatever their years, only one commits; the other reads again and computes again."""
+
+    __tablename__ = "grant_versions"
+
+    id_number: Mapped[str] = mapped_column(String(18), primary_key=True)
+    window_from: Mapped[date] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -12,13 +12,14 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.settlement.ledger.models import ACCUMULATORS, LedgerEntryRow, PersonYearRow
+from services.settlement.ledger.models import ACCUMULATORS, GrantVersionRow, LedgerEntryRow, PersonYearRow
 from services.settlement.settlements.models import SettlementRow
 from shared.contracts.calculation import YearToDate
 from shared.db import insert_unless_exists
 
 _PERSON_YEARS = PersonYearRow.__table__
 _ENTRIES = LedgerEntryRow.__table__
+_GRANTS = GrantVersionRow.__table__
 
 
 @dataclass
@@ -101,6 +102,22 @@ class LedgerRepository:
                 "balance_after": e.balance_after, "cap": caps.get(e.accumulator),
             } for e in entries])
         return entries
+
+    async def grant_version(self, id_number: str, window_from: date) -> int:
+        """The grant's version, its row created at 0 the first time (so a settlement always has a row
+        to compare-and-set). Read it before the grant's totals: a settlement committed in between
+        then shows as a moved version, never as totals older than the version."""
+        await self.connection.execute(insert_unless_exists(self.connection, _GRANTS, ("id_number", "window_from"))
+                                      .values(id_number=id_number, window_from=window_from, version=0))
+        return (await self.connection.scalar(select(_GRANTS.c.version).where(
+            _GRANTS.c.id_number == id_number, _GRANTS.c.window_from == window_from))) or 0
+
+    async def move_grant(self, id_number: str, window_from: date, version: int) -> bool:
+        """Compare-and-set the grant's version: False if another settlement under it moved it first."""
+        moved = await self.connection.execute(update(_GRANTS).where(
+            _GRANTS.c.id_number == id_number, _GRANTS.c.window_from == window_from, _GRANTS.c.version == version,
+        ).values(version=version + 1))
+        return moved.rowcount == 1
 
     async def grant_totals(self, id_number: str, window: tuple[date, date]) -> tuple[Decimal, Decimal]:
         """(assistance base, assistance paid) of the settlements applied under an illness-poverty grant

@@ -25,9 +25,9 @@ from services.settlement.lookups import Patient
 from services.settlement.peers import Peers
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import Cancellation, FundLine, LedgerLine, SettlementRequest, Statement
-from services.settlement.settlements.store import settlement_store
+from services.settlement.settlements.store import GrantRead, settlement_store
 from shared.auth import Principal, ensure_hospital_access
-from shared.categories import InsuranceType
+from shared.categories import Category, InsuranceType
 from shared.contracts.calculation import CalculationRequest, CalculationResult, IllnessPovertyGrant, YearToDate
 from shared.db import Database
 from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
@@ -95,21 +95,27 @@ class SettlementFlow:
             )
         return existing.statement
 
-    async def _grant(self, request: SettlementRequest, patient: Patient) -> IllnessPovertyGrant | None:
-        """The illness-poverty grant in force, with what it has used so far (read afresh each attempt)."""
+    async def _grant(
+        self, request: SettlementRequest, patient: Patient,
+    ) -> tuple[IllnessPovertyGrant, GrantRead] | None:
+        """The illness-poverty grant in force, with what it has used so far and the version that was
+        read with it (read afresh each attempt)."""
         window = patient.illness_poverty_window
         if window is None:
             return None
         async with self.database.autocommit.connect() as connection:
-            base, paid = await LedgerRepository(connection).grant_totals(request.id_number, window)
-        return IllnessPovertyGrant(window_from=window[0], window_until=window[1] - timedelta(days=1),
-                                   assistance_base=base, assistance_paid=paid)
+            ledger = LedgerRepository(connection)
+            version = await ledger.grant_version(request.id_number, window[0])
+            base, paid = await ledger.grant_totals(request.id_number, window)
+        return (IllnessPovertyGrant(window_from=window[0], window_until=window[1] - timedelta(days=1),
+                                    assistance_base=base, assistance_paid=paid), GrantRead(window[0], version))
 
     async def _calculate(
         self, request: SettlementRequest, hospital: dict[str, Any], patient: Patient, ytd: YearToDate,
+        grant: IllnessPovertyGrant | None,
     ) -> CalculationResult:
         calculation = CalculationRequest(
-            illness_poverty_grant=await self._grant(request, patient),
+            illness_poverty_grant=grant,
             region_code=patient.region_code or hospital["region"]["code"],
             hospital_region_code=hospital["region"]["code"], insurance_type=request.insurance_type,
             medical_type=request.medical_type, hospital_level=hospital.get("level"),
@@ -136,15 +142,18 @@ class SettlementFlow:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
                 person_year = await self.store.read(person_year.id_number, person_year.year)
             ytd = person_year.year_to_date()
-            result = await self._calculate(request, hospital, patient, ytd)
+            grant, grant_read = await self._grant(request, patient) or (None, None)
+            result = await self._calculate(request, hospital, patient, ytd, grant)
             after = result.year_to_date_after
             deltas = {name: Decimal(getattr(after, name)) - Decimal(getattr(ytd, name)) for name in ACCUMULATORS}
             settled_at = datetime.now(UTC)
             statement = self._statement(settlement_id, request, patient, result, settled_at).model_dump_json()
+            under_grant = grant_read if result.identity_applied == Category.ILLNESS_POVERTY else None
             if await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at, statement,
-                                       request.bill.total, result):
+                                       request.bill.total, result, under_grant):
                 return statement
-            # a concurrent settlement of the same person moved the balances: compute again
+            # a concurrent settlement of the same person (or under the same grant) moved what was read:
+            # compute again
         raise ServiceUnavailable(
             "该参保人同时有多笔结算，请稍后重试 (concurrent settlements of this person; retry)",
             code="person_busy", retry_after=1,

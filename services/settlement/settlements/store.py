@@ -13,7 +13,8 @@ default of `make run`) the same writes go through the SQLAlchemy repositories in
 tests/test_store.py holds both to one contract.
 """
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,6 +28,14 @@ if TYPE_CHECKING:
     from services.settlement.settlements.schemas import SettlementRequest
 
 
+@dataclass(frozen=True)
+class GrantRead:
+    """The version of an illness-poverty grant as read with its totals (`LedgerRepository.grant_version`)."""
+
+    window_from: date
+    version: int
+
+
 class SettlementStore(Protocol):
     async def claim(self, settlement_id: str, request_hash: str, request: "SettlementRequest") -> PersonYear | None:
         """The person-year's balances, or None when the serial was already taken."""
@@ -36,7 +45,9 @@ class SettlementStore(Protocol):
     async def record(
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, total: Decimal, result: CalculationResult,
-    ) -> bool: ...
+        grant: GrantRead | None = None,
+    ) -> bool:
+        """`grant`: the settlement was applied under it; its version must not have moved either."""
 
 
 def settlement_store(database: Database) -> SettlementStore:
@@ -60,9 +71,14 @@ class PortableStore:
     async def record(
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, total: Decimal, result: CalculationResult,
+        grant: GrantRead | None = None,
     ) -> bool:
         async with self.database.engine.begin() as connection:
-            if await LedgerRepository(connection).append(read, settlement_id, "settlement", deltas, caps) is None:
+            ledger = LedgerRepository(connection)
+            if grant is not None and not await ledger.move_grant(read.id_number, grant.window_from, grant.version):
+                return False
+            if await ledger.append(read, settlement_id, "settlement", deltas, caps) is None:
+                await connection.rollback()  # the grant's version moves only with a settlement
                 return False
             await SettlementRepository(connection).mark_settled(settlement_id, settled_at, statement, total, result)
             return True
@@ -86,17 +102,24 @@ FROM (VALUES (1)) AS one LEFT JOIN person_years ON id_number = $5 AND year = $6
 _READ = "SELECT * FROM person_years WHERE id_number = $1 AND year = $2"
 
 # $1 id_number, $2 year, $3 the person-year's entry count after this settlement (the version),
-# $4 settlement id, $5–$8 the entries as arrays, $9–$17 the settlement's figures, $18… the balances.
+# $4 settlement id, $5–$8 the entries as arrays, $9–$17 the settlement's figures, $18–$32 the
+# balances; under a grant, $33 its first day and $34 its version as read.
 _MOVE_FIRST = f"""
     INSERT INTO person_years (id_number, year, entries, {_BALANCES}) SELECT $1, $2, $3, {_NEW_BALANCES} FROM pending
-    ON CONFLICT (id_number, year) DO NOTHING RETURNING entries"""
+    WHERE {{granted}} ON CONFLICT (id_number, year) DO NOTHING RETURNING entries"""
 _MOVE_NEXT = f"""
     UPDATE person_years SET entries = $3, ({_BALANCES}) = ROW({_NEW_BALANCES})
-    WHERE id_number = $1 AND year = $2 AND entries = $3 - 1 AND EXISTS (SELECT FROM pending) RETURNING entries"""
+    WHERE id_number = $1 AND year = $2 AND entries = $3 - 1 AND EXISTS (SELECT FROM pending) AND {{granted}}
+    RETURNING entries"""
+_GRANTED = """granted AS (
+    UPDATE grant_versions SET version = version + 1 WHERE id_number = $1 AND window_from = $33 AND version = $34
+    RETURNING version
+),"""
 _RECORD = """
 WITH pending AS (
     SELECT id FROM settlements WHERE id = $4 AND status = 'in_progress' FOR UPDATE
 ),
+{granted_cte}
 moved AS ({move}),
 appended AS (
     INSERT INTO ledger_entries (id_number, year, entry_no, settlement_id, accumulator, kind, amount, balance_after, cap)
@@ -112,7 +135,17 @@ settled AS (
 )
 SELECT EXISTS (SELECT FROM pending) AS pending, EXISTS (SELECT FROM moved) AS moved
 """
-_RECORD_FIRST, _RECORD_NEXT = _RECORD.format(move=_MOVE_FIRST), _RECORD.format(move=_MOVE_NEXT)
+# (first settlement of the person-year, under a grant) → the statement. Under a grant the version
+# moves first; if the person-year then fails its own compare-and-set, the grant's version has moved
+# for nothing, which only makes a concurrent settlement under it read again.
+_RECORDS = {
+    (first, under_grant): _RECORD.format(
+        granted_cte=_GRANTED if under_grant else "",
+        move=(_MOVE_FIRST if first else _MOVE_NEXT).format(
+            granted="EXISTS (SELECT FROM granted)" if under_grant else "true"),
+    )
+    for first in (True, False) for under_grant in (True, False)
+}
 
 
 class PostgresStore:
@@ -135,18 +168,20 @@ class PostgresStore:
     async def record(
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, total: Decimal, result: CalculationResult,
+        grant: GrantRead | None = None,
     ) -> bool:
         balances, entries = read.moved_by(deltas)
+        under_grant = () if grant is None else (grant.window_from, grant.version)
         async with self.database.driver_connection() as connection:
             row = await connection.fetchrow(
-                _RECORD_FIRST if read.entries == 0 else _RECORD_NEXT,
+                _RECORDS[(read.entries == 0, grant is not None)],
                 read.id_number, read.year, read.entries + 1, settlement_id,
                 [e.accumulator for e in entries], [e.amount for e in entries],
                 [e.balance_after for e in entries], [caps.get(e.accumulator) for e in entries],
                 statement, settled_at, result.identity_applied.value if result.identity_applied else None,
                 total, result.personal_share, result.basic_insurance, result.critical_illness,
                 result.assistance, result.re_assistance,
-                *(balances[name] for name in ACCUMULATORS),
+                *(balances[name] for name in ACCUMULATORS), *under_grant,
             )
         if not row["pending"]:
             raise RuntimeError(f"settlement {settlement_id} was not in progress")

@@ -11,9 +11,16 @@ import pytest
 from sqlalchemy import func, select
 
 from services.settlement.ledger.models import LedgerEntryRow
+from services.settlement.ledger.repository import LedgerRepository
 from services.settlement.settlements.models import SettlementRow
 from services.settlement.settlements.schemas import SettlementRequest
-from services.settlement.settlements.store import PortableStore, PostgresStore, SettlementStore, settlement_store
+from services.settlement.settlements.store import (
+    GrantRead,
+    PortableStore,
+    PostgresStore,
+    SettlementStore,
+    settlement_store,
+)
 from shared.categories import Category
 from shared.contracts.calculation import CalculationResult
 from shared.db import Database
@@ -122,3 +129,37 @@ async def test_recording_a_settlement_twice_is_refused_and_writes_nothing(databa
         await store.record(again, f"{'S1':0>32}", DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
     assert (await store.read(ID_NUMBER, 2023)).entries == 1
     assert await counts(database) == (3, ["settled"])
+
+
+async def test_under_a_grant_a_stale_grant_version_writes_nothing(database: Database) -> None:
+    # Two settlements of one person in different years, both computed on the grant as it stood.
+    store = settlement_store(database)
+    async with database.autocommit.connect() as connection:
+        version = await LedgerRepository(connection).grant_version(ID_NUMBER, date(2023, 2, 1))
+    assert version == 0
+    grant = GrantRead(date(2023, 2, 1), version)
+    first = await store.claim("a" * 32, "hash", discharge("S1"))
+    later_year = discharge("S2").model_copy(update={"admitted_on": date(2024, 1, 2), "discharged_on": date(2024, 1, 9)})
+    second = await store.claim("b" * 32, "hash", later_year)
+    assert first is not None and second is not None and second.year == 2024
+    now = datetime.now(UTC)
+    assert await store.record(first, "a" * 32, DELTAS, CAPS, now, "{}", Decimal(1), RESULT, grant)
+    assert not await store.record(second, "b" * 32, DELTAS, CAPS, now, "{}", Decimal(1), RESULT, grant)
+    assert (await store.read(ID_NUMBER, 2024)).entries == 0
+    assert await counts(database) == (3, ["settled", "in_progress"])
+    async with database.autocommit.connect() as connection:
+        assert await LedgerRepository(connection).grant_version(ID_NUMBER, date(2023, 2, 1)) == 1
+    fresh = GrantRead(date(2023, 2, 1), 1)
+    assert await store.record(second, "b" * 32, DELTAS, CAPS, now, "{}", Decimal(1), RESULT, fresh)
+
+
+async def test_a_stale_person_year_under_a_grant_writes_nothing(database: Database) -> None:
+    store = settlement_store(database)
+    async with database.autocommit.connect() as connection:
+        await LedgerRepository(connection).grant_version(ID_NUMBER, date(2023, 2, 1))
+    stale = await store.claim("c" * 32, "hash", discharge("S1"))
+    assert stale is not None
+    assert await record(store, "S2", DELTAS, CAPS)  # moves the person-year after `stale` was read
+    grant = GrantRead(date(2023, 2, 1), 0)
+    assert not await store.record(stale, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT, grant)
+    assert await counts(database) == (3, ["settled", "in_progress"])
