@@ -2,10 +2,11 @@
 
 1. Claim the HIS serial (the idempotency record) and read the person-year balances, committed at
    once (`store.claim`).
-2. Ask registry and catalog, outside any transaction; call assistance once with the balances.
+2. Ask registry and catalog, outside any transaction; call assistance once with the balances (and,
+   under an illness-poverty grant, what the grant has used, whatever the year).
 3. All or nothing (`store.record`): move the person-year balances if they are still the ones read
-   (the UPDATE takes the row lock; else read again and go back to 2), append the ledger entries,
-   store the statement. No lock is held across an HTTP call.
+   (the UPDATE takes the row lock; else read again and go back to 2), under a grant move its version
+   the same way, append the ledger entries, store the statement. No lock is held across an HTTP call.
 """
 
 import asyncio
