@@ -3,7 +3,8 @@
 - `claim`: take the HIS serial (the idempotency record) and read the person-year's balances;
 - `record`: if the balances are still the ones read, move them, append the ledger entries and store
   the statement, all or nothing (False, with nothing written, when a concurrent settlement of the
-  same person moved them first).
+  same person moved them first, or, for a settlement under an illness-poverty grant, moved the
+  grant's version).
 
 On PostgreSQL each is one statement on a bare asyncpg connection, committed on its own; the record
 is a data-modifying CTE, atomic as any single statement (no BEGIN/COMMIT round trips). Through
