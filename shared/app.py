@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from shared.auth import BEARER_SCHEME, TokenCodec, authenticate
-from shared.db import Database
+from shared.db import Database, install_database_problems
 from shared.errors import PROBLEM_MEDIA_TYPE, ProblemDetails, install_problem_handlers
 from shared.observability import (
     Metrics,
@@ -67,6 +67,8 @@ def build_service_app(
     app.state.token_codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
     metrics = Metrics(service)
     install_problem_handlers(app)
+    if database is not None:
+        install_database_problems(app)
     install_observability(app, metrics)
     app.include_router(health_router(metrics, readiness))
     for router in routers:

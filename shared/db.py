@@ -6,19 +6,46 @@ and rolls back otherwise; repositories and domain code never commit.
 
 import asyncio
 import functools
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import BigInteger, ColumnElement, Insert, Integer, MetaData, Table, any_, bindparam, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from shared.errors import problem_response
+
 R = TypeVar("R")
+log = logging.getLogger("shared.db")
+
+UNREACHABLE = (
+    ConnectionError, PoolTimeout, asyncpg.PostgresConnectionError, asyncpg.ConnectionDoesNotExistError,
+    asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
+)
+"""The database is down, restarting, full or unreachable: the caller should retry, not report a bug."""
+
+
+def install_database_problems(app: FastAPI) -> None:
+    """An unreachable database is a 503 with Retry-After, like an unreachable peer, not a 500."""
+
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return problem_response(
+            request, status=503, code="database_unavailable", title="Service unavailable",
+            detail="数据库暂不可用，请稍后重试 (the database is unavailable; retry shortly)",
+            headers={"Retry-After": "5"},
+        )
+
+    for exception in UNREACHABLE:
+        app.add_exception_handler(exception, unavailable)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
