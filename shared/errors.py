@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.id_number import mask_in_text
@@ -122,8 +122,9 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_MEDIA_TYPE)
 
 
-def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    # The rejected input is left out: it may hold an ID number or a name.
+def field_errors(exc: RequestValidationError | ValidationError) -> list[dict[str, Any]]:
+    """Where and why input was refused; the rejected input is left out (it may hold an ID number
+    or a name)."""
     return [
         {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
         for err in exc.errors()
@@ -157,7 +158,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             request, status=422, code="validation_failed", title="Validation failed",
             detail="请求参数校验未通过 (the request does not match the schema)",
-            extra={"errors": _field_errors(exc)},
+            extra={"errors": field_errors(exc)},
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -58,7 +58,7 @@ async def test_a_policy_and_its_parameters_as_of_a_date(auth) -> None:  # type: 
     }
 
 
-async def test_a_batch_computes_each_item_on_its_own(auth) -> None:  # type: ignore[no-untyped-def]
+async def test_a_batch_validates_and_computes_each_item_on_its_own(auth) -> None:  # type: ignore[no-untyped-def]
     app = create_app(AssistanceSettings(jwt_secret=JWT_SECRET, log_json=False))
     example_1 = {
         "region_code": "370602", "insurance_type": "resident", "medical_type": "inpatient",
@@ -72,10 +72,16 @@ async def test_a_batch_computes_each_item_on_its_own(auth) -> None:  # type: ign
                                   headers=auth(Role.SERVICE))
         malformed = await client.post("/v1/calculations:batch", json={"items": [example_1, {"bill": {}}]},
                                       headers=auth(Role.SERVICE))
+        not_an_object = await client.post("/v1/calculations:batch", json={"items": [example_1, 7]},
+                                          headers=auth(Role.SERVICE))
         empty = await client.post("/v1/calculations:batch", json={"items": []}, headers=auth(Role.SERVICE))
     body = batch.json()
     assert (batch.status_code, body["computed"], body["failed"]) == (200, 1, 2)
     assert body["items"][0]["result"]["assistance"] == "8814.40"
     assert [i["problem"]["code"] for i in body["items"][1:]] == ["no_policy", "critical_illness_required"]
-    assert malformed.status_code == 422 and malformed.headers["content-type"] == "application/problem+json"
+    assert (malformed.status_code, malformed.json()["computed"], malformed.json()["failed"]) == (200, 1, 1)
+    problem = malformed.json()["items"][1]["problem"]
+    assert problem["code"] == "validation_failed"
+    assert {tuple(e["loc"]) for e in problem["errors"]} >= {("region_code",), ("bill", "total")}
+    assert not_an_object.status_code == 422 and not_an_object.headers["content-type"] == "application/problem+json"
     assert empty.status_code == 422
