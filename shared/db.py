@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import BigInteger, ColumnElement, Insert, Integer, MetaData, Table, any_, bindparam, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -27,16 +28,35 @@ R = TypeVar("R")
 log = logging.getLogger("shared.db")
 
 UNREACHABLE = (
-    ConnectionError, PoolTimeout, asyncpg.PostgresConnectionError, asyncpg.ConnectionDoesNotExistError,
-    asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
+    ConnectionError, TimeoutError, PoolTimeout, asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError, asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError,
+    asyncpg.TooManyConnectionsError,
 )
-"""The database is down, restarting, full or unreachable: the caller should retry, not report a bug."""
+"""The database is down, restarting, full, unreachable or too slow to hand out a connection: the
+caller should retry, not report a bug."""
+_UNREACHABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")  # connection, shutdown, too many connections
+
+
+def database_down(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached, also when SQLAlchemy wrapped it."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    seen: BaseException | None = exc
+    for _ in range(4):  # SQLAlchemy's error → its adapter's error → asyncpg's or the socket's
+        if seen is None:
+            return False
+        if isinstance(seen, UNREACHABLE) or str(getattr(seen, "sqlstate", "") or "").startswith(_UNREACHABLE_STATES):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
 
 
 def install_database_problems(app: FastAPI) -> None:
     """An unreachable database is a 503 with Retry-After, like an unreachable peer, not a 500."""
 
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        if not database_down(exc):
+            raise exc  # any other database error is a bug: the 500 with its log line
         log.warning("database unavailable: %s", type(exc).__name__)
         return problem_response(
             request, status=503, code="database_unavailable", title="Service unavailable",
@@ -44,8 +64,9 @@ def install_database_problems(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
-    for exception in UNREACHABLE:
+    for exception in (*UNREACHABLE, DBAPIError):
         app.add_exception_handler(exception, unavailable)
+
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -161,8 +182,14 @@ class Database:
                         # for a 0.1 ms eligibility read.
                         server_settings={"plan_cache_mode": "force_generic_plan"},
                     )
-        async with self._driver_pool.acquire() as connection:
+        async with self._driver_pool.acquire(timeout=10) as connection:  # as SQLAlchemy's pool_timeout
             yield connection
+
+    async def renew_driver_connections(self) -> None:
+        """Replace the driver connections as they are next released, e.g. after a migration changed a
+        row type they had cached (asyncpg then raises OutdatedSchemaCacheError once per connection)."""
+        if self._driver_pool is not None:
+            await self._driver_pool.expire_connections()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
