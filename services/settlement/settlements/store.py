@@ -4,7 +4,8 @@
 - `record`: if the balances are still the ones read, move them, append the ledger entries and store
   the statement, all or nothing (False, with nothing written, when a concurrent settlement of the
   same person moved them first, or, for a settlement under an illness-poverty grant, moved the
-  grant's version).
+  grant's version; on PostgreSQL, a lost race for a person-year's first row may still move that
+  version, see `_GRANTED`).
 
 On PostgreSQL each is one statement on a bare asyncpg connection, committed on its own; the record
 is a data-modifying CTE, atomic as any single statement (no BEGIN/COMMIT round trips). Through
@@ -112,8 +113,18 @@ _MOVE_NEXT = f"""
     UPDATE person_years SET entries = $3, ({_BALANCES}) = ROW({_NEW_BALANCES})
     WHERE id_number = $1 AND year = $2 AND entries = $3 - 1 AND EXISTS (SELECT FROM pending) AND {{granted}}
     RETURNING entries"""
+# Under a grant its version moves only if the settlement is in progress and, for a person-year that
+# has a row, only once that row is locked at the version read (locks in one order: settlement,
+# person-year, grant). The first settlement of a person-year has no row to lock: if a concurrent
+# first settlement inserts it first, the grant's version has moved for nothing, which only makes a
+# concurrent settlement under the grant read again.
+_PERSON_YEAR_LOCKED = """current AS (
+    SELECT FROM person_years WHERE id_number = $1 AND year = $2 AND entries = $3 - 1 FOR UPDATE
+),
+"""
 _GRANTED = """granted AS (
     UPDATE grant_versions SET version = version + 1 WHERE id_number = $1 AND window_from = $33 AND version = $34
+    AND EXISTS (SELECT FROM pending) AND {person_year_locked}
     RETURNING version
 ),"""
 _RECORD = """
@@ -136,12 +147,13 @@ settled AS (
 )
 SELECT EXISTS (SELECT FROM pending) AS pending, EXISTS (SELECT FROM moved) AS moved
 """
-# (first settlement of the person-year, under a grant) → the statement. Under a grant the version
-# moves first; if the person-year then fails its own compare-and-set, the grant's version has moved
-# for nothing, which only makes a concurrent settlement under it read again.
+# (first settlement of the person-year, under a grant) → the statement.
 _RECORDS = {
     (first, under_grant): _RECORD.format(
-        granted_cte=_GRANTED if under_grant else "",
+        granted_cte=(
+            _GRANTED.format(person_year_locked="true") if first
+            else _PERSON_YEAR_LOCKED + _GRANTED.format(person_year_locked="EXISTS (SELECT FROM current)")
+        ) if under_grant else "",
         move=(_MOVE_FIRST if first else _MOVE_NEXT).format(
             granted="EXISTS (SELECT FROM granted)" if under_grant else "true"),
     )

@@ -153,13 +153,16 @@ async def test_under_a_grant_a_stale_grant_version_writes_nothing(database: Data
     assert await store.record(second, "b" * 32, DELTAS, CAPS, now, "{}", Decimal(1), RESULT, fresh)
 
 
-async def test_a_stale_person_year_under_a_grant_writes_nothing(database: Database) -> None:
+async def test_a_stale_person_year_under_a_grant_writes_nothing_and_leaves_the_grant(database: Database) -> None:
     store = settlement_store(database)
     async with database.autocommit.connect() as connection:
         await LedgerRepository(connection).grant_version(ID_NUMBER, date(2023, 2, 1))
-    stale = await store.claim("c" * 32, "hash", discharge("S1"))
-    assert stale is not None
-    assert await record(store, "S2", DELTAS, CAPS)  # moves the person-year after `stale` was read
+    assert await record(store, "S1", DELTAS, CAPS)
+    stale = await store.claim("c" * 32, "hash", discharge("S2"))
+    assert stale is not None and stale.entries == 1
+    assert await record(store, "S3", DELTAS, CAPS)  # moves the person-year after `stale` was read
     grant = GrantRead(date(2023, 2, 1), 0)
     assert not await store.record(stale, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT, grant)
-    assert await counts(database) == (3, ["settled", "in_progress"])
+    assert await counts(database) == (6, ["settled", "settled", "in_progress"])
+    async with database.autocommit.connect() as connection:
+        assert await LedgerRepository(connection).grant_version(ID_NUMBER, date(2023, 2, 1)) == 0
