@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -78,14 +79,22 @@ def _fields(record: Any) -> SimpleNamespace:
     return SimpleNamespace(**dict(record.items()))
 
 
+async def _read_in_one(database: Database, id_numbers: Sequence[str], with_superseded: bool) -> list[Any]:
+    async with database.driver_connection() as connection:
+        return await connection.fetch(_ONE_READ, list(id_numbers), with_superseded)
+
+
 async def read_records(
     database: Database, id_numbers: Sequence[str], *, with_superseded: bool,
 ) -> dict[str, PersonRecords]:
     """The records of the persons found, by ID number; identity versions already superseded only
     `with_superseded` (for answers as recorded at a past moment)."""
     if database.is_postgresql:
-        async with database.driver_connection() as connection:
-            rows = await connection.fetch(_ONE_READ, list(id_numbers), with_superseded)
+        try:
+            rows = await _read_in_one(database, id_numbers, with_superseded)
+        except asyncpg.OutdatedSchemaCacheError:  # a migration changed a table's row type since
+            await database.renew_driver_connections()
+            rows = await _read_in_one(database, id_numbers, with_superseded)
         return {row["id_number"]: PersonRecords(
             _fields(row), [_fields(e) for e in row["events"]], [_fields(i) for i in row["identities"]],
             [_fields(f) for f in row["filings"]],
