@@ -35,6 +35,15 @@ def beneficiary(platform: Platform, auth, category: str | None, approved_on: str
     return id_number
 
 
+def grant_illness_poverty(platform: Platform, auth, id_number: str, *, applied_on: str, decided_on: str) -> None:  # type: ignore[no-untyped-def]
+    """Civil affairs approves an illness-poverty application: the registry creates the grant (004 §三(七))."""
+    civil = auth(Role.AGENCY, agency="civil_affairs")
+    url = f"{platform.urls['registry']}/v1/persons/{id_number}/illness-poverty-applications"
+    application = httpx.post(url, json={"applied_on": applied_on}, headers=civil).json()
+    assert httpx.post(f"{url}/{application['application_id']}/approve", headers=civil,
+                      json={"decided_on": decided_on, "document_number": "X"}).status_code == 200
+
+
 def settle_body(id_number: str, serial: str, bill: dict, **extra) -> dict:  # type: ignore[type-arg]
     return {
         "his_serial": serial, "hospital_code": "060001", "id_number": id_number, "insurance_type": "resident",
@@ -249,11 +258,7 @@ def test_illness_poverty_pays_under_its_grant(platform: Platform, auth) -> None:
     # 004 §三(七): applied 2023-06-15, approved 2023-07-03 → the grant covers 2022-06-01 to 2023-12-31,
     # above 10,000 of the grant's cumulative base at 60%, cap 30,000 per grant (not per calendar year).
     id_number = beneficiary(platform, auth, None)
-    civil = auth(Role.AGENCY, agency="civil_affairs")
-    url = f"{platform.urls['registry']}/v1/persons/{id_number}/illness-poverty-applications"
-    application = httpx.post(url, json={"applied_on": "2023-06-15"}, headers=civil).json()
-    assert httpx.post(f"{url}/{application['application_id']}/approve", headers=civil,
-                      json={"decided_on": "2023-07-03", "document_number": "X"}).status_code == 200
+    grant_illness_poverty(platform, auth, id_number, applied_on="2023-06-15", decided_on="2023-07-03")
     bill = {"total": "40000", "basic_insurance_paid": "20000"}
     # Dec 2022: R = 20,000, critical illness (20,000 − 14,000) × 60% = 3,600; A = 16,400: (16,400 − 10,000) × 60%
     first = settle(platform, auth, id_number, "IP-1", bill, admitted_on="2022-12-01", discharged_on="2022-12-10",
@@ -278,11 +283,7 @@ def test_concurrent_settlements_in_two_years_share_one_grant_cap(platform: Platf
     # 180,000 = 86,000 × 60% + 80,000 × 65% = 103,600, base 76,400, (76,400 − 10,000) × 60% = 39,840,
     # above the cap: each year's row lock alone would let both years pay 30,000.
     id_number = beneficiary(platform, auth, None)
-    civil = auth(Role.AGENCY, agency="civil_affairs")
-    url = f"{platform.urls['registry']}/v1/persons/{id_number}/illness-poverty-applications"
-    application = httpx.post(url, json={"applied_on": "2024-01-15"}, headers=civil).json()
-    assert httpx.post(f"{url}/{application['application_id']}/approve", headers=civil,
-                      json={"decided_on": "2024-01-20", "document_number": "X"}).status_code == 200
+    grant_illness_poverty(platform, auth, id_number, applied_on="2024-01-15", decided_on="2024-01-20")
     bill = {"total": "120000", "basic_insurance_paid": "60000"}
     dates = [("2023-10-01", "2023-10-20")] * 3 + [("2024-03-01", "2024-03-20")] * 3
     with ThreadPoolExecutor(max_workers=len(dates)) as pool:
