@@ -1,7 +1,9 @@
 """Async SQLAlchemy 2: engines and sessions for PostgreSQL (asyncpg) and SQLite (aiosqlite).
 
 The request-scoped session commits in exactly one place — when the route returns without error —
-and rolls back otherwise; repositories and domain code never commit.
+and rolls back otherwise; repositories and domain code never commit. On PostgreSQL the hot paths
+also have bare asyncpg connections (`Database.driver_connection`). A database that cannot be
+reached answers 503 with Retry-After (`install_database_problems`), never 500.
 """
 
 import asyncio
