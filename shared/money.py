@@ -38,12 +38,12 @@ def _fen(value: Decimal) -> Decimal:
             "decimal_whole_digits", "Decimal input should have no more than 12 digits before the decimal point",
             {"whole_digits": 12},
         )
-    amount = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = to_yuan(value)
     if amount != value:
         raise PydanticCustomError(
             "decimal_max_places", "Decimal input should have no more than 2 decimal places", {"decimal_places": 2},
         )
-    return amount + 0  # + 0: no "-0.00"
+    return amount
 
 
 Money = Annotated[Decimal, Field(allow_inf_nan=False, examples=["1234.50"]), AfterValidator(_fen)]
