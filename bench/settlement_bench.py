@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 
 from deploy.run_local import SERVICES, environment, start_services, stop_all, wait_healthy
 from shared.auth import Role, TokenCodec
 from shared.migrations import upgrade
 from tests.support.people import new_id_number
 from tests.support.ports import free_ports
-from tests.support.postgres import create_database, drop_database
+from tests.support.postgres import create_database, drop_database, execute
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-bench-secret-bench-secret"
@@ -52,14 +51,6 @@ async def register_persons(registry: str, token: str, count: int) -> list[str]:
 
         await asyncio.gather(*(one(i) for i in ids))
     return ids
-
-
-async def analyze(url: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute("ANALYZE")
-    finally:
-        await connection.close()
 
 
 class Load:
@@ -163,7 +154,7 @@ def main() -> int:
                                                codec.mint(subject="bench", role=Role.OPS), args.persons))
         # Statistics for the persons just loaded, as autovacuum would take them within a minute (and a
         # list import takes them itself): without them the first plans scan the whole table.
-        asyncio.run(analyze(databases["registry"]))
+        asyncio.run(execute(databases["registry"], "ANALYZE"))
         his = codec.mint(subject="bench-his", role=Role.HIS, hospital_code="060001")
         sides = {"settlement (system)": (system_url, Load()), "trivial chain": (chain_url, Load())}
         for name, (url, _) in sides.items():

@@ -116,6 +116,11 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
+def driver_dsn(url: str) -> str:
+    """postgresql+asyncpg://… or postgresql://… → the postgresql://… asyncpg itself takes."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -175,9 +180,9 @@ class Database:
         if self._driver_pool is None:
             async with self._driver_pool_lock:
                 if self._driver_pool is None:
-                    dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
                     self._driver_pool = await asyncpg.create_pool(
-                        dsn, min_size=1, max_size=self.pool_size, init=_numeric_as_text, reset=_leave_as_is,
+                        driver_dsn(self.url), min_size=1, max_size=self.pool_size,
+                        init=_numeric_as_text, reset=_leave_as_is,
                         # Hot statements are key look-ups whose plan does not depend on the values.
                         # Left to itself PostgreSQL keeps re-planning them on every execution (its
                         # generic plan's estimate for `= ANY($1)` looks dearer): 1 ms of planning

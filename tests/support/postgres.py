@@ -16,6 +16,8 @@ from contextlib import contextmanager, suppress
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from shared.db import driver_dsn
+
 
 @contextmanager
 def postgres_admin_url() -> Iterator[str]:
@@ -51,12 +53,9 @@ def _docker_answers() -> bool:
     return False
 
 
-def _asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def _admin(admin_url: str, statement: str) -> None:
-    connection = await asyncpg.connect(_asyncpg_dsn(admin_url))
+async def execute(url: str, statement: str) -> None:
+    """One statement on its own connection (CREATE DATABASE, ANALYZE...)."""
+    connection = await asyncpg.connect(driver_dsn(url))
     try:
         await connection.execute(statement)
     finally:
@@ -66,10 +65,10 @@ async def _admin(admin_url: str, statement: str) -> None:
 def create_database(admin_url: str, label: str) -> str:
     """A new empty database on the admin server; returns its URL."""
     name = f"t_{label}_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(execute(admin_url, f'CREATE DATABASE "{name}"'))
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(admin_url: str, url: str) -> None:
     name = make_url(url).database
-    asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
