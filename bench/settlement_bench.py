@@ -5,8 +5,10 @@
 Starts the four services (one uvicorn process each) on fresh PostgreSQL databases
 ($TEST_DATABASE_URL, default the local server), registers persons with identities, then drives
 N concurrent HIS clients posting discharge settlements for distinct persons, and the same load
-against bench.trivial_chain, in alternating slices (T seconds a side in all). Prints settlements/s,
-p50/p99 latency, errors and the ratio system / chain. Everything runs on this machine, over loopback.
+against the yardsticks of bench.trivial_chain (the trivial chain, and the floor: the system's hops and
+database statements with no work), in alternating slices (T seconds a side in all). Prints
+settlements/s, p50/p99 latency and errors of each, and the ratios system / chain and floor / chain.
+Everything runs on this machine, over loopback.
 """
 
 import argparse
@@ -22,6 +24,7 @@ from typing import Any
 
 import aiohttp
 
+from bench.trivial_chain import FLOOR_SCHEMA
 from deploy.run_local import SERVICES, environment, start_services, stop_all, wait_healthy
 from shared.auth import Role, TokenCodec
 from shared.migrations import upgrade
@@ -112,11 +115,13 @@ def report(name: str, result: dict[str, Any]) -> None:
           f"p99 {result['p99_ms']:7.1f} ms   ok {result['ok']}   errors {result['errors'] or 0}", flush=True)
 
 
-def start_chain() -> tuple[list[subprocess.Popen[bytes]], str]:
+def start_chain(database_url: str = "") -> tuple[list[subprocess.Popen[bytes]], str]:
+    """The trivial chain, or with a database the floor (bench/trivial_chain.py)."""
     backend_port, front_port = free_ports(2)
+    database = ["--database", database_url] if database_url else []
     processes: list[subprocess.Popen[bytes]] = []
-    for role, port, extra in (("backend", backend_port, []),
-                              ("front", front_port, ["--backend", f"http://127.0.0.1:{backend_port}"])):
+    for role, port, extra in (("backend", backend_port, database),
+                              ("front", front_port, ["--backend", f"http://127.0.0.1:{backend_port}", *database])):
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "bench.trivial_chain", role, "--port", str(port), *extra], cwd=ROOT,
         ))
@@ -133,16 +138,16 @@ def main() -> int:
     args = parser.parse_args()
     admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     codec = TokenCodec(SECRET, "assistance-platform")
-    databases = {s: create_database(admin_url, f"bench_{s}") for s in ("registry", "catalog", "settlement")}
+    databases = {s: create_database(admin_url, f"bench_{s}") for s in ("registry", "catalog", "settlement", "floor")}
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        for service, url in databases.items():
-            upgrade(ROOT / "services" / service, url)
+        for service in ("registry", "catalog", "settlement"):
+            upgrade(ROOT / "services" / service, databases[service])
         var_dir = Path(tempfile.mkdtemp(prefix="bench-"))
         ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
         env = environment(var_dir, SECRET, ports, "127.0.0.1")
-        for service, url in databases.items():
-            env[f"{service.upper()}_DATABASE_URL"] = url
+        for service in ("registry", "catalog", "settlement"):
+            env[f"{service.upper()}_DATABASE_URL"] = databases[service]
         for service in SERVICES:
             env[f"{service.upper()}_LOG_LEVEL"] = "WARNING"  # access logs would measure the disk
         processes = start_services(var_dir, env, ports, "127.0.0.1")
@@ -155,8 +160,13 @@ def main() -> int:
         # Statistics for the persons just loaded, as autovacuum would take them within a minute (and a
         # list import takes them itself): without them the first plans scan the whole table.
         asyncio.run(execute(databases["registry"], "ANALYZE"))
+        rows = ", ".join(f"('{id_number}', '370602')" for id_number in persons)  # digits and X only
+        asyncio.run(execute(databases["floor"], f"{FLOOR_SCHEMA}INSERT INTO floor_persons VALUES {rows}; ANALYZE"))
+        floor_processes, floor_url = start_chain(databases["floor"])
+        processes += floor_processes
         his = codec.mint(subject="bench-his", role=Role.HIS, hospital_code="060001")
-        sides = {"settlement (system)": (system_url, Load()), "trivial chain": (chain_url, Load())}
+        sides = {"settlement (system)": (system_url, Load()), "trivial chain": (chain_url, Load()),
+                 "floor": (floor_url, Load())}
         for name, (url, _) in sides.items():
             asyncio.run(drive(url, his, persons, args.clients, 3, f"warm-{name[0]}"))
         # Both sides run in alternating slices (ABBA), so the drift of a shared machine weighs on both alike.
@@ -170,13 +180,15 @@ def main() -> int:
                 asyncio.run(drive(url, his, persons, args.clients, slice_seconds, f"{number}{name[0]}", load))
                 per_round[name] = (load.ok - before_ok) / (load.elapsed - before_elapsed)
             print(f"  round {number + 1}: system {per_round['settlement (system)']:.1f}/s, "
-                  f"chain {per_round['trivial chain']:.1f}/s", flush=True)
+                  f"chain {per_round['trivial chain']:.1f}/s, floor {per_round['floor']:.1f}/s", flush=True)
         print()
         results = {name: load.summary() for name, (_, load) in sides.items()}
         for name, result in results.items():
             report(name, result)
-        system, chain = results["settlement (system)"], results["trivial chain"]
+        system, chain, floor = results["settlement (system)"], results["trivial chain"], results["floor"]
         print(f"\nratio system / chain: {system['per_second'] / chain['per_second']:.2f}")
+        print(f"ratio floor / chain:  {floor['per_second'] / chain['per_second']:.2f}   "
+              f"(what the system's hops and statements allow, with no work)")
         return 0
     finally:
         stop_all(processes)
