@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,25 +58,66 @@ async def register_persons(registry: str, token: str, count: int) -> list[str]:
     return ids
 
 
-class Load:
-    """What N clients saw over one or more slices of time: settlements, latencies, errors."""
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self) -> None:
+
+def cpu_seconds(pid: int) -> float:
+    """The user and system CPU a process has used so far (Linux /proc; 0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes, when it runs on this machine."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text() == "postgres\n":
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+class Load:
+    """What N clients saw over one or more slices of time: settlements, latencies, errors, and the CPU
+    each process of the side (the database and the bench's own clients included) spent meanwhile."""
+
+    def __init__(self, processes: dict[str, int]) -> None:
+        self.processes = processes
         self.latencies: list[float] = []
         self.errors: dict[str, int] = {}
         self.ok = 0
         self.elapsed = 0.0
+        self.cpu: dict[str, float] = dict.fromkeys([*processes, "postgres", "bench clients"], 0.0)
+
+    def _cpu_now(self) -> dict[str, float]:
+        now = {name: cpu_seconds(pid) for name, pid in self.processes.items()}
+        now["postgres"] = sum(cpu_seconds(pid) for pid in postgres_pids())
+        now["bench clients"] = cpu_seconds(os.getpid())
+        return now
+
+    @contextmanager
+    def measure(self) -> Iterator[None]:
+        before = self._cpu_now()
+        yield
+        for name, seconds in self._cpu_now().items():
+            self.cpu[name] += seconds - before[name]
 
     def summary(self) -> dict[str, Any]:
         quantiles = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else [0.0] * 99
+        cpu_ms = {name: 1000 * seconds / self.ok if self.ok else 0.0 for name, seconds in self.cpu.items()}
         return {"per_second": self.ok / self.elapsed if self.elapsed else 0.0, "p50_ms": quantiles[49] * 1000,
-                "p99_ms": quantiles[98] * 1000, "ok": self.ok, "errors": self.errors}
+                "p99_ms": quantiles[98] * 1000, "ok": self.ok, "errors": self.errors, "cpu_ms": cpu_ms}
 
 
 async def drive(url: str, token: str, persons: list[str], clients: int, seconds: float, run: str,
                 load: Load | None = None) -> Load:
     """N clients posting discharges for `seconds`; serials carry `run`, so no slice replays another's."""
-    load = load if load is not None else Load()
+    load = load if load is not None else Load({})
     counter = 0
     deadline = time.monotonic() + seconds
     connector = aiohttp.TCPConnector(limit=clients)
@@ -113,6 +156,8 @@ async def drive(url: str, token: str, persons: list[str], clients: int, seconds:
 def report(name: str, result: dict[str, Any]) -> None:
     print(f"{name:<22} {result['per_second']:8.1f}/s   p50 {result['p50_ms']:7.1f} ms   "
           f"p99 {result['p99_ms']:7.1f} ms   ok {result['ok']}   errors {result['errors'] or 0}", flush=True)
+    cpu = ", ".join(f"{process} {ms:.2f}" for process, ms in result["cpu_ms"].items())
+    print(f"{'':<22} CPU ms per request: {cpu}; in all {sum(result['cpu_ms'].values()):.2f}", flush=True)
 
 
 def start_chain(database_url: str = "") -> tuple[list[subprocess.Popen[bytes]], str]:
@@ -165,8 +210,11 @@ def main() -> int:
         floor_processes, floor_url = start_chain(databases["floor"])
         processes += floor_processes
         his = codec.mint(subject="bench-his", role=Role.HIS, hospital_code="060001")
-        sides = {"settlement (system)": (system_url, Load()), "trivial chain": (chain_url, Load()),
-                 "floor": (floor_url, Load())}
+        sides = {
+            "settlement (system)": (system_url, Load({s: p.pid for s, p in zip(SERVICES, processes, strict=False)})),
+            "trivial chain": (chain_url, Load({"front": chain_processes[1].pid, "backend": chain_processes[0].pid})),
+            "floor": (floor_url, Load({"front": floor_processes[1].pid, "backend": floor_processes[0].pid})),
+        }
         for name, (url, _) in sides.items():
             asyncio.run(drive(url, his, persons, args.clients, 3, f"warm-{name[0]}"))
         # Both sides run in alternating slices (ABBA), so the drift of a shared machine weighs on both alike.
@@ -177,7 +225,8 @@ def main() -> int:
             per_round = {}
             for name, (url, load) in order:
                 before_ok, before_elapsed = load.ok, load.elapsed
-                asyncio.run(drive(url, his, persons, args.clients, slice_seconds, f"{number}{name[0]}", load))
+                with load.measure():
+                    asyncio.run(drive(url, his, persons, args.clients, slice_seconds, f"{number}{name[0]}", load))
                 per_round[name] = (load.ok - before_ok) / (load.elapsed - before_elapsed)
             print(f"  round {number + 1}: system {per_round['settlement (system)']:.1f}/s, "
                   f"chain {per_round['trivial chain']:.1f}/s, floor {per_round['floor']:.1f}/s", flush=True)
