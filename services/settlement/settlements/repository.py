@@ -62,16 +62,15 @@ class SettlementRepository:
         if done.rowcount != 1:
             raise RuntimeError(f"settlement {settlement_id} was not in progress")
 
-    async def mark_cancelled(self, settlement_id: str, cancelled_at: datetime) -> None:
-        await self.connection.execute(update(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id).values(
-            status="cancelled", cancelled_at=cancelled_at,
-        ))
+    async def mark_cancelled(self, settlement_id: str, cancelled_at: datetime) -> Row | None:
+        """The settlement as cancelled, if it was settled (None otherwise: nothing changed)."""
+        return (await self.connection.execute(
+            update(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id, _SETTLEMENTS.c.status == "settled")
+            .values(status="cancelled", cancelled_at=cancelled_at).returning(*_SETTLEMENTS.c)
+        )).first()
 
-    async def by_id(self, settlement_id: str, *, lock: bool = False) -> Row | None:
-        query = select(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id)
-        if lock:
-            query = query.with_for_update()
-        return (await self.connection.execute(query)).first()
+    async def by_id(self, settlement_id: str) -> Row | None:
+        return (await self.connection.execute(select(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id))).first()
 
     async def mark_later_for_recalculation(self, cancelled: Row) -> list[str]:
         """The person's other settled settlements of the year, settled after this one, now rest on

@@ -184,22 +184,30 @@ class SettlementFlow:
         )
 
     async def cancel(self, settlement_id: str, principal: Principal) -> Cancellation:
+        async with self.database.autocommit.connect() as connection:
+            found = await SettlementRepository(connection).by_id(settlement_id)
+        if found is None:
+            raise NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")
+        ensure_hospital_access(principal, found.hospital_code, code="settlement_not_found")
         async with self.database.engine.begin() as connection:
             settlements, ledger = SettlementRepository(connection), LedgerRepository(connection)
-            row = await settlements.by_id(settlement_id, lock=True)
+            # Locks in one order, the person-year before any of its settlements: two cancels of one
+            # person (each flags the other's settlement for recalculation) then wait for each other
+            # instead of deadlocking.
+            await ledger.read(found.id_number, found.year, lock=True)
+            row = await settlements.mark_cancelled(settlement_id, datetime.now(UTC))
             if row is None:
-                raise NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")
-            ensure_hospital_access(principal, row.hospital_code, code="settlement_not_found")
-            if row.status != "settled":
-                raise Conflict(f"结算状态为 {row.status}，不能撤销 (cannot cancel)", code="settlement_not_cancellable")
-            person_year = await ledger.read(row.id_number, row.year, lock=True)
+                raise Conflict("该结算已撤销或尚未结算完成，不能撤销 (only a settled settlement can be cancelled)",
+                               code="settlement_not_cancellable")
+            # Read after that write: on SQLite it holds the database's write lock, so nothing can move
+            # the balances any more (on PostgreSQL the row lock above already does).
+            person_year = await ledger.read(row.id_number, row.year)
             originals = await ledger.entries_of(row.id, "settlement")
             reversed_entries = await ledger.append(
                 person_year, row.id, "reversal", {entry.accumulator: -entry.amount for entry in originals}, {},
             )
             assert reversed_entries is not None, "the person-year is locked: it cannot have moved"
             later = await settlements.mark_later_for_recalculation(row)
-            await settlements.mark_cancelled(row.id, datetime.now(UTC))
             return Cancellation(
                 settlement_id=row.id, status="cancelled",
                 reversed=[LedgerLine(accumulator=e.accumulator, amount=e.amount, balance_after=e.balance_after)

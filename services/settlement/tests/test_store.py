@@ -1,80 +1,17 @@
 """The settlement store's contract, the same on both of its implementations: PostgreSQL (bare
 asyncpg, the production path) and SQLite through SQLAlchemy (the `make run` default)."""
 
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
-from services.settlement.ledger.models import LedgerEntryRow
 from services.settlement.ledger.repository import LedgerRepository
-from services.settlement.settlements.models import SettlementRow
-from services.settlement.settlements.schemas import SettlementRequest
-from services.settlement.settlements.store import (
-    GrantRead,
-    PortableStore,
-    PostgresStore,
-    SettlementStore,
-    settlement_store,
-)
-from shared.categories import Category
-from shared.contracts.calculation import CalculationResult
+from services.settlement.settlements.store import GrantRead, PortableStore, PostgresStore, settlement_store
+from services.settlement.tests.support import CAPS, DELTAS, ID_NUMBER, RESULT, counts, discharge, record
 from shared.db import Database
-from shared.migrations import upgrade
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-ROOT = Path(__file__).parents[1]
-ID_NUMBER = "370602199001011239"
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def database(
-    request: pytest.FixtureRequest, migrated_database: Callable[[str], str], tmp_path: Path,
-) -> AsyncIterator[Database]:
-    if request.param == "postgresql":
-        url = migrated_database("settlement")
-    else:
-        url = f"sqlite:///{tmp_path / 'settlement.db'}"
-        with ThreadPoolExecutor(max_workers=1) as worker:  # alembic runs its own event loop
-            worker.submit(upgrade, ROOT, url).result()
-    database = Database(url)
-    yield database
-    await database.dispose()
-
-
-def discharge(serial: str) -> SettlementRequest:
-    return SettlementRequest.model_validate({
-        "his_serial": serial, "hospital_code": "060001", "id_number": ID_NUMBER, "insurance_type": "resident",
-        "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20",
-        "bill": {"total": "50000"},
-    })
-
-
-# Only the figures the store keeps; the calculation's own tests check how they are reached.
-RESULT = CalculationResult.model_construct(
-    identity_applied=Category.MINIMUM_ALLOWANCE, personal_share=Decimal("4000.00"),
-    basic_insurance=Decimal("26520.00"), critical_illness=Decimal("10665.60"),
-    assistance=Decimal("8814.40"), re_assistance=Decimal("0.00"),
-)
-DELTAS = {"admissions": Decimal(1), "assistance_base": Decimal("11018.00"), "assistance_paid": Decimal("8814.40")}
-CAPS = {"assistance_paid": Decimal("30000.00")}
-
-
-async def record(store: SettlementStore, serial: str, deltas: dict[str, Decimal], caps: dict[str, Decimal]) -> bool:
-    read = await store.claim(f"{serial:0>32}", "hash", discharge(serial))
-    assert read is not None
-    return await store.record(read, f"{serial:0>32}", deltas, caps, datetime.now(UTC), "{}", Decimal(50000), RESULT)
-
-
-async def counts(database: Database) -> tuple[int, list[str]]:
-    async with database.autocommit.connect() as connection:
-        entries = await connection.scalar(select(func.count()).select_from(LedgerEntryRow))
-        statuses = (await connection.execute(select(SettlementRow.status).order_by(SettlementRow.id))).scalars()
-        return entries or 0, list(statuses)
 
 
 async def test_each_backend_gets_its_store(database: Database) -> None:

@@ -1,0 +1,47 @@
+"""Settlements written straight through the store, for the tests of what comes after them."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from services.settlement.ledger.models import LedgerEntryRow
+from services.settlement.settlements.models import SettlementRow
+from services.settlement.settlements.schemas import SettlementRequest
+from services.settlement.settlements.store import SettlementStore
+from shared.categories import Category
+from shared.contracts.calculation import CalculationResult
+from shared.db import Database
+
+ID_NUMBER = "370602199001011239"
+
+
+def discharge(serial: str) -> SettlementRequest:
+    return SettlementRequest.model_validate({
+        "his_serial": serial, "hospital_code": "060001", "id_number": ID_NUMBER, "insurance_type": "resident",
+        "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20",
+        "bill": {"total": "50000"},
+    })
+
+
+# Only the figures the store keeps; the calculation's own tests check how they are reached.
+RESULT = CalculationResult.model_construct(
+    identity_applied=Category.MINIMUM_ALLOWANCE, personal_share=Decimal("4000.00"),
+    basic_insurance=Decimal("26520.00"), critical_illness=Decimal("10665.60"),
+    assistance=Decimal("8814.40"), re_assistance=Decimal("0.00"),
+)
+DELTAS = {"admissions": Decimal(1), "assistance_base": Decimal("11018.00"), "assistance_paid": Decimal("8814.40")}
+CAPS = {"assistance_paid": Decimal("30000.00")}
+
+
+async def record(store: SettlementStore, serial: str, deltas: dict[str, Decimal], caps: dict[str, Decimal]) -> bool:
+    read = await store.claim(f"{serial:0>32}", "hash", discharge(serial))
+    assert read is not None
+    return await store.record(read, f"{serial:0>32}", deltas, caps, datetime.now(UTC), "{}", Decimal(50000), RESULT)
+
+
+async def counts(database: Database) -> tuple[int, list[str]]:
+    async with database.autocommit.connect() as connection:
+        entries = await connection.scalar(select(func.count()).select_from(LedgerEntryRow))
+        statuses = (await connection.execute(select(SettlementRow.status).order_by(SettlementRow.id))).scalars()
+        return entries or 0, list(statuses)
