@@ -49,6 +49,10 @@ def _fen(value: Decimal) -> Decimal:
 Money = Annotated[Decimal, Field(allow_inf_nan=False, examples=["1234.50"]), AfterValidator(_fen)]
 """An amount in yuan (can be negative, e.g. a reversing ledger entry)."""
 
-NonNegativeMoney = Annotated[Money, Field(ge=0, le=Decimal("9999999999.99"))]
-"""An amount in yuan that cannot be below zero (every amount of a bill). Bounded to ten billion so
-that sums of a few of them still fit the 14 digits of `Money` and of the database columns."""
+MAX_AMOUNT = Decimal("9999999999.99")
+"""The largest bill amount or year-to-date total: ten billion less a fen, so that sums of a few of
+them still fit the 14 digits of `Money` and of the database columns."""
+
+NonNegativeMoney = Annotated[Money, Field(ge=0, le=MAX_AMOUNT)]
+"""An amount in yuan that cannot be below zero (every amount of a bill, every accumulator), at most
+`MAX_AMOUNT`."""

@@ -130,6 +130,19 @@ def test_idempotent_retries(platform: Platform, auth) -> None:  # type: ignore[n
     assert balances["admissions"] == 1  # settled once
 
 
+def test_a_bill_past_what_the_ledger_records_is_refused_and_writes_nothing(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = beneficiary(platform, auth, "minimum_allowance")
+    assert settle(platform, auth, id_number, "HUGE-1", {"total": "9000000000", "basic_insurance_paid": "0"}
+                  ).status_code == 201
+    for _ in range(2):  # the serial is given back: a retry is computed again, and refused again
+        refused = settle(platform, auth, id_number, "HUGE-2", {"total": "1500000000", "basic_insurance_paid": "0"})
+        assert refused.status_code == 422 and refused.json()["code"] == "accumulator_limit", refused.text
+    balances, _ = ledger_balances(platform, id_number)
+    assert (balances["admissions"], balances["critical_illness_burden"]) == (1, D("9000000000.00"))
+    assert fetch(platform.databases["settlement"], "SELECT his_serial FROM settlements WHERE id_number = $1",
+                 id_number) == [{"his_serial": "HUGE-1"}]
+
+
 def test_person_unknown_still_settles_with_insurance_only(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
     response = settle(platform, auth, new_id_number(), "UNKNOWN-1", EXAMPLE_1)
     assert response.status_code == 201, response.text

@@ -23,7 +23,7 @@ from services.assistance.calculation.result import Alternative, Calculation, Ste
 from services.assistance.policies.model import DISEASE_CLASSES, Band, CriticalIllnessSchedule, Policy, pools_of
 from shared.categories import LABELS_ZH, PRECEDENCE, Category, InsuranceType, MedicalType
 from shared.contracts.calculation import CalculationRequest, IllnessPovertyGrant, YearToDate
-from shared.money import ZERO, to_yuan
+from shared.money import MAX_AMOUNT, ZERO, to_yuan
 from shared.regions import inside
 
 MEDICAL_TYPE_ZH = {
@@ -42,6 +42,18 @@ class NotComputable(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def _ensure_recordable(after: YearToDate, grant_after: IllnessPovertyGrant | None) -> None:
+    """Refuse a settlement that would take a year-to-date or grant total past `MAX_AMOUNT`: the
+    ledger could not record it (each bill fits, but enough of them in one year add up)."""
+    totals = [*after, *(grant_after or ())]
+    past = sorted({name for name, value in totals if isinstance(value, Decimal) and value > MAX_AMOUNT})
+    if past:
+        raise NotComputable(
+            "accumulator_limit",
+            f"本次结算后年度累计将超出可记录的上限 {MAX_AMOUNT} (the totals {', '.join(past)} would pass it)",
+        )
 
 
 def _source(text: str, verified: bool) -> str:
@@ -388,6 +400,7 @@ def calculate(policy: Policy, request: CalculationRequest, *, allow_unverified: 
         re_assistance_base=ytd.re_assistance_base + (base - assistance if applied else ZERO),
         re_assistance_paid=ytd.re_assistance_paid + re_assistance,
     )
+    _ensure_recordable(after, applied_option.grant_after)
     return Calculation(
         policy_id=policy.id, identity_applied=applied.identity if applied else None, reason=reason,
         policy_range=policy_range, basic_insurance=basic,
