@@ -96,11 +96,17 @@ def _array_of(column: Any) -> postgresql.ARRAY:
     return postgresql.ARRAY(column.type)
 
 
+def dialect_insert(connection: AsyncConnection, table: Table) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (`on_conflict_do_nothing`, `on_conflict_do_update`)
+    on both PostgreSQL and SQLite."""
+    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    return dialects[connection.dialect.name](table)
+
+
 def insert_unless_exists(connection: AsyncConnection, table: Table, key: Sequence[str]) -> Insert:
     """INSERT … ON CONFLICT (key) DO NOTHING, on both dialects: a rowcount of 0 means the row was
     already there, without the error that would abort a PostgreSQL transaction."""
-    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-    return dialects[connection.dialect.name](table).on_conflict_do_nothing(index_elements=list(key))
+    return dialect_insert(connection, table).on_conflict_do_nothing(index_elements=list(key))
 
 
 def make_metadata() -> MetaData:

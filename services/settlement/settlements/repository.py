@@ -10,28 +10,40 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement.settlements.models import SettlementRow
 from shared.contracts.calculation import CalculationResult
-from shared.db import insert_unless_exists
+from shared.db import dialect_insert
 
 if TYPE_CHECKING:
     from services.settlement.settlements.schemas import SettlementRequest
 
 _SETTLEMENTS = SettlementRow.__table__
+# What a new claim replaces in an abandoned one (created_at is the time of the claim).
+TAKEN_OVER = ("id", "request_hash", "id_number", "year", "medical_type", "admitted_on", "discharged_on", "created_at")
 
 
 class SettlementRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 
-    async def claim(self, settlement_id: str, request_hash: str, request: "SettlementRequest") -> bool:
-        """Take the serial for this settlement (the idempotency record); False if it was taken."""
-        claimed = await self.connection.execute(
-            insert_unless_exists(self.connection, _SETTLEMENTS, ("hospital_code", "his_serial")).values(
-                id=settlement_id, hospital_code=request.hospital_code, his_serial=request.his_serial,
-                request_hash=request_hash, status="in_progress", id_number=request.id_number,
-                year=request.discharged_on.year, medical_type=request.medical_type.value,
-                admitted_on=request.admitted_on, discharged_on=request.discharged_on, needs_recalculation=False,
-            )
-        )
+    async def claim(
+        self, settlement_id: str, request_hash: str, request: "SettlementRequest", *,
+        claimed_at: datetime, abandoned_before: datetime,
+    ) -> bool:
+        """Take the serial for this settlement (the idempotency record): a new claim, or one still in
+        progress since before `abandoned_before`, whose settlement died with its process. False if
+        the serial is taken."""
+        values = {
+            "id": settlement_id, "hospital_code": request.hospital_code, "his_serial": request.his_serial,
+            "request_hash": request_hash, "status": "in_progress", "id_number": request.id_number,
+            "year": request.discharged_on.year, "medical_type": request.medical_type.value,
+            "admitted_on": request.admitted_on, "discharged_on": request.discharged_on,
+            "needs_recalculation": False, "created_at": claimed_at,
+        }
+        insert = dialect_insert(self.connection, _SETTLEMENTS).values(**values)
+        claimed = await self.connection.execute(insert.on_conflict_do_update(
+            index_elements=["hospital_code", "his_serial"],
+            set_={name: insert.excluded[name] for name in TAKEN_OVER},
+            where=(_SETTLEMENTS.c.status == "in_progress") & (_SETTLEMENTS.c.created_at < abandoned_before),
+        ))
         return claimed.rowcount == 1
 
     async def by_serial(self, hospital_code: str, his_serial: str) -> Row | None:

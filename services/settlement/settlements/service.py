@@ -1,7 +1,8 @@
 """The discharge settlement (DESIGN.md "The discharge settlement, step by step").
 
 1. Claim the HIS serial (the idempotency record) and read the person-year balances, committed at
-   once (`store.claim`).
+   once (`store.claim`). The claim is given back if the settlement fails or passes its deadline; a
+   claim whose process died is taken over after `store.CLAIM_LEASE`.
 2. Ask registry and catalog, outside any transaction; call assistance once with the balances (and,
    under an illness-poverty grant, what the grant has used, whatever the year).
 3. All or nothing (`store.record`): move the person-year balances if they are still the ones read
@@ -36,6 +37,8 @@ from shared.http_client import RemoteProblem
 from shared.id_number import mask
 
 MAX_ATTEMPTS = 40  # recomputations when a concurrent settlement of the same person moved the balances
+# A HIS window does not wait longer; it also bounds how long a live claim can last (store.CLAIM_LEASE).
+SETTLEMENT_DEADLINE_SECONDS = 30
 
 FUND_LABELS = {  # NHSA fund_pay_type codes (POLICY.md §1)
     "basic_insurance": ("基本医保统筹基金", {InsuranceType.EMPLOYEE: "310100", InsuranceType.RESIDENT: "390100"}),
@@ -74,11 +77,18 @@ class SettlementFlow:
             async with self.database.autocommit.connect() as connection:
                 existing = await SettlementRepository(connection).by_serial(request.hospital_code, request.his_serial)
             return 201, self._replay(existing, request_hash)
+        deadline = asyncio.timeout(SETTLEMENT_DEADLINE_SECONDS)
         try:
-            return 201, await self._settle_claimed(settlement_id, request, person_year)
-        except BaseException:
+            async with deadline:
+                return 201, await self._settle_claimed(settlement_id, request, person_year)
+        except BaseException as exc:
             async with self.database.autocommit.connect() as connection:
                 await SettlementRepository(connection).release(settlement_id)
+            if deadline.expired():
+                raise ServiceUnavailable(
+                    "结算超时，请稍后以同一流水号重试 (the settlement took too long; retry with the same serial)",
+                    code="settlement_timeout", retry_after=1,
+                ) from exc
             raise
 
     @staticmethod

@@ -16,18 +16,24 @@ tests/test_store.py holds both to one contract.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
-from services.settlement.settlements.repository import SettlementRepository
+from services.settlement.settlements.repository import TAKEN_OVER, SettlementRepository
 from shared.contracts.calculation import CalculationResult
 from shared.db import Database
 
 if TYPE_CHECKING:
     from services.settlement.settlements.schemas import SettlementRequest
+
+
+CLAIM_LEASE = timedelta(minutes=5)
+"""A claim still in progress after this was abandoned (its process died between the claim and the
+record) and the next request with its serial takes it over. Far longer than a settlement may take
+(`SETTLEMENT_DEADLINE_SECONDS`), so a live settlement is never taken over."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +45,11 @@ class GrantRead:
 
 
 class SettlementStore(Protocol):
-    async def claim(self, settlement_id: str, request_hash: str, request: "SettlementRequest") -> PersonYear | None:
-        """The person-year's balances, or None when the serial was already taken."""
+    async def claim(
+        self, settlement_id: str, request_hash: str, request: "SettlementRequest", claimed_at: datetime | None = None,
+    ) -> PersonYear | None:
+        """The person-year's balances, or None when the serial was already taken (a claim still in
+        progress after `CLAIM_LEASE` was abandoned: it is taken over)."""
 
     async def read(self, id_number: str, year: int) -> PersonYear: ...
 
@@ -60,9 +69,14 @@ class PortableStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    async def claim(self, settlement_id: str, request_hash: str, request: "SettlementRequest") -> PersonYear | None:
+    async def claim(
+        self, settlement_id: str, request_hash: str, request: "SettlementRequest", claimed_at: datetime | None = None,
+    ) -> PersonYear | None:
+        claimed_at = claimed_at or datetime.now(UTC)
         async with self.database.autocommit.connect() as connection:
-            if not await SettlementRepository(connection).claim(settlement_id, request_hash, request):
+            if not await SettlementRepository(connection).claim(
+                settlement_id, request_hash, request, claimed_at=claimed_at, abandoned_before=claimed_at - CLAIM_LEASE,
+            ):
                 return None
             return await LedgerRepository(connection).read(request.id_number, request.discharged_on.year)
 
@@ -77,24 +91,25 @@ class PortableStore:
     ) -> bool:
         async with self.database.engine.begin() as connection:
             ledger = LedgerRepository(connection)
-            if grant is not None and not await ledger.move_grant(read.id_number, grant.window_from, grant.version):
-                return False
-            if await ledger.append(read, settlement_id, "settlement", deltas, caps) is None:
-                await connection.rollback()  # the grant's version moves only with a settlement
-                return False
+            # First, as on PostgreSQL: a settlement no longer in progress raises before anything is written.
             await SettlementRepository(connection).mark_settled(settlement_id, settled_at, statement, total, result)
+            if (grant is not None and not await ledger.move_grant(read.id_number, grant.window_from, grant.version)
+                    or await ledger.append(read, settlement_id, "settlement", deltas, caps) is None):
+                await connection.rollback()
+                return False
             return True
 
 
 _BALANCES = ", ".join(ACCUMULATORS)
 _NEW_BALANCES = ", ".join(f"${n}" for n in range(18, 18 + len(ACCUMULATORS)))
 
-_CLAIM = """
+_CLAIM = f"""
 WITH claimed AS (
     INSERT INTO settlements (id, hospital_code, his_serial, request_hash, status, id_number, year, medical_type,
-                             admitted_on, discharged_on, needs_recalculation)
-    VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8, $9, false)
-    ON CONFLICT (hospital_code, his_serial) DO NOTHING
+                             admitted_on, discharged_on, needs_recalculation, created_at)
+    VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8, $9, false, $10)
+    ON CONFLICT (hospital_code, his_serial) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in TAKEN_OVER)}
+    WHERE settlements.status = 'in_progress' AND settlements.created_at < $11
     RETURNING id
 )
 SELECT EXISTS (SELECT FROM claimed) AS claimed, person_years.*
@@ -165,12 +180,16 @@ class PostgresStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    async def claim(self, settlement_id: str, request_hash: str, request: "SettlementRequest") -> PersonYear | None:
+    async def claim(
+        self, settlement_id: str, request_hash: str, request: "SettlementRequest", claimed_at: datetime | None = None,
+    ) -> PersonYear | None:
         year = request.discharged_on.year
+        claimed_at = claimed_at or datetime.now(UTC)
         async with self.database.driver_connection() as connection:
             row = await connection.fetchrow(
                 _CLAIM, settlement_id, request.hospital_code, request.his_serial, request_hash, request.id_number,
                 year, request.medical_type.value, request.admitted_on, request.discharged_on,
+                claimed_at, claimed_at - CLAIM_LEASE,
             )
         return PersonYear.of(request.id_number, year, row) if row["claimed"] else None
 

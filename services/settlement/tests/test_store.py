@@ -1,13 +1,19 @@
 """The settlement store's contract, the same on both of its implementations: PostgreSQL (bare
 asyncpg, the production path) and SQLite through SQLAlchemy (the `make run` default)."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from services.settlement.ledger.repository import LedgerRepository
-from services.settlement.settlements.store import GrantRead, PortableStore, PostgresStore, settlement_store
+from services.settlement.settlements.store import (
+    CLAIM_LEASE,
+    GrantRead,
+    PortableStore,
+    PostgresStore,
+    settlement_store,
+)
 from services.settlement.tests.support import CAPS, DELTAS, ID_NUMBER, RESULT, counts, discharge, record
 from shared.db import Database
 
@@ -103,3 +109,20 @@ async def test_a_stale_person_year_under_a_grant_writes_nothing_and_leaves_the_g
     assert await counts(database) == (6, ["settled", "settled", "in_progress"])
     async with database.autocommit.connect() as connection:
         assert await LedgerRepository(connection).grant_version(ID_NUMBER, date(2023, 2, 1)) == 0
+
+
+async def test_an_abandoned_claim_is_taken_over_after_the_lease_and_its_first_owner_writes_nothing(
+    database: Database,
+) -> None:
+    store = settlement_store(database)
+    claimed_at = datetime.now(UTC)
+    assert await store.claim("a" * 32, "hash", discharge("S1"), claimed_at) is not None
+    before_lease = claimed_at + CLAIM_LEASE - timedelta(seconds=1)
+    assert await store.claim("b" * 32, "hash", discharge("S1"), before_lease) is None
+    taken_over = await store.claim("c" * 32, "hash", discharge("S1"), claimed_at + CLAIM_LEASE + timedelta(seconds=1))
+    assert taken_over is not None
+    with pytest.raises(RuntimeError, match="not in progress"):  # the first owner, had it only stalled
+        await store.record(taken_over, "a" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
+    assert await store.record(taken_over, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
+    assert await counts(database) == (3, ["settled"])
+    assert await store.claim("d" * 32, "hash", discharge("S1"), claimed_at + 2 * CLAIM_LEASE) is None  # settled
