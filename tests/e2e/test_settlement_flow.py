@@ -6,6 +6,7 @@ Figures are POLICY.md §8 (Yantai 2023, resident, 低保, basic insurance given)
 import hashlib
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 
 from services.settlement.settlements.schemas import SettlementRequest
 from shared.auth import Role
+from shared.clock import today
 from tests.e2e.conftest import Platform, fetch
 from tests.support.people import new_id_number
 
@@ -112,10 +114,28 @@ def test_examples_1_and_2_then_cancel_and_resettle(platform: Platform, auth) -> 
     balances, sums = ledger_balances(platform, id_number)
     assert all(balances[name] == sums.get(name, D(0)) for name in sums)
 
+    replayed = settle(platform, auth, id_number, "EX2", EXAMPLE_2)
+    assert replayed.status_code == 409 and replayed.json()["code"] == "settlement_cancelled"
+
     shown = httpx.get(f"{settlement}/v1/settlements/{two['settlement_id']}", headers=auth(Role.HIS))
     assert shown.json()["status"] == "cancelled"
     listed = httpx.get(f"{settlement}/v1/settlements", params={"discharged_from": "2023-03-20"}, headers=auth(Role.HIS))
     assert {"EX1", "EX2", "EX2-B"} <= {s["his_serial"] for s in listed.json()["items"]}
+    reversed_range = httpx.get(f"{settlement}/v1/settlements", headers=auth(Role.HIS),
+                               params={"discharged_from": "2023-03-21", "discharged_to": "2023-03-20"})
+    assert reversed_range.status_code == 422 and reversed_range.json()["code"] == "invalid_date_range"
+
+
+def test_dates_a_discharge_cannot_have(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = beneficiary(platform, auth, "minimum_allowance")
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    for dates in ({"admitted_on": tomorrow, "discharged_on": tomorrow},
+                  {"admitted_on": (born - timedelta(days=1)).isoformat(), "discharged_on": "2023-03-20"},
+                  {"admitted_on": "2023-03-21", "discharged_on": "2023-03-20"}):
+        refused = settle(platform, auth, id_number, "DATES-1", EXAMPLE_1, **dates)
+        assert refused.status_code == 422 and refused.json()["code"] == "validation_failed", (dates, refused.text)
+    assert fetch(platform.databases["settlement"], "SELECT id FROM settlements WHERE id_number = $1", id_number) == []
 
 
 def test_idempotent_retries(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from services.settlement.settlements.schemas import (
 from services.settlement.settlements.service import SettlementFlow
 from shared.auth import Principal, Role, Scope, ensure_hospital_access, require
 from shared.db import DbSession
-from shared.errors import NotFound, problem_responses
+from shared.errors import NotFound, Unprocessable, problem_responses
 from shared.id_number import mask
 from shared.types import BusinessDate
 
@@ -68,6 +68,8 @@ async def list_settlements(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SettlementPage:
+    if discharged_from is not None and discharged_to is not None and discharged_from > discharged_to:
+        raise Unprocessable("起始日期晚于截止日期 (discharged_from is after discharged_to)", code="invalid_date_range")
     hospital = principal.hospital_code if principal.role is Role.HIS else hospital_code
     rows, total = await settlements.search(
         hospital_code=hospital, discharged_from=discharged_from, discharged_to=discharged_to,

@@ -4,8 +4,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.categories import Category, InsuranceType, MedicalType
+from shared.clock import today
 from shared.contracts.calculation import Bill, CauseCode, DiseaseClass, TraceStep, YearToDate
 from shared.id_number import IdNumberStr
+from shared.id_number import parse as parse_id_number
 from shared.money import Money
 from shared.types import BusinessDate
 
@@ -39,6 +41,10 @@ class SettlementRequest(BaseModel):
     def _dates(self) -> "SettlementRequest":
         if self.discharged_on < self.admitted_on:
             raise ValueError("discharged_on is before admitted_on")
+        if self.discharged_on > today():
+            raise ValueError("discharged_on is after today (Asia/Shanghai): a discharge is settled when it happens")
+        if self.admitted_on < parse_id_number(self.id_number).birth_date:
+            raise ValueError("admitted_on is before the birth date in id_number")
         return self
 
 

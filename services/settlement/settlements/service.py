@@ -98,6 +98,12 @@ class SettlementFlow:
                 "该流水号已用于另一笔不同的结算 (this serial number was used for a different settlement)",
                 code="idempotency_key_reused",
             )
+        if existing is not None and existing.status == "cancelled":
+            raise Conflict(
+                "该流水号的结算已撤销，重新结算请使用新的流水号"
+                " (this settlement was cancelled; settle again with a new serial)",
+                code="settlement_cancelled",
+            )
         # None: claimed by another request and released again in between
         if existing is None or existing.status == "in_progress" or existing.statement is None:
             raise Conflict(
