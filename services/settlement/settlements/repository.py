@@ -1,7 +1,7 @@
 """Settlement rows, in SQLAlchemy Core: the claim and the final update are on every settlement's
 hot path, and reads hand back plain rows (attribute access by column name)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from services.settlement.settlements.schemas import SettlementRequest
 
 _SETTLEMENTS = SettlementRow.__table__
+CLAIM_LEASE = timedelta(minutes=5)
+"""A claim still in progress after this was abandoned (its process died between the claim and the
+record) and the next request with its serial takes it over. Far longer than a settlement may take
+(`SETTLEMENT_DEADLINE_SECONDS`), so a live settlement is never taken over."""
 # What a new claim replaces in an abandoned one (created_at is the time of the claim).
 TAKEN_OVER = ("id", "request_hash", "id_number", "year", "medical_type", "admitted_on", "discharged_on", "created_at")
 
@@ -25,12 +29,11 @@ class SettlementRepository:
         self.connection = connection
 
     async def claim(
-        self, settlement_id: str, request_hash: str, request: "SettlementRequest", *,
-        claimed_at: datetime, abandoned_before: datetime,
+        self, settlement_id: str, request_hash: str, request: "SettlementRequest", claimed_at: datetime,
     ) -> bool:
         """Take the serial for this settlement (the idempotency record): a new claim, or one still in
-        progress since before `abandoned_before`, whose settlement died with its process. False if
-        the serial is taken."""
+        progress after `CLAIM_LEASE`, whose settlement died with its process. False if the serial is
+        taken."""
         values = {
             "id": settlement_id, "hospital_code": request.hospital_code, "his_serial": request.his_serial,
             "request_hash": request_hash, "status": "in_progress", "id_number": request.id_number,
@@ -42,7 +45,7 @@ class SettlementRepository:
         claimed = await self.connection.execute(insert.on_conflict_do_update(
             index_elements=["hospital_code", "his_serial"],
             set_={name: insert.excluded[name] for name in TAKEN_OVER},
-            where=(_SETTLEMENTS.c.status == "in_progress") & (_SETTLEMENTS.c.created_at < abandoned_before),
+            where=(_SETTLEMENTS.c.status == "in_progress") & (_SETTLEMENTS.c.created_at < claimed_at - CLAIM_LEASE),
         ))
         return claimed.rowcount == 1
 

@@ -2,7 +2,7 @@
 
 1. Claim the HIS serial (the idempotency record) and read the person-year balances, committed at
    once (`store.claim`). The claim is given back if the settlement fails or passes its deadline; a
-   claim whose process died is taken over after `store.CLAIM_LEASE`.
+   claim whose process died is taken over after `repository.CLAIM_LEASE`.
 2. Ask registry and catalog, outside any transaction; call assistance once with the balances (and,
    under an illness-poverty grant, what the grant has used, whatever the year).
 3. All or nothing (`store.record`): move the person-year balances if they are still the ones read
@@ -37,7 +37,7 @@ from shared.http_client import RemoteProblem
 from shared.id_number import mask
 
 MAX_ATTEMPTS = 40  # recomputations when a concurrent settlement of the same person moved the balances
-# A HIS window does not wait longer; it also bounds how long a live claim can last (store.CLAIM_LEASE).
+# A HIS window does not wait longer; it also bounds how long a live claim can last (repository.CLAIM_LEASE).
 SETTLEMENT_DEADLINE_SECONDS = 30
 
 FUND_LABELS = {  # NHSA fund_pay_type codes (POLICY.md §1)

@@ -16,24 +16,18 @@ tests/test_store.py holds both to one contract.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
-from services.settlement.settlements.repository import TAKEN_OVER, SettlementRepository
+from services.settlement.settlements.repository import CLAIM_LEASE, TAKEN_OVER, SettlementRepository
 from shared.contracts.calculation import CalculationResult
 from shared.db import Database
 
 if TYPE_CHECKING:
     from services.settlement.settlements.schemas import SettlementRequest
-
-
-CLAIM_LEASE = timedelta(minutes=5)
-"""A claim still in progress after this was abandoned (its process died between the claim and the
-record) and the next request with its serial takes it over. Far longer than a settlement may take
-(`SETTLEMENT_DEADLINE_SECONDS`), so a live settlement is never taken over."""
 
 
 @dataclass(frozen=True)
@@ -72,10 +66,9 @@ class PortableStore:
     async def claim(
         self, settlement_id: str, request_hash: str, request: "SettlementRequest", claimed_at: datetime | None = None,
     ) -> PersonYear | None:
-        claimed_at = claimed_at or datetime.now(UTC)
         async with self.database.autocommit.connect() as connection:
             if not await SettlementRepository(connection).claim(
-                settlement_id, request_hash, request, claimed_at=claimed_at, abandoned_before=claimed_at - CLAIM_LEASE,
+                settlement_id, request_hash, request, claimed_at or datetime.now(UTC),
             ):
                 return None
             return await LedgerRepository(connection).read(request.id_number, request.discharged_on.year)
@@ -93,8 +86,8 @@ class PortableStore:
             ledger = LedgerRepository(connection)
             # First, as on PostgreSQL: a settlement no longer in progress raises before anything is written.
             await SettlementRepository(connection).mark_settled(settlement_id, settled_at, statement, total, result)
-            if (grant is not None and not await ledger.move_grant(read.id_number, grant.window_from, grant.version)
-                    or await ledger.append(read, settlement_id, "settlement", deltas, caps) is None):
+            grant_moved = grant is None or await ledger.move_grant(read.id_number, grant.window_from, grant.version)
+            if not grant_moved or await ledger.append(read, settlement_id, "settlement", deltas, caps) is None:
                 await connection.rollback()
                 return False
             return True

@@ -7,13 +7,8 @@ from decimal import Decimal
 import pytest
 
 from services.settlement.ledger.repository import LedgerRepository
-from services.settlement.settlements.store import (
-    CLAIM_LEASE,
-    GrantRead,
-    PortableStore,
-    PostgresStore,
-    settlement_store,
-)
+from services.settlement.settlements.repository import CLAIM_LEASE
+from services.settlement.settlements.store import GrantRead, PortableStore, PostgresStore, settlement_store
 from services.settlement.tests.support import CAPS, DELTAS, ID_NUMBER, RESULT, counts, discharge, record
 from shared.db import Database
 
