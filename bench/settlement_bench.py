@@ -27,7 +27,7 @@ from typing import Any
 import aiohttp
 
 from bench.trivial_chain import FLOOR_SCHEMA
-from deploy.run_local import SERVICES, environment, start_services, stop_all, wait_healthy
+from deploy.run_local import SERVICES, WITH_DATABASE, environment, start_services, stop_all, wait_healthy
 from shared.auth import Role, TokenCodec
 from shared.migrations import upgrade
 from tests.support.people import new_id_number
@@ -183,19 +183,20 @@ def main() -> int:
     args = parser.parse_args()
     admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     codec = TokenCodec(SECRET, "assistance-platform")
-    databases = {s: create_database(admin_url, f"bench_{s}") for s in ("registry", "catalog", "settlement", "floor")}
+    databases = {s: create_database(admin_url, f"bench_{s}") for s in (*WITH_DATABASE, "floor")}
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        for service in ("registry", "catalog", "settlement"):
+        for service in WITH_DATABASE:
             upgrade(ROOT / "services" / service, databases[service])
         var_dir = Path(tempfile.mkdtemp(prefix="bench-"))
         ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
         env = environment(var_dir, SECRET, ports, "127.0.0.1")
-        for service in ("registry", "catalog", "settlement"):
+        for service in WITH_DATABASE:
             env[f"{service.upper()}_DATABASE_URL"] = databases[service]
         for service in SERVICES:
             env[f"{service.upper()}_LOG_LEVEL"] = "WARNING"  # access logs would measure the disk
-        processes = start_services(var_dir, env, ports, "127.0.0.1")
+        service_processes = start_services(var_dir, env, ports, "127.0.0.1")
+        processes += service_processes
         chain_processes, chain_url = start_chain()
         processes += chain_processes
         system_url = f"http://127.0.0.1:{ports['settlement']}/v1/settlements"
@@ -210,8 +211,9 @@ def main() -> int:
         floor_processes, floor_url = start_chain(databases["floor"])
         processes += floor_processes
         his = codec.mint(subject="bench-his", role=Role.HIS, hospital_code="060001")
+        service_pids = {service: p.pid for service, p in zip(SERVICES, service_processes, strict=True)}
         sides = {
-            "settlement (system)": (system_url, Load({s: p.pid for s, p in zip(SERVICES, processes, strict=False)})),
+            "settlement (system)": (system_url, Load(service_pids)),
             "trivial chain": (chain_url, Load({"front": chain_processes[1].pid, "backend": chain_processes[0].pid})),
             "floor": (floor_url, Load({"front": floor_processes[1].pid, "backend": floor_processes[0].pid})),
         }

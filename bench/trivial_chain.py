@@ -47,7 +47,8 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def _database_lifespan(database: Database | None, client: ServiceClient | None = None) -> Any:
+def _closing(database: Database | None, client: ServiceClient | None = None) -> Any:
+    """A lifespan that closes the front's client and the database pool at shutdown."""
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -60,7 +61,7 @@ def _database_lifespan(database: Database | None, client: ServiceClient | None =
 
 
 def backend_app(database: Database | None = None) -> FastAPI:
-    app = FastAPI(lifespan=_database_lifespan(database))
+    app = FastAPI(lifespan=_closing(database))
     app.get("/healthz")(healthz)
 
     @app.get("/lookup/{key}")
@@ -79,7 +80,7 @@ def backend_app(database: Database | None = None) -> FastAPI:
 
 def front_app(backend_url: str, database: Database | None = None) -> FastAPI:
     client = ServiceClient("backend", backend_url)
-    app = FastAPI(lifespan=_database_lifespan(database, client))
+    app = FastAPI(lifespan=_closing(database, client))
     app.get("/healthz")(healthz)
 
     if database is None:
