@@ -68,6 +68,14 @@ class Unprocessable(Problem):
     status, code, title = 422, "unprocessable", "Unprocessable content"
 
 
+class TooManyRequests(Problem):
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int = 1, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": str(retry_after)})
+        super().__init__(detail, **kwargs)
+
+
 class ServiceUnavailable(Problem):
     status, code, title = 503, "service_unavailable", "Service unavailable"
 
@@ -141,6 +149,7 @@ _HTTP_CODES = {
     413: ("payload_too_large", "Payload too large"),
     409: ("conflict", "Conflict"),
     415: ("unsupported_media_type", "Unsupported media type"),
+    429: ("rate_limited", "Too many requests"),
     503: ("service_unavailable", "Service unavailable"),
 }
 
