@@ -303,7 +303,8 @@ def _why_no_assistance(policy: Policy, request: CalculationRequest) -> str | Non
         request.hospital_region_code is None or not inside(request.hospital_region_code, policy.region_code)
     ):
         return "区外就医不适用一站式结算，请按规定申请救助 (treated outside the policy's region: apply by hand)"
-    if request.cause is not None and request.cause in policy.excluded_causes:
+    if (request.cause is not None and request.cause in policy.excluded_causes
+            and request.medical_type in policy.excluded_causes_medical_types):
         return f"{policy.excluded_causes[request.cause]}：不予救助 (excluded cause: {policy.excluded_causes_source})"
     if request.medical_type not in policy.medical_types:
         return f"本政策不救助{MEDICAL_TYPE_ZH[request.medical_type]}费用 (not covered by this policy)"

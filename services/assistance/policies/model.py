@@ -9,7 +9,8 @@ The rule kinds (POLICY.md §4-§6), each a block of the file:
 - `assistance`: per identity, ratios by medical type (and disease class), an annual threshold,
   caps on named pools (`all`, `inpatient`, `outpatient`, `ordinary`), a floor for "not less than";
 - `re_assistance`: per identity, threshold, ratio and cap on the cumulative remainder;
-- `excluded_causes`: causes of injury or illness that get no assistance at all.
+- `excluded_causes`: causes of injury or illness that get no assistance for the medical types
+  `excluded_causes_medical_types` names (Tai'erzhuang: inpatient only).
 """
 
 from decimal import Decimal, InvalidOperation
@@ -213,6 +214,9 @@ class Policy(_Strict):
         default=False, description="assisted only at hospitals inside the policy's region (Tai'erzhuang)",
     )
     excluded_causes_source: str | None = None
+    excluded_causes_medical_types: frozenset[MedicalType] = Field(
+        default=frozenset(), description="the costs an excluded cause gets no assistance for",
+    )
 
     @model_validator(mode="after")
     def _re_assistance_needs_assistance(self) -> "Policy":
@@ -221,6 +225,8 @@ class Policy(_Strict):
             raise ValueError(f"re-assistance for categories without assistance: {sorted(missing)}")
         if self.excluded_causes and not self.excluded_causes_source:
             raise ValueError("excluded causes need their source paragraph")
+        if self.excluded_causes and not self.excluded_causes_medical_types:
+            raise ValueError("excluded causes need the medical types they exclude (excluded_causes_medical_types)")
         return self
 
     @cached_property

@@ -63,6 +63,7 @@ def test_the_shipped_files_load() -> None:
      "less than or equal to 1"),
     ("yantai-2018-development-zone.toml", 'extends = "yantai-2018"', 'extends = "yantai-2019"', "no parameter file"),
     ("yantai-2023.toml", "[assistance.extreme_poverty]", "[assistance.extreme_poverty_typo]", "extreme_poverty_typo"),
+    ("taierzhuang-2017.toml", 'excluded_causes_medical_types = ["inpatient"]\n', "", "excluded_causes_medical_types"),
 ])
 def test_an_invalid_file_is_refused_with_its_fault(
     policy_dir: Path, file: str, old: str, new: str, message: str | None,
