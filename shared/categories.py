@@ -1,4 +1,4 @@
-"""The stable codes of POLICY.md §1 that registry, assistance and settlement share: insurance and
+"""The stable codes of docs/rules.md §1 that registry, assistance and settlement share: insurance and
 medical types, identity categories and the agency that owns each list."""
 
 from enum import StrEnum
@@ -61,5 +61,5 @@ OWNER: dict[Category, Agency] = {
     Category.REGISTERED_POOR: Agency.RURAL_REVITALIZATION,
 }
 
-# The order of POLICY.md §1: breaks ties between identities that pay the same (§3 Decision).
+# The order of docs/rules.md §1: breaks ties between identities that pay the same (§3 Decision).
 PRECEDENCE: tuple[Category, ...] = tuple(Category)

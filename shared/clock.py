@@ -1,4 +1,4 @@
-"""Business dates are dates in Asia/Shanghai (DESIGN.md conventions)."""
+"""Business dates are dates in Asia/Shanghai (docs/design.md, Conventions)."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo

@@ -42,7 +42,7 @@ async def patient(peers: Peers, id_number: str, on: date) -> Patient:
 
 class HospitalCache:
     """Hospital look-ups for a minute: a hospital's designation changes by notice, not by the second,
-    and every settlement of a hospital asks the same question (DESIGN.md: catalog is cacheable)."""
+    and every settlement of a hospital asks the same question (docs/design.md: catalog is cacheable)."""
 
     def __init__(self, ttl_seconds: float = 60, max_entries: int = 10_000) -> None:
         self._ttl, self._max = ttl_seconds, max_entries

@@ -84,7 +84,7 @@ def test_make_run_serves_the_four_services_on_sqlite_and_stops_on_ctrl_c(tmp_pat
                                                     "pre_self_pay": "2000", "basic_insurance_paid": "26520"}})
         assert statement.status_code == 201, statement.text
         assert [f["amount"] for f in statement.json()["funds"]] == ["26520.00", "7462.00", "8814.40", "0.00"]
-        assert statement.json()["personal_share"] == "7203.60"  # POLICY.md §8 example 1
+        assert statement.json()["personal_share"] == "7203.60"  # docs/rules.md §8 example 1
         # A full 低保 list of 芝罘区 on SQLite: 张三 stays, nobody else holds it there.
         listed = httpx.post(f"http://127.0.0.1:{base}/v1/imports", headers={"Authorization": f"Bearer {ops_token}"},
                             timeout=30, json={

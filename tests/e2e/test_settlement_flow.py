@@ -1,6 +1,6 @@
 """A HIS settles discharges through the real services over HTTP, on PostgreSQL.
 
-Figures are POLICY.md §8 (Yantai 2023, resident, 低保, basic insurance given) and seed 004.
+Figures are docs/rules.md §8 (Yantai 2023, resident, 低保, basic insurance given) and seed 004.
 """
 
 import hashlib

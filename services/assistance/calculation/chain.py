@@ -1,4 +1,4 @@
-"""The chain of POLICY.md §4 for one settlement: pure, deterministic, every amount traced.
+"""The chain of docs/rules.md §4 for one settlement: pure, deterministic, every amount traced.
 
 policy-range S (of which special drugs D) → basic insurance B on S − D → burden R = S − D − B →
 critical illness C on the cumulative R → special drugs SD on the cumulative D → large-expense H →
@@ -10,7 +10,7 @@ The result is plain data (calculation/result.py): every amount comes from valida
 differences and rounded products; the API validates it into the contract on the way out (validating
 each trace line here was more than half of the time of a calculation).
 
-Rounding (POLICY.md §4: half up to the fen): a rule on a cumulative base pays the rounded
+Rounding (docs/rules.md §4: half up to the fen): a rule on a cumulative base pays the rounded
 entitlement on the cumulative base after this settlement minus the rounded entitlement before it.
 Each amount is in whole fen, and the amounts of a year add up to the rounded entitlement of the
 year, so a bill split into two settlements never pays a fen more than the bill settled whole.
@@ -367,7 +367,7 @@ def calculate(policy: Policy, request: CalculationRequest, *, allow_unverified: 
             )
             trace.append(Step(
                 rule="identity_applied", label=f"多重身份就高不重复：{compared}；适用{LABELS_ZH[applied.identity]}",
-                amount=applied.total, source="004 §二(一) 按照就高不重复原则实行救助; POLICY.md §3 Decision",
+                amount=applied.total, source="004 §二(一) 按照就高不重复原则实行救助; docs/rules.md §3 Decision",
             ))
         trace.extend(applied.steps)
     assistance, re_assistance = applied_option.assistance, applied_option.re_assistance

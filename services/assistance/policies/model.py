@@ -1,6 +1,6 @@
 """A policy file, validated at load: a file that does not fit stops the service from starting.
 
-The rule kinds (POLICY.md §4-§6), each a block of the file:
+The rule kinds (docs/rules.md §4-§6), each a block of the file:
 - `basic_insurance`: deductible by hospital level and admission number, ratio, annual cap, per
   insurance type and medical type (used when the HIS or the insurance core does not pass it);
 - `critical_illness`: segments on the cumulative burden, tilted for some categories, optional

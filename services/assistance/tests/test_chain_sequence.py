@@ -1,4 +1,4 @@
-"""POLICY.md §8 through the chain in sequence (each result's accumulators feed the next), and policy
+"""docs/rules.md §8 through the chain in sequence (each result's accumulators feed the next), and policy
 selection. Single settlements of every policy are in cases/."""
 
 from datetime import date

@@ -35,8 +35,8 @@ def test_the_shipped_files_load() -> None:
 
 
 @pytest.mark.parametrize(("file", "old", "new", "message"), [
-    ("index.toml", "effective_until = 2022-12-31\nsource = \"000_27b2f7cd12531f96 烟台市民政局",
-     "effective_until = 2023-01-31\nsource = \"000_27b2f7cd12531f96 烟台市民政局", "overlap in region 370600"),
+    ("index.toml", "effective_until = 2022-12-31\nsource = \"000 烟台市民政局",
+     "effective_until = 2023-01-31\nsource = \"000 烟台市民政局", "overlap in region 370600"),
     ("yantai-2023.toml", 'threshold = "3000"\nratios = { inpatient = "0.50"',
      'ratios = { inpatient = "0.50"', None),  # a threshold may be left out (0): not an error
     ("yantai-2023.toml", 'ratios = { inpatient = "1.00", outpatient_chronic = "1.00" }\ncaps = { all = "30000" }',
@@ -117,7 +117,7 @@ def test_a_new_region_is_a_data_file(policy_dir: Path) -> None:
 
 
 def test_the_employee_large_expense_subsidy_when_a_policy_configures_it(policy_dir: Path) -> None:
-    """Off in every shipped policy (POLICY.md §4 step 5); a city that has it adds one block."""
+    """Off in every shipped policy (docs/rules.md §4 step 5); a city that has it adds one block."""
     with (policy_dir / "yantai-2023.toml").open("a", encoding="utf-8") as f:
         f.write('\n[large_expense]\nsource = "test"\nthreshold = "1000"\nratio = "0.50"\nannual_cap = "2000"\n')
     book = PolicyBook.load(policy_dir)

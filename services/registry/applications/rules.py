@@ -1,4 +1,4 @@
-"""Illness-caused poverty by application (004 §三(七), POLICY.md §3): the grant window. Pure."""
+"""Illness-caused poverty by application (004 §三(七), docs/rules.md §3): the grant window. Pure."""
 
 from datetime import date
 
@@ -11,7 +11,7 @@ def look_back_start(applied_on: date) -> date:
 
 
 def grant_window(applied_on: date, approved_on: date, previous_until: date | None = None) -> Window:
-    """One grant covers the look-back start to 31 December of the approval year (POLICY.md §3
+    """One grant covers the look-back start to 31 December of the approval year (docs/rules.md §3
     Decision); it never covers again what an earlier grant covered (one cost, one grant)."""
     start = look_back_start(applied_on)
     if previous_until is not None and previous_until > start:

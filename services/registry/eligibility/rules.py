@@ -19,7 +19,7 @@ def as_recorded(versions: Iterable[IdentityRow], at: datetime | None) -> list[Id
 
 
 def identities_in_force(identities: Iterable[IdentityRow], on: date) -> list[IdentityRow]:
-    """The identities whose window contains `on`, in the precedence of POLICY.md §1."""
+    """The identities whose window contains `on`, in the precedence of docs/rules.md §1."""
     in_force = [i for i in identities if Window(i.effective_from, i.effective_until).contains(on)]
     return sorted(in_force, key=lambda i: (PRECEDENCE.index(Category(i.category)), i.id))
 

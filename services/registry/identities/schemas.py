@@ -13,7 +13,7 @@ class IdentityCreate(BaseModel):
         "approved_on": "2023-03-15",
     }]})
 
-    category: Category = Field(description="救助身份类别 (identity category, POLICY.md §1)")
+    category: Category = Field(description="救助身份类别 (identity category, docs/rules.md §1)")
     document_number: plain_text(64) = Field(description="认定文号 (approval document number)")  # type: ignore[valid-type]
     approved_on: BusinessDate = Field(description="认定日期；次月起生效 (approval date; counts from next month)")
     ended_on: BusinessDate | None = Field(

@@ -1,7 +1,7 @@
 """What a pushed list changes, decided before anything is written (the same plan is the dry run's
 answer and the import's work). Pure: every fact it needs is passed in.
 
-Rules (POLICY.md §3, issue 5):
+Rules (docs/rules.md §3, issue 5):
 - a row is rejected, with its reason, for a bad ID number, a duplicate of an earlier row, an unknown
   region, a region other than the person's, a person the registry does not know or who is not
   insured on the list date, or (full list) a person outside the list's region;

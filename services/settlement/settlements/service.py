@@ -1,4 +1,4 @@
-"""The discharge settlement (DESIGN.md "The discharge settlement, step by step").
+"""The discharge settlement (docs/design.md "The discharge settlement, step by step").
 
 1. Claim the HIS serial (the idempotency record) and read the person-year balances, committed at
    once (`store.claim`). The claim is given back if the settlement fails or passes its deadline; a
@@ -40,7 +40,7 @@ MAX_ATTEMPTS = 40  # recomputations when a concurrent settlement of the same per
 # A HIS window does not wait longer; it also bounds how long a live claim can last (repository.CLAIM_LEASE).
 SETTLEMENT_DEADLINE_SECONDS = 30
 
-FUND_LABELS = {  # NHSA fund_pay_type codes (POLICY.md §1)
+FUND_LABELS = {  # NHSA fund_pay_type codes (docs/rules.md §1)
     "basic_insurance": ("基本医保统筹基金", {InsuranceType.EMPLOYEE: "310100", InsuranceType.RESIDENT: "390100"}),
     "critical_illness": ("大病保险", {InsuranceType.EMPLOYEE: "390200", InsuranceType.RESIDENT: "390200"}),
     "special_drugs": ("大病保险特殊药品", {InsuranceType.EMPLOYEE: "390200", InsuranceType.RESIDENT: "390200"}),
