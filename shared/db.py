@@ -11,13 +11,28 @@ import functools
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import BigInteger, ColumnElement, Insert, Integer, MetaData, Table, any_, bindparam, event, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Dialect,
+    Insert,
+    Integer,
+    MetaData,
+    Table,
+    TypeDecorator,
+    any_,
+    bindparam,
+    event,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -81,6 +96,29 @@ NAMING_CONVENTION = {
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 """Surrogate keys: BIGINT on PostgreSQL; INTEGER on SQLite, the only type it autoincrements."""
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment (recorded_at, created_at, settled_at…): every timestamp column of every service.
+    Stored in UTC and always read back aware, in UTC, on both stores. SQLite has no time zones: it
+    stores a datetime's wall-clock time without its offset and hands back naive datetimes, which
+    cannot be compared with an aware one and would leave a response without its offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a moment needs its time zone (naive datetime)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:  # PostgreSQL's timestamptz comes back aware
+            return value
+        return value.replace(tzinfo=UTC)
+
 
 def one_of(dialect_name: str, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """column IN values. On PostgreSQL one array parameter (`= ANY($1)`): the statement stays the

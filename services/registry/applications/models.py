@@ -1,9 +1,10 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
+from shared.db import UtcDateTime
 
 
 class IllnessPovertyApplicationRow(Base):
@@ -26,4 +27,4 @@ class IllnessPovertyApplicationRow(Base):
     decision_reason: Mapped[str | None] = mapped_column(String(128))
     identity_key: Mapped[str | None] = mapped_column(String(32))
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,11 +1,11 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
-from shared.db import BigId
+from shared.db import BigId, UtcDateTime
 
 
 class AuditRow(Base):
@@ -15,7 +15,7 @@ class AuditRow(Base):
     __table_args__ = (Index("ix_audit_log_person", "person_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str] = mapped_column(String(64), doc="the token subject")
     action: Mapped[str] = mapped_column(String(32))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="RESTRICT"))

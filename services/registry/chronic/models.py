@@ -1,9 +1,10 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
+from shared.db import UtcDateTime
 
 
 class ChronicFilingRow(Base):
@@ -23,7 +24,7 @@ class ChronicFilingRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     effective_from: Mapped[date | None]
     decided_by: Mapped[str | None] = mapped_column(String(64))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), doc="when the review decided")
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, doc="when the review decided")
     decision_reason: Mapped[str | None] = mapped_column(String(128))
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

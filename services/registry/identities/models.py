@@ -1,10 +1,10 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
-from shared.db import BigId
+from shared.db import BigId, UtcDateTime
 
 
 class IdentityRow(Base):
@@ -42,5 +42,5 @@ class IdentityRow(Base):
     reason: Mapped[str | None] = mapped_column(String(128))
     batch_id: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

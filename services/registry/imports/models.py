@@ -1,10 +1,10 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
-from shared.db import BigId
+from shared.db import BigId, UtcDateTime
 
 
 class ImportBatchRow(Base):
@@ -31,7 +31,7 @@ class ImportBatchRow(Base):
     unchanged: Mapped[int] = mapped_column(Integer)
     ended: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ImportRowRow(Base):

@@ -1,10 +1,10 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
-from shared.db import BigId
+from shared.db import BigId, UtcDateTime
 
 
 class PersonRow(Base):
@@ -25,7 +25,7 @@ class PersonRow(Base):
     birth_on: Mapped[date]
     insurance_type: Mapped[str] = mapped_column(String(16))
     region_code: Mapped[str] = mapped_column(String(6), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
 
 class InsuranceEventRow(Base):
@@ -46,4 +46,4 @@ class InsuranceEventRow(Base):
     insurance_type: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(128))
     recorded_by: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,4 +1,6 @@
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from httpx import AsyncClient
@@ -6,13 +8,36 @@ from httpx import AsyncClient
 from conftest import JWT_SECRET, asgi_client
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
+from shared.migrations import upgrade
+
+SERVICE_DIR = Path(__file__).parents[1]
+
+
+async def _client(database_url: str) -> AsyncIterator[AsyncClient]:
+    settings = RegistrySettings(database_url=database_url, jwt_secret=JWT_SECRET, log_json=False)
+    app = create_app(settings)
+    async with asgi_client(app) as c:
+        yield c
+    await app.state.database.dispose()
 
 
 @pytest.fixture(scope="module")
 async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[AsyncClient]:
     """The registry app on a fresh PostgreSQL database (its catalog peer is not running here)."""
-    settings = RegistrySettings(database_url=migrated_database("registry"), jwt_secret=JWT_SECRET, log_json=False)
-    app = create_app(settings)
-    async with asgi_client(app) as c:
+    async for c in _client(migrated_database("registry")):
         yield c
-    await app.state.database.dispose()
+
+
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+async def client_on_each_store(
+    request: pytest.FixtureRequest, migrated_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[AsyncClient]:
+    """The registry app on PostgreSQL (production) and on SQLite (the `make run` default)."""
+    if request.param == "postgresql":
+        url = migrated_database("registry")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('registry') / 'registry.db'}"
+        with ThreadPoolExecutor(max_workers=1) as worker:  # alembic runs its own event loop
+            worker.submit(upgrade, SERVICE_DIR, url).result()
+    async for c in _client(url):
+        yield c

@@ -2,6 +2,7 @@
 eligibility on a date as the records stood at a past moment."""
 
 import asyncio
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +13,12 @@ from tests.support.people import new_id_number
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 CIVIL = {"agency": "civil_affairs"}
+
+
+@pytest.fixture(scope="module")
+def client(client_on_each_store: AsyncClient) -> AsyncClient:
+    """Past states are read on both stores: SQLite hands back timestamps without their offset."""
+    return client_on_each_store
 
 
 async def _person(client: AsyncClient, auth, **extra) -> str:  # type: ignore[no-untyped-def]
@@ -157,3 +164,44 @@ async def test_review_fixes_on_permissions_and_inputs(client: AsyncClient, auth)
     assert naive.status_code == 422
     history = (await client.get(f"/v1/persons/{id_number}/history", headers=auth(Role.AGENCY, **CIVIL))).json()
     assert history[0]["entity_key"] == id_number[:6] + "********" + id_number[-4:]  # no pii:read, no full number
+
+
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
+
+
+def _timestamps(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _timestamps(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _timestamps(v)]
+    return [value] if isinstance(value, str) and _DATETIME.match(value) else []
+
+
+async def test_every_timestamp_carries_its_offset(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth, insured_from="2020-01-01")
+    ops, civil = auth(Role.OPS), auth(Role.AGENCY, **CIVIL)
+    url = f"/v1/persons/{id_number}"
+    key = (await client.post(f"{url}/identities", headers=civil, json={
+        "category": "minimum_allowance", "document_number": "X", "approved_on": "2023-02-20"})).json()["identity_id"]
+    await client.post(f"{url}/identities/{key}/end", headers=civil, json={"ended_on": "2023-06-10"})
+    await client.post(f"{url}/insurance", headers=ops, json={
+        "status": "suspended", "insurance_type": "resident", "effective_from": "2023-07-01"})
+    await client.post(f"{url}/illness-poverty-applications", headers=civil, json={"applied_on": "2023-06-15"})
+    responses = [
+        await client.get(url, headers=ops),
+        await client.get(f"{url}/identities", params={"with_superseded": "true"}, headers=ops),
+        await client.get(f"{url}/insurance", headers=ops),
+        await client.get(f"{url}/history", headers=ops),
+        await client.get(f"{url}/illness-poverty-applications", headers=ops),
+        await client.get(f"{url}/eligibility", headers=ops,
+                         params={"on": "2023-03-01", "as_recorded_at": "2099-01-01T08:00:00+08:00"}),
+        await client.post("/v1/eligibility:batch", headers=ops, json={
+            "on": "2023-03-01", "id_numbers": [id_number], "as_recorded_at": "2099-01-01T00:00:00Z"}),
+    ]
+    assert [r.status_code for r in responses] == [200] * len(responses)
+    stamps = [t for r in responses for t in _timestamps(r.json())]
+    # created_at; two identity versions' recorded_at and one superseded_at; two enrolment events;
+    # five audit entries; the application; as_recorded_at and the identity's recorded_at, twice
+    assert len(stamps) == 1 + 3 + 2 + 5 + 1 + 2 * 2
+    assert [t for t in stamps if not _OFFSET.search(t)] == []

@@ -1,9 +1,10 @@
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, String, UniqueConstraint, func
+from sqlalchemy import Boolean, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.settlement.database import Base
+from shared.db import UtcDateTime
 
 
 class AdmissionRow(Base):
@@ -18,4 +19,4 @@ class AdmissionRow(Base):
     identities: Mapped[str] = mapped_column(String(256), doc="categories in force on admission, comma-separated")
     treat_first_pay_later: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(String(256))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())

@@ -3,7 +3,6 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -13,7 +12,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.settlement.database import Base, Yuan
-from shared.db import BigId
+from shared.db import BigId, UtcDateTime
 
 ACCUMULATORS = (
     "admissions", "basic_paid", "critical_illness_burden", "critical_illness_paid",
@@ -76,7 +75,7 @@ class LedgerEntryRow(Base):
     amount: Mapped[Decimal] = mapped_column(Yuan)
     balance_after: Mapped[Decimal] = mapped_column(Yuan)
     cap: Mapped[Decimal | None] = mapped_column(Yuan)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
 
 
 class GrantVersionRow(Base):

@@ -1,10 +1,11 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.settlement.database import Base, Yuan
+from shared.db import UtcDateTime
 
 
 class SettlementRow(Base):
@@ -37,6 +38,6 @@ class SettlementRow(Base):
     personal_share: Mapped[Decimal | None] = mapped_column(Yuan)
     statement: Mapped[str | None] = mapped_column(Text, doc="the response body, replayed byte for byte")
     needs_recalculation: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
