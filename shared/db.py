@@ -175,10 +175,22 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            # The driver's own BEGIN comes only before the first write: a SAVEPOINT ahead of it
+            # opens a transaction of its own that its RELEASE commits, whatever happens after. So
+            # transactions are begun here (`_sqlite_begin`).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
+            # IMMEDIATE: the write lock up front (waiting up to the timeout for it). A transaction
+            # that read first could not take it later once another had written meanwhile ("database
+            # is locked" at once, with no wait). The embedded store serializes writers anyway.
+            if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     # No pre-ping: it costs a round trip on every checkout; stale connections are recycled instead.

@@ -1,6 +1,8 @@
 """The platform as real processes: four uvicorn services on fresh PostgreSQL databases."""
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -10,7 +12,7 @@ import asyncpg
 import pytest
 
 from conftest import JWT_SECRET
-from deploy.run_local import SERVICES, environment, start_services, stop_all
+from deploy.run_local import SERVICES, WITH_DATABASE, environment, start_services, stop_all
 from tests.support.ports import free_ports
 
 
@@ -37,6 +39,26 @@ def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.T
 
     try:
         yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, databases, stop_service)
+    finally:
+        stop_all(processes)
+
+
+@pytest.fixture(scope="module")
+def sqlite_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """The same four processes on SQLite files, migrated as `make run` does: the embedded store
+    must answer as PostgreSQL does (time zones, savepoints)."""
+    var_dir: Path = tmp_path_factory.mktemp("e2e-sqlite")
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    env = environment(var_dir, JWT_SECRET, ports, "127.0.0.1")
+    databases = {service: f"sqlite:///{var_dir / service}.db" for service in WITH_DATABASE}
+    for service, url in databases.items():
+        env[f"{service.upper()}_DATABASE_URL"] = url
+        subprocess.run([sys.executable, "-m", f"services.{service}", "migrate"], env=env, check=True)
+    processes = start_services(var_dir, env, ports, "127.0.0.1")
+    by_name = dict(zip(SERVICES, processes, strict=True))
+    try:
+        yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, databases,
+                       lambda name: stop_all([by_name[name]]))
     finally:
         stop_all(processes)
 

@@ -116,6 +116,7 @@ def test_a_full_list_in_gb18030_with_a_dry_run_first(platform: Platform, auth) -
                          headers=headers)
     assert garbled.status_code == 422 and garbled.json()["code"] == "full_list_has_unidentified_rows"
     assert categories_on(platform, auth, staying, "2023-06-01") == ["minimum_allowance"]
+    assert fetch(platform.databases["registry"], "SELECT * FROM import_batches WHERE batch_id = 'LS-G'") == []
     nul = push(platform, auth, {"batch_id": "NUL-1", "category": "minimum_allowance", "list_date": "2023-05-10",
                                 "document_number": "X", "rows": [{"id_number": "3706\u0000021990"},
                                                                  {"id_number": staying, "approved_on": "9999-12-31"}]})
@@ -149,3 +150,31 @@ def test_concurrent_imports_of_overlapping_lists(platform: Platform, auth) -> No
                    "SELECT p.id_number, count(*) AS n FROM identities i JOIN persons p ON p.id = i.person_id "
                    "WHERE p.id_number = ANY($1) AND i.superseded_at IS NULL GROUP BY 1", numbers)
     assert sorted(c["n"] for c in counts) == [1] * 60
+
+
+@pytest.mark.parametrize("store", ["platform", "sqlite_platform"])
+def test_a_refused_full_list_leaves_its_batch_id_for_the_corrected_list(store: str, request, auth) -> None:  # type: ignore[no-untyped-def]
+    platform: Platform = request.getfixturevalue(store)
+    staying, leaving = register(platform, auth, 2, region="370683")
+    params = {"batch_id": "LZ-2023-05", "category": "minimum_allowance", "mode": "full", "region_code": "370683",
+              "list_date": "2023-05-10", "document_number": "莱州民〔2023〕5月"}
+    url = f"{platform.urls['registry']}/v1/imports/csv"
+    headers = {**auth(Role.AGENCY, **CIVIL), "Content-Type": "text/csv"}
+    first = httpx.post(url, params={**params, "batch_id": "LZ-2023-04"}, headers=headers,
+                       content=f"身份证号\n{staying}\n{leaving}\n".encode())
+    assert first.json()["added"] == 2
+    garbled = f"身份证号\n{staying}\n{staying[:17]}\n".encode()
+    preview = httpx.post(url, params={**params, "dry_run": "true"}, content=garbled, headers=headers)
+    assert preview.status_code == 200, preview.text
+    assert (preview.json()["would_be_refused"], preview.json()["refusal"]["code"]) == (
+        True, "full_list_has_unidentified_rows")
+    assert "1行身份证号无法识别" in preview.json()["refusal"]["detail"]
+    refused = httpx.post(url, params=params, content=garbled, headers=headers)
+    assert refused.status_code == 422 and refused.json()["code"] == "full_list_has_unidentified_rows"
+    unknown = httpx.get(f"{platform.urls['registry']}/v1/imports/LZ-2023-05", headers=auth(Role.AGENCY, **CIVIL))
+    assert unknown.status_code == 404  # nothing written: no batch, no rows
+    corrected = httpx.post(url, params=params, content=f"身份证号\n{staying}\n".encode(), headers=headers)
+    assert corrected.status_code == 200, corrected.text
+    assert (corrected.json()["unchanged"], corrected.json()["ended"], corrected.json()["would_be_refused"]) == (
+        1, 1, False)
+    assert categories_on(platform, auth, leaving, "2023-06-01") == []
