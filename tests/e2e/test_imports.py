@@ -61,6 +61,14 @@ def test_a_list_with_every_kind_of_row(platform: Platform, auth) -> None:  # typ
     assert first.status_code == 200, first.text
     summary = first.json()
     assert (summary["rows"], summary["accepted"], summary["rejected"], summary["added"]) == (9, 3, 6, 3)
+    # The import itself lists its rejected rows, each with its line, reason and a bilingual message.
+    assert [(r["row_no"], r["reason_code"]) for r in summary["changes"]] == [
+        (4, "bad_id_number"), (5, "person_not_found"), (6, "duplicate_row"), (7, "person_not_insured"),
+        (8, "duplicate_row"), (9, "bad_row")]
+    assert summary["changes"][0]["message"] == \
+        "身份证号码无效 (invalid ID number)：身份证号码校验位错误 (check digit does not match)"
+    assert summary["changes"][3]["message"] == "名单日期未参保 (not insured on the list date)"
+    assert (summary["changes_total"], summary["truncated"], summary["would_be_refused"]) == (6, False, False)
     rejected = httpx.get(f"{platform.urls['registry']}/v1/imports/E2E-ROWS-1/rows",
                          params={"outcome": "rejected"}, headers=auth(Role.AGENCY, **CIVIL)).json()
     assert [(r["row_no"], r["reason_code"]) for r in rejected] == [
@@ -72,6 +80,7 @@ def test_a_list_with_every_kind_of_row(platform: Platform, auth) -> None:  # typ
 
     again = push(platform, auth, body)
     assert again.json()["replayed"] is True and again.json()["added"] == 3
+    assert again.json()["changes"] == summary["changes"]
     assert len(current_identities(platform, good[0])) == 1
     other = push(platform, auth, {**body, "rows": rows[:1]})
     assert other.status_code == 422 and other.json()["code"] == "batch_id_reused"
@@ -80,7 +89,9 @@ def test_a_list_with_every_kind_of_row(platform: Platform, auth) -> None:  # typ
                          headers=auth(Role.AGENCY, **CIVIL))
     assert download.headers["content-type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
-    assert table[0] == ["行号", "身份证号", "结果", "处理", "原因代码", "说明"] and len(table) == 10
+    assert table[0] == ["行号", "身份证号", "姓名", "结果", "处理", "原因代码", "说明"] and len(table) == 10
+    assert table[1] == ["1", good[0][:6] + "********" + good[0][-4:], "名单测试", "接受", "新增", "", ""]
+    assert table[5][2:6] == ["", "拒绝", "", "person_not_found"]
     history = httpx.get(f"{platform.urls['registry']}/v1/persons/{good[0]}/history", headers=auth(Role.OPS)).json()
     assert history[-1]["action"] == "identity_imported" and history[-1]["batch_id"] == "E2E-ROWS-1"
 
@@ -178,3 +189,37 @@ def test_a_refused_full_list_leaves_its_batch_id_for_the_corrected_list(store: s
     assert (corrected.json()["unchanged"], corrected.json()["ended"], corrected.json()["would_be_refused"]) == (
         1, 1, False)
     assert categories_on(platform, auth, leaving, "2023-06-01") == []
+
+
+def test_a_dry_run_of_a_long_list_says_it_was_cut_and_downloads_in_full(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    numbers = [new_id_number() for _ in range(1203)]  # nobody registered: 1,203 rejections
+    rows = [{"id_number": n, "name": f"甲{i}"} for i, n in enumerate(numbers)]
+    rows[7]["name"] = "=HYPERLINK(\"http://x.example/\",\"点我\")"
+    body = {"batch_id": "LONG-1", "category": "minimum_allowance", "list_date": "2023-05-10",
+            "document_number": "X", "rows": rows, "dry_run": True}
+    preview = push(platform, auth, body).json()
+    assert (preview["rejected"], preview["changes_total"], preview["truncated"], len(preview["changes"])) == (
+        1203, 1203, True, 1000)
+    download = httpx.post(f"{platform.urls['registry']}/v1/imports", json=body, timeout=60,
+                          headers={**auth(Role.AGENCY, **CIVIL), "Accept": "text/csv"})
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert len(table) == 1 + 1203
+    assert table[8][:4] == ["8", numbers[7][:6] + "********" + numbers[7][-4:],
+                            "'=HYPERLINK(\"http://x.example/\",\"点我\")", "拒绝"]
+    assert httpx.get(f"{platform.urls['registry']}/v1/imports/LONG-1",
+                     headers=auth(Role.AGENCY, **CIVIL)).status_code == 404  # a dry run writes nothing
+
+
+def test_names_with_bidi_controls_or_zero_width_characters_are_refused(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    [number] = register(platform, auth, 1)
+    body = {"batch_id": "BIDI-1", "category": "minimum_allowance", "list_date": "2023-05-10",
+            "document_number": "X", "rows": [{"id_number": number, "name": "张\u202e三"}]}
+    pushed = push(platform, auth, body).json()
+    assert (pushed["rejected"], pushed["changes"][0]["reason_code"]) == (1, "bad_row")
+    assert "零宽" in pushed["changes"][0]["message"] and "\u202e" not in pushed["changes"][0]["name"]
+    as_csv = httpx.post(f"{platform.urls['registry']}/v1/imports/csv", content=f"身份证号,姓名\n{number},李\u200b四\n"
+                        .encode(), params={"batch_id": "BIDI-2", "category": "minimum_allowance",
+                                           "list_date": "2023-05-10", "document_number": "X"},
+                        headers={**auth(Role.AGENCY, **CIVIL), "Content-Type": "text/csv"}).json()
+    assert (as_csv["rejected"], as_csv["changes"][0]["reason_code"]) == (1, "bad_row")

@@ -48,6 +48,7 @@ class ImportRowRow(Base):
     batch_id: Mapped[str] = mapped_column(String(64))
     row_no: Mapped[int | None] = mapped_column(Integer, doc="line of the list; empty for a person missing from it")
     id_number: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str | None] = mapped_column(String(64), doc="the list's name, else the registered one")
     outcome: Mapped[str] = mapped_column(String(16))
     action: Mapped[str | None] = mapped_column(String(16), doc="added / merged / unchanged / ended")
     reason_code: Mapped[str | None] = mapped_column(String(32))

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from services.registry.imports.plan import ListRow
+from services.registry.persons.schemas import MAX_NAME, check_name
 
 HEADERS = {
     "身份证号": "id_number", "身份证号码": "id_number", "公民身份号码": "id_number", "id_number": "id_number",
@@ -38,13 +39,13 @@ def decode(content: bytes) -> str:
 def parse_date(text: str) -> date:
     match = _DATE.match(text.strip())
     if match is None:
-        raise ValueError(f"日期格式不对：{text[:20]}")
+        raise ValueError(f"日期格式不对 (not a date)：{text[:20]}")
     try:
         day = date(*(int(part) for part in match.groups()))
     except ValueError as exc:
-        raise ValueError(f"日期不存在：{text[:20]}") from exc
+        raise ValueError(f"日期不存在 (no such date)：{text[:20]}") from exc
     if not 1900 <= day.year <= 2099:
-        raise ValueError(f"日期超出范围：{text[:20]}")
+        raise ValueError(f"日期超出范围 (date out of range)：{text[:20]}")
     return day
 
 
@@ -57,13 +58,19 @@ def row_of(row_no: int, fields: dict[str, Any]) -> ListRow:
             approved_on = parse_date(values["approved_on"])
         except ValueError as exc:
             problem = str(exc)
+    if values.get("name"):
+        try:
+            check_name(values["name"])
+        except ValueError as exc:
+            problem = str(exc)
     too_long = [k for k, v in values.items() if len(v) > MAX_FIELD]
     if too_long:
-        problem = f"字段过长：{','.join(too_long)}"
+        problem = f"字段过长 (too long)：{','.join(too_long)}"
     if any(_CONTROL.search(v) for v in values.values()):
         problem = "含控制字符 (control characters)"
     return ListRow(
-        row_no=row_no, id_number=values.get("id_number", "")[:MAX_FIELD], name=values.get("name") or None,
+        row_no=row_no, id_number=values.get("id_number", "")[:MAX_FIELD],
+        name=values.get("name", "")[:MAX_NAME] or None,
         region_code=values.get("region_code") or None, document_number=values.get("document_number") or None,
         approved_on=approved_on, problem=problem,
     )

@@ -55,6 +55,7 @@ class HeldIdentity:
 class PersonState:
     person_id: int
     id_number: str
+    name: str
     region_code: str
     insured: bool  # enrolment active on the list date
     held: tuple[HeldIdentity, ...] = ()
@@ -73,6 +74,7 @@ class ListSpec:
 class Outcome:
     row_no: int | None
     id_number: str
+    name: str | None  # the list's, else the registered one: a clerk finds the row by it
     outcome: str  # accepted / rejected
     action: str | None = None  # added / merged / unchanged / ended
     reason_code: str | None = None
@@ -89,6 +91,14 @@ class Merge:
     approved_on: date
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a list is refused as a whole (nothing of it written); a dry run says it up front."""
+
+    code: str
+    detail: str
+
+
 @dataclass
 class Plan:
     outcomes: list[Outcome] = field(default_factory=list)
@@ -103,25 +113,42 @@ class Plan:
     def count(self, key: str) -> int:
         return sum(1 for o in self.outcomes if key in (o.outcome, o.action))
 
+    def refusal(self, spec: ListSpec) -> Refusal | None:
+        if spec.mode == "full" and self.unidentified:
+            return Refusal("full_list_has_unidentified_rows",
+                           f"完整名单中有{self.unidentified}行身份证号无法识别，无法确定名单外人员；请更正后重发"
+                           " (a full list with unreadable ID numbers cannot say who is missing: correct it and"
+                           " send it again, under the same batch id)")
+        return None
+
+    def changes(self) -> list[Outcome]:
+        """What a dry run shows: every row rejected and every identity added, merged or ended."""
+        return [o for o in self.outcomes if o.outcome == "rejected" or o.action in ("added", "merged", "ended")]
+
+    def rejections(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.outcome == "rejected"]
+
 
 COUNTS = ("accepted", "rejected", "added", "merged", "unchanged", "ended")
 """What a batch reports: outcomes (accepted / rejected) and what accepted rows did."""
 
 REJECTIONS = {
-    "bad_row": "该行无法读取",
-    "bad_id_number": "身份证号码无效",
-    "duplicate_row": "与前面的行重复",
-    "unknown_region": "区划代码不存在",
-    "region_mismatch": "区划与登记不符",
-    "person_not_found": "参保登记中无此人",
-    "person_not_insured": "名单日期未参保",
-    "outside_list_region": "不在本名单区划内",
+    "bad_row": "该行无法读取 (unreadable row)",
+    "bad_id_number": "身份证号码无效 (invalid ID number)",
+    "duplicate_row": "与前面的行重复 (repeats an earlier row)",
+    "unknown_region": "区划代码不存在 (no such region code)",
+    "region_mismatch": "区划与登记不符 (not the registered region)",
+    "person_not_found": "参保登记中无此人 (not in the insurance register)",
+    "person_not_insured": "名单日期未参保 (not insured on the list date)",
+    "outside_list_region": "不在本名单区划内 (outside the list's region)",
 }
+ENDED = "不在本月完整名单中，次月起停止 (missing from this month's full list: stops from next month)"
+MERGED = "与已有身份期间重叠或衔接，合并为一个身份 (overlaps or adjoins a window held: merged into one)"
 
 
-def _rejected(row: ListRow, code: str, id_number: str | None = None, detail: str = "") -> Outcome:
-    return Outcome(row.row_no, id_number or row.id_number, "rejected", reason_code=code,
-                   message=REJECTIONS[code] + detail)
+def _rejected(row: ListRow, code: str, id_number: str | None = None, detail: str | None = None) -> Outcome:
+    message = REJECTIONS[code] + (f"：{detail}" if detail else "")
+    return Outcome(row.row_no, id_number or row.id_number, row.name, "rejected", reason_code=code, message=message)
 
 
 def ending_stops_on(spec: ListSpec) -> date:
@@ -147,24 +174,24 @@ def plan_import(
         except InvalidIdNumber as exc:
             plan.unidentified += 1
             plan.outcomes.append(_rejected(row, "bad_row" if row.problem else "bad_id_number",
-                                           detail=f"：{row.problem or exc}"))
+                                           detail=row.problem or str(exc)))
             continue
         if id_number in seen:
             plan.outcomes.append(_rejected(row, "duplicate_row", id_number))
             continue
         seen.add(id_number)  # on the list, even if the row is rejected: a full list never ends them
         if row.problem is not None:
-            plan.outcomes.append(_rejected(row, "bad_row", id_number, f"：{row.problem}"))
+            plan.outcomes.append(_rejected(row, "bad_row", id_number, row.problem))
             continue
         if row.region_code is not None and row.region_code not in known_regions:
-            plan.outcomes.append(_rejected(row, "unknown_region", id_number, f" {row.region_code}"))
+            plan.outcomes.append(_rejected(row, "unknown_region", id_number, row.region_code))
             continue
         person = persons.get(id_number)
         if person is None:
             plan.outcomes.append(_rejected(row, "person_not_found", id_number))
             continue
         if row.region_code is not None and row.region_code != person.region_code:
-            plan.outcomes.append(_rejected(row, "region_mismatch", id_number, f" {person.region_code}"))
+            plan.outcomes.append(_rejected(row, "region_mismatch", id_number, person.region_code))
             continue
         if spec.mode == "full" and spec.region_code and not inside(person.region_code, spec.region_code):
             plan.outcomes.append(_rejected(row, "outside_list_region", id_number))
@@ -182,8 +209,8 @@ def plan_import(
                 # approved after the list's date: the list predates it and says nothing about it
                 if still_counts_after(held, stops) and held.approved_on <= spec.list_date:
                     plan.endings.append((member, held))
-                    plan.outcomes.append(Outcome(None, member.id_number, "accepted", "ended",
-                                                 message="不在本月完整名单中，次月起停止", person_id=member.person_id))
+                    plan.outcomes.append(Outcome(None, member.id_number, member.name, "accepted", "ended",
+                                                 message=ENDED, person_id=member.person_id))
     return plan
 
 
@@ -191,14 +218,15 @@ def _accept(plan: Plan, spec: ListSpec, row: ListRow, person: PersonState) -> Ou
     approved_on = row.approved_on or spec.list_date
     window = identity_window(approved_on)
     overlapping = [h for h in person.held if h.window.overlaps(window)]
+    name = row.name or person.name
     if not overlapping:
         plan.additions.append((person, row, window))
-        return Outcome(row.row_no, person.id_number, "accepted", "added", person_id=person.person_id)
+        return Outcome(row.row_no, person.id_number, name, "accepted", "added", person_id=person.person_id)
     [only] = overlapping if len(overlapping) == 1 else [None]
     if only is not None and only.effective_until is None and only.effective_from <= window.effective_from:
-        return Outcome(row.row_no, person.id_number, "accepted", "unchanged", person_id=person.person_id)
+        return Outcome(row.row_no, person.id_number, name, "accepted", "unchanged", person_id=person.person_id)
     # Overlapping windows become one, from the earliest approval and open-ended: never two windows
     # of one category over the same months.
     plan.reopenings.append(Merge(person, tuple(overlapping), min(approved_on, *(h.approved_on for h in overlapping))))
-    return Outcome(row.row_no, person.id_number, "accepted", "merged", person_id=person.person_id,
-                   message="与已有身份期间重叠或衔接，合并为一个身份")
+    return Outcome(row.row_no, person.id_number, name, "accepted", "merged", person_id=person.person_id,
+                   message=MERGED)

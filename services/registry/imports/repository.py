@@ -43,13 +43,14 @@ class ImportRepository:
     async def batch(self, agency: str, batch_id: str) -> ImportBatchRow | None:
         return await self.session.get(ImportBatchRow, (agency, batch_id))
 
-    async def persons(self, id_numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
-        """id_number → (person id, region code)."""
-        found: dict[str, tuple[int, str]] = {}
+    async def persons(self, id_numbers: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+        """id_number → (person id, name, region code)."""
+        found: dict[str, tuple[int, str, str]] = {}
         for part in chunks(id_numbers, self._chunk):
-            rows = await self.session.execute(select(PERSONS.c.id_number, PERSONS.c.id, PERSONS.c.region_code)
-                                              .where(self._one_of(PERSONS.c.id_number, part)))
-            found.update({number: (pid, region) for number, pid, region in rows})
+            rows = await self.session.execute(
+                select(PERSONS.c.id_number, PERSONS.c.id, PERSONS.c.name, PERSONS.c.region_code)
+                .where(self._one_of(PERSONS.c.id_number, part)))
+            found.update({number: (pid, name, region) for number, pid, name, region in rows})
         return found
 
     async def lock(self, person_ids: Iterable[int]) -> None:
@@ -75,18 +76,20 @@ class ImportRepository:
                     held[row.person_id].append(_held(row))
         return held
 
-    async def members(self, region_code: str, category: str) -> dict[int, tuple[str, str, list[HeldIdentity]]]:
+    async def members(
+        self, region_code: str, category: str,
+    ) -> dict[int, tuple[str, str, str, list[HeldIdentity]]]:
         """Everyone in the region holding a current identity of the category: person id →
-        (id number, region, identities)."""
+        (id number, name, region, identities)."""
         rows = await self.session.execute(
-            select(*HELD_COLUMNS, PERSONS.c.id_number, PERSONS.c.region_code)
+            select(*HELD_COLUMNS, PERSONS.c.id_number, PERSONS.c.name, PERSONS.c.region_code)
             .join(PERSONS, PERSONS.c.id == IDENTITIES.c.person_id)
             .where(IDENTITIES.c.category == category, IDENTITIES.c.superseded_at.is_(None),
                    PERSONS.c.region_code.startswith(region_prefix(region_code)))
         )
-        members: dict[int, tuple[str, str, list[HeldIdentity]]] = {}
+        members: dict[int, tuple[str, str, str, list[HeldIdentity]]] = {}
         for row in rows:
-            members.setdefault(row.person_id, (row.id_number, row.region_code, []))[2].append(_held(row))
+            members.setdefault(row.person_id, (row.id_number, row.name, row.region_code, []))[3].append(_held(row))
         return members
 
     async def supersede(self, row_ids: Sequence[int], at: datetime) -> None:

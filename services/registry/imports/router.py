@@ -1,6 +1,4 @@
-import csv
-import io
-from datetime import date
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -14,8 +12,10 @@ from services.registry.imports.regions import RegionDirectory
 from services.registry.imports.repository import ImportRepository
 from services.registry.imports.schemas import ImportMode, ImportSummary, ListHeader, ListImport, RowOutcome
 from services.registry.imports.service import ListToImport, outcome_out, run_import, stored_summary
+from shared import clock
 from shared.auth import Principal, Role, Scope, require
 from shared.categories import OWNER, Category
+from shared.csv_export import csv_download
 from shared.db import repository
 from shared.errors import NotFound, Unprocessable, problem_responses
 from shared.types import BusinessDate
@@ -39,9 +39,29 @@ def _agency(principal: Principal, category: Category) -> str:
     return principal.agency if principal.role is Role.AGENCY and principal.agency else OWNER[category].value
 
 
+ROW_HEADER = ["行号", "身份证号", "姓名", "结果", "处理", "原因代码", "说明"]
+OUTCOME_WORDS = {"accepted": "接受", "rejected": "拒绝"}
+ACTION_WORDS = {"added": "新增", "merged": "合并", "unchanged": "无变化", "ended": "终止"}
+CSV_RESPONSE = {200: {"content": {"application/json": {}, "text/csv": {}},
+                      "description": "预览时 Accept: text/csv 下载全部差异 (a dry run with Accept: text/csv: "
+                                     "every change as CSV)"}}
+
+
+def _table(outcomes: Iterable[RowOutcome]) -> Iterable[list[object]]:
+    """A row result as a clerk reads it: Chinese words, the name beside the masked number."""
+    for item in outcomes:
+        yield [item.row_no, item.id_number, item.name, OUTCOME_WORDS[item.outcome],
+               ACTION_WORDS.get(item.action or "", item.action), item.reason_code, item.message]
+
+
+def _wants_csv(request: Request) -> bool:
+    return "text/csv" in request.headers.get("accept", "")
+
+
 async def _import(
-    header: ListHeader, rows: list[ListRow], principal: Principal, imports: ImportRepository, regions: RegionDirectory,
-) -> ImportSummary:
+    request: Request, header: ListHeader, rows: list[ListRow], principal: Principal, imports: ImportRepository,
+    regions: RegionDirectory,
+) -> ImportSummary | Response:
     ensure_not_by_application(header.category)
     if header.mode == "full" and header.region_code is None:
         raise Unprocessable("完整名单须注明区划 (a full list needs region_code)", code="region_required")
@@ -49,24 +69,30 @@ async def _import(
                     document_number=header.document_number, region_code=header.region_code)
     data = ListToImport(agency=_agency(principal, header.category), batch_id=header.batch_id, spec=spec,
                         rows=rows, dry_run=header.dry_run)
-    return await run_import(imports, data, await regions.codes(), principal)
+    imported = await run_import(imports, data, await regions.codes(), principal)
+    if header.dry_run and _wants_csv(request) and not imported.summary.replayed:
+        return csv_download(ROW_HEADER, _table(outcome_out(o, principal) for o in imported.changes),
+                            f"import-dry-run-{clock.today():%Y%m%d}.csv")
+    return imported.summary
 
 
 @router.post(
-    "", summary="推送名单（JSON） (push a beneficiary list as JSON rows)",
+    "", response_model=ImportSummary, summary="推送名单（JSON） (push a beneficiary list as JSON rows)",
     description="incremental：名单中的人新增身份（次月生效）；full：本月完整名单，名单外持有该类别者次月起终止。"
-    " dry_run=true 只返回差异。同一 batch_id 重发不会重复导入。",
-    responses=problem_responses(403, 409, 503),
+    " dry_run=true 只返回差异（最多1000条；带 Accept: text/csv 则下载全部差异）。同一 batch_id 重发不会重复导入。",
+    responses={**CSV_RESPONSE, **problem_responses(403, 409, 503)},
 )
-async def import_json(body: ListImport, principal: Importer, imports: Imports, regions: Regions) -> ImportSummary:
+async def import_json(
+    request: Request, body: ListImport, principal: Importer, imports: Imports, regions: Regions,
+) -> ImportSummary | Response:
     rows = rows_from_json([dict(row) for row in body.rows])
-    return await _import(body, rows, principal, imports, regions)
+    return await _import(request, body, rows, principal, imports, regions)
 
 
 @router.post(
-    "/csv", summary="推送名单（CSV，中文表头，UTF-8 或 GB18030） (push a list as CSV)",
+    "/csv", response_model=ImportSummary, summary="推送名单（CSV，中文表头，UTF-8 或 GB18030） (push a list as CSV)",
     description="表头：身份证号、姓名、区划代码、认定文号、认定日期（身份证号必填）。请求体为文件内容 (text/csv)。",
-    responses=problem_responses(403, 409, 413, 503),
+    responses={**CSV_RESPONSE, **problem_responses(403, 409, 413, 503)},
     openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def import_csv(
@@ -78,7 +104,7 @@ async def import_csv(
     mode: Annotated[ImportMode, Query()] = "incremental",
     region_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     dry_run: Annotated[bool, Query()] = False,
-) -> ImportSummary:
+) -> ImportSummary | Response:
     content = await request.body()
     if len(content) > MAX_CSV_BYTES:
         raise Unprocessable("文件过大 (file too large)", code="file_too_large")
@@ -92,7 +118,7 @@ async def import_csv(
         raise Unprocessable(str(exc.errors()[0]["msg"]), code="validation_failed") from exc
     if not rows:
         raise Unprocessable("名单没有数据行 (the list has no rows)", code="empty_list")
-    return await _import(header, rows, principal, imports, regions)
+    return await _import(request, header, rows, principal, imports, regions)
 
 
 BatchPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")]
@@ -115,7 +141,7 @@ async def read_batch(
     stored = await imports.batch(_owner(principal, agency), batch_id)
     if stored is None:
         raise NotFound("无此批次 (no such batch)", code="batch_not_found")
-    return stored_summary(stored, replayed=False)
+    return await stored_summary(imports, stored, principal, replayed=False)
 
 
 @router.get("/{batch_id}/rows", summary="逐行结果 (the result of each row)", responses=problem_responses(404))
@@ -145,15 +171,7 @@ async def batch_rows_csv(
     owner = _owner(principal, agency)
     if await imports.batch(owner, batch_id) is None:
         raise NotFound("无此批次 (no such batch)", code="batch_not_found")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["行号", "身份证号", "结果", "处理", "原因代码", "说明"])
-    offset = 0
-    while rows := await imports.rows(owner, batch_id, outcome=outcome, limit=10_000, offset=offset):
-        for row in rows:
-            item = outcome_out(row, principal)
-            writer.writerow([item.row_no or "", item.id_number, item.outcome, item.action or "",
-                             item.reason_code or "", item.message or ""])
-        offset += len(rows)
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="import-{date.today():%Y%m%d}.csv"'})
+    results: list[RowOutcome] = []
+    while rows := await imports.rows(owner, batch_id, outcome=outcome, limit=10_000, offset=len(results)):
+        results.extend(outcome_out(row, principal) for row in rows)
+    return csv_download(ROW_HEADER, _table(results), f"import-{clock.today():%Y%m%d}.csv")

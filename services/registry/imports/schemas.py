@@ -50,10 +50,16 @@ class ListImport(ListHeader):
 class RowOutcome(BaseModel):
     row_no: int | None = Field(description="名单行号；缺席者为空 (empty for a person missing from a full list)")
     id_number: str = Field(description="身份证号；无 pii:read 权限时脱敏")
+    name: str | None = Field(description="名单上的姓名，未填时为登记姓名 (the list's name, else the registered one)")
     outcome: Literal["accepted", "rejected"]
-    action: str | None = Field(description="added 新增 / merged 恢复 / unchanged 无变化 / ended 终止")
-    reason_code: str | None
-    message: str | None
+    action: str | None = Field(description="added 新增 / merged 合并 / unchanged 无变化 / ended 终止")
+    reason_code: str | None = Field(description="拒绝原因代码 (why the row was rejected), e.g. bad_id_number")
+    message: str | None = Field(description="说明，中文在前、英文在括号内 (bilingual)")
+
+
+class Refusal(BaseModel):
+    code: str = Field(examples=["full_list_has_unidentified_rows"])
+    detail: str
 
 
 class ImportSummary(BaseModel):
@@ -72,6 +78,14 @@ class ImportSummary(BaseModel):
     merged: int
     unchanged: int
     ended: int
-    changes: list[RowOutcome] = Field(
-        description="预览时列出将发生的变化与拒绝（最多1000条）；正式导入请下载逐行结果",
+    would_be_refused: bool = Field(
+        default=False, description="预览：正式导入将被整体拒绝，原因见 refusal (dry run: the import would be refused)",
     )
+    refusal: Refusal | None = Field(default=None, description="整体拒绝的代码与原因 (the code and reason)")
+    changes: list[RowOutcome] = Field(
+        description="预览：将发生的变化（新增、合并、终止）与被拒绝的行；正式导入：被拒绝的行。最多1000条，"
+        "完整内容：预览以 Accept: text/csv 重发，正式导入下载 /v1/imports/{batch_id}/rows.csv"
+        " (dry run: what would change and the rejected rows; import: the rejected rows; at most 1,000)",
+    )
+    changes_total: int = Field(description="changes 的完整条数 (how many there are in all)")
+    truncated: bool = Field(description="changes 只列出了前1000条 (changes lists only the first 1,000)")

@@ -3,6 +3,7 @@ named (and, for a full list, everyone holding the category in its region), plan,
 in one transaction with an audit entry per change and a result per row."""
 
 import hashlib
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from services.registry.identities.rules import Window, identity_window
 from services.registry.imports.models import ImportBatchRow, ImportRowRow
 from services.registry.imports.plan import COUNTS, ListRow, ListSpec, Outcome, PersonState, Plan, plan_import
 from services.registry.imports.repository import ImportRepository
-from services.registry.imports.schemas import ImportSummary, RowOutcome
+from services.registry.imports.schemas import ImportSummary, Refusal, RowOutcome
 from shared.auth import Principal
 from shared.categories import OWNER
 from shared.errors import Conflict, Unprocessable
@@ -25,6 +26,12 @@ from shared.id_number import InvalidIdNumber, parse
 
 PREVIEW_LIMIT = 1000
 ANALYZE_AFTER_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Imported:
+    summary: ImportSummary
+    changes: list[Outcome]  # all of them, where the summary lists the first PREVIEW_LIMIT
 
 
 @dataclass(frozen=True)
@@ -50,11 +57,11 @@ def _normalized(raw: str) -> str | None:
 
 async def run_import(
     imports: ImportRepository, data: ListToImport, known_regions: set[str], principal: Principal,
-) -> ImportSummary:
+) -> Imported:
     fingerprint = data.fingerprint()
     stored = await imports.batch(data.agency, data.batch_id)
     if stored is not None:  # a dry run of a stored batch answers what sending it would
-        return _replayed(stored, fingerprint)
+        return Imported(await _replayed(imports, stored, fingerprint, principal), [])
     batch = _batch_row(data, fingerprint, principal)
     if not data.dry_run:
         try:
@@ -65,11 +72,9 @@ async def run_import(
             raise Conflict("该批次正在导入 (this batch is being imported)", code="import_in_progress",
                            headers={"Retry-After": "5"}) from None
     plan = await _plan(imports, data, known_regions)
-    if not data.dry_run and data.spec.mode == "full" and plan.unidentified:
-        raise Unprocessable(
-            f"完整名单中有{plan.unidentified}行身份证号无法识别，无法确定名单外人员；请更正后重发（可先 dry_run 查看）"
-            " (a full list with unreadable ID numbers cannot say who is missing: correct it and send again)",
-            code="full_list_has_unidentified_rows")
+    refusal = plan.refusal(data.spec)
+    if refusal is not None and not data.dry_run:  # the claim of the batch id is rolled back with the rest
+        raise Unprocessable(refusal.detail, code=refusal.code)
     if not data.dry_run:
         await _write(imports, data, plan, principal)
         if len(data.rows) >= ANALYZE_AFTER_ROWS:
@@ -77,7 +82,8 @@ async def run_import(
         for key, count in plan.counts().items():
             setattr(batch, key, count)
         await imports.session.flush()
-    return _summary(data, plan, principal)
+    changes = plan.changes() if data.dry_run else plan.rejections()
+    return Imported(_summary(data, plan, changes, principal), changes)
 
 
 async def _plan(imports: ImportRepository, data: ListToImport, known_regions: set[str]) -> Plan:
@@ -86,7 +92,7 @@ async def _plan(imports: ImportRepository, data: ListToImport, known_regions: se
     persons = await imports.persons(numbers)
     members = await imports.members(spec.region_code, spec.category.value) if spec.mode == "full" and \
         spec.region_code else {}
-    person_ids = sorted({pid for pid, _ in persons.values()} | set(members))
+    person_ids = sorted({pid for pid, _, _ in persons.values()} | set(members))
     if not data.dry_run:
         await imports.lock(person_ids)
         if spec.mode == "full" and spec.region_code:  # read again under the locks: none added meanwhile escapes
@@ -97,14 +103,14 @@ async def _plan(imports: ImportRepository, data: ListToImport, known_regions: se
     events = await imports.insurance_events(person_ids)
     held = await imports.held(person_ids, spec.category.value)
 
-    def state(number: str, pid: int, region: str) -> PersonState:
+    def state(number: str, pid: int, name: str, region: str) -> PersonState:
         enrolment = insurance_on(events[pid], spec.list_date)
-        return PersonState(pid, number, region, enrolment is not None and enrolment.status == "active",
+        return PersonState(pid, number, name, region, enrolment is not None and enrolment.status == "active",
                            tuple(held[pid]))
 
     return plan_import(
-        spec, data.rows, {n: state(n, pid, region) for n, (pid, region) in persons.items()}, known_regions,
-        members=[state(number, pid, region) for pid, (number, region, _) in members.items()],
+        spec, data.rows, {n: state(n, pid, name, region) for n, (pid, name, region) in persons.items()},
+        known_regions, members=[state(number, pid, name, region) for pid, (number, name, region, _) in members.items()],
     )
 
 
@@ -151,7 +157,8 @@ async def _write(imports: ImportRepository, data: ListToImport, plan: Plan, prin
     await imports.insert_many(AuditRow.__table__, audit)
     await imports.insert_many(ImportRowRow.__table__, [
         {"agency": data.agency, "batch_id": data.batch_id, "row_no": o.row_no,
-         "id_number": _printable(o.id_number)[:32], "outcome": o.outcome, "action": o.action,
+         "id_number": _printable(o.id_number)[:32], "name": _printable(o.name or "")[:64] or None,
+         "outcome": o.outcome, "action": o.action,
          "reason_code": o.reason_code,
          "message": _printable(o.message or "")[:128] or None, "person_id": o.person_id}
         for o in plan.outcomes
@@ -159,8 +166,9 @@ async def _write(imports: ImportRepository, data: ListToImport, plan: Plan, prin
 
 
 def _printable(text: str) -> str:
-    """What a rejected row carried, without the control characters the database would refuse."""
-    return "".join(ch if ch >= " " else "\ufffd" for ch in text)
+    """What a rejected row carried, without the control characters the database would refuse nor
+    the invisible ones that would make the row read as another."""
+    return "".join("\ufffd" if ch < " " or unicodedata.category(ch) in ("Cf", "Zl", "Zp") else ch for ch in text)
 
 
 def _held_dict(held: Any) -> dict[str, Any]:
@@ -185,34 +193,45 @@ def _batch_row(data: ListToImport, fingerprint: str, principal: Principal) -> Im
     )
 
 
-def stored_summary(stored: ImportBatchRow, *, replayed: bool) -> ImportSummary:
+async def stored_summary(
+    imports: ImportRepository, stored: ImportBatchRow, principal: Principal, *, replayed: bool,
+) -> ImportSummary:
+    """A stored batch's result, with its rejected rows as when it was imported."""
+    rejected = await imports.rows(stored.agency, stored.batch_id, outcome="rejected", limit=PREVIEW_LIMIT, offset=0)
     return ImportSummary(
         batch_id=stored.batch_id, agency=stored.agency, category=stored.category, mode=stored.mode,
         region_code=stored.region_code, list_date=stored.list_date, dry_run=False, replayed=replayed,
-        rows=stored.rows, changes=[], **{key: getattr(stored, key) for key in COUNTS},
+        rows=stored.rows, changes=[outcome_out(row, principal) for row in rejected], changes_total=stored.rejected,
+        truncated=stored.rejected > PREVIEW_LIMIT, **{key: getattr(stored, key) for key in COUNTS},
     )
 
 
-def _replayed(stored: ImportBatchRow, fingerprint: str) -> ImportSummary:
+async def _replayed(
+    imports: ImportRepository, stored: ImportBatchRow, fingerprint: str, principal: Principal,
+) -> ImportSummary:
     if stored.request_hash != fingerprint:
         raise Unprocessable("该批次号已用于另一份名单 (this batch id was used for a different list)",
                             code="batch_id_reused")
-    return stored_summary(stored, replayed=True)
+    return await stored_summary(imports, stored, principal, replayed=True)
 
 
 def outcome_out(outcome: Outcome | ImportRowRow, principal: Principal) -> RowOutcome:
     return RowOutcome(
         row_no=outcome.row_no, id_number=principal.visible_id_number(outcome.id_number),
+        name=_printable(outcome.name) if outcome.name else None,
         outcome=outcome.outcome, action=outcome.action, reason_code=outcome.reason_code, message=outcome.message,
     )
 
 
-def _summary(data: ListToImport, plan: Plan, principal: Principal) -> ImportSummary:
+def _summary(data: ListToImport, plan: Plan, changes: list[Outcome], principal: Principal) -> ImportSummary:
     spec = data.spec
-    changes = [o for o in plan.outcomes if o.outcome == "rejected" or o.action in ("added", "merged", "ended")]
+    refusal = plan.refusal(spec)
     return ImportSummary(
         batch_id=data.batch_id, agency=data.agency, category=spec.category, mode=spec.mode,
         region_code=spec.region_code, list_date=spec.list_date, dry_run=data.dry_run, replayed=False,
         rows=len(data.rows), **plan.counts(),
-        changes=[outcome_out(o, principal) for o in changes[:PREVIEW_LIMIT]] if data.dry_run else [],
+        would_be_refused=refusal is not None,
+        refusal=Refusal.model_validate(refusal, from_attributes=True) if refusal else None,
+        changes=[outcome_out(o, principal) for o in changes[:PREVIEW_LIMIT]], changes_total=len(changes),
+        truncated=len(changes) > PREVIEW_LIMIT,
     )

@@ -1,7 +1,8 @@
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.categories import InsuranceType
 from shared.id_number import IdNumberStr
@@ -12,6 +13,20 @@ RegionCode = Annotated[
     Field(description="6位行政区划代码 (6-digit region code)", examples=["370602"]),
 ]
 InsuranceStatus = Literal["active", "suspended", "ended"]
+MAX_NAME = 64
+_INVISIBLE = {"Cf", "Zl", "Zp"}  # format characters (bidi controls, zero-width ones, BOM) and line breaks
+
+
+def check_name(value: str) -> str:
+    """A person's name shows as it reads: no bidi control (U+202A–U+202E, U+2066–U+2069), no
+    zero-width character (U+200B–U+200F, U+2060, U+FEFF), which would make one name display as
+    another or two equal-looking names differ."""
+    if any(unicodedata.category(ch) in _INVISIBLE for ch in value):
+        raise ValueError("姓名含不可见的控制字符或零宽字符 (the name contains bidi controls or zero-width characters)")
+    return value
+
+
+PersonName = Annotated[plain_text(MAX_NAME), AfterValidator(check_name), Field(description="姓名 (name)")]  # type: ignore[valid-type]
 INSURED_SINCE_UNKNOWN = date(1900, 1, 1)
 
 
@@ -22,7 +37,7 @@ class PersonCreate(BaseModel):
     }]})
 
     id_number: IdNumberStr
-    name: plain_text(64) = Field(description="姓名 (name)")  # type: ignore[valid-type]
+    name: PersonName
     insurance_type: InsuranceType = Field(description="险种：职工 employee / 居民 resident")
     region_code: RegionCode
     insured_from: BusinessDate | None = Field(
@@ -35,7 +50,7 @@ class PersonUpdate(BaseModel):
         "region_code": "370613", "reason": "户籍迁至莱山区 (moved to Laishan)",
     }]})
 
-    name: plain_text(64) | None = None  # type: ignore[valid-type]
+    name: PersonName | None = None
     region_code: RegionCode | None = None
     reason: plain_text(128) = Field(description="变更原因 (why)")  # type: ignore[valid-type]
 

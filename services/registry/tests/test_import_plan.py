@@ -14,7 +14,7 @@ REGIONS = {"370602", "370613"}
 def person(
     pid: int, *, region: str = "370602", insured: bool = True, held: tuple[HeldIdentity, ...] = (),
 ) -> PersonState:
-    return PersonState(pid, new_id_number(), region, insured, held)
+    return PersonState(pid, new_id_number(), f"人员{pid}", region, insured, held)
 
 
 def held(key: str, start: date, until: date | None) -> HeldIdentity:
