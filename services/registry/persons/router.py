@@ -8,6 +8,7 @@ from services.registry.persons.schemas import (
     InsuranceChange,
     InsuranceEventOut,
     PersonCreate,
+    PersonName,
     PersonOut,
     PersonPage,
     PersonUpdate,
@@ -17,7 +18,6 @@ from services.registry.persons.service import change_insurance, register_person,
 from shared.auth import Principal
 from shared.errors import Unprocessable, problem_responses
 from shared.id_number import IdNumberStr
-from shared.types import plain_text
 
 router = APIRouter(prefix="/v1/persons", tags=["persons 参保人员"])
 
@@ -32,7 +32,8 @@ def person_out(row: PersonRow, principal: Principal) -> PersonOut:
 
 @router.post(
     "", status_code=status.HTTP_201_CREATED, summary="登记参保人员 (register an insured person)",
-    responses=problem_responses(409),
+    description="insured_from 仅医保经办（ops）可填；机构令牌填写时 403 enrolment_by_ops_only。",
+    responses=problem_responses(403, 409),
 )
 async def create_person(principal: Writer, data: PersonCreate, persons: Persons) -> PersonOut:
     return person_out(await register_person(persons, data, principal), principal)
@@ -43,7 +44,7 @@ async def search_persons(
     principal: Reader,
     persons: Persons,
     id_number: Annotated[IdNumberStr | None, Query()] = None,
-    name: Annotated[plain_text(64) | None, Query()] = None,  # type: ignore[valid-type]
+    name: Annotated[PersonName | None, Query()] = None,
     region_code: Annotated[RegionCode | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,

@@ -10,8 +10,8 @@ from services.registry.audit.repository import AuditRepository
 from services.registry.persons.models import InsuranceEventRow, PersonRow
 from services.registry.persons.repository import PersonRepository
 from services.registry.persons.schemas import INSURED_SINCE_UNKNOWN, InsuranceChange, PersonCreate, PersonUpdate
-from shared.auth import Principal
-from shared.errors import Conflict, NotFound
+from shared.auth import Principal, Role
+from shared.errors import Conflict, Forbidden, NotFound
 from shared.id_number import parse
 
 
@@ -25,6 +25,10 @@ def event_snapshot(row: InsuranceEventRow) -> dict[str, Any]:
 
 
 async def register_person(persons: PersonRepository, data: PersonCreate, principal: Principal) -> PersonRow:
+    if data.insured_from is not None and principal.role is not Role.OPS:
+        # Enrolment comes from the insurance side (as every later change of it: `Enroller`), not an agency.
+        raise Forbidden("参保起始日等参保登记信息只能由医保经办录入 (only the insurance office (ops) records enrolment:"
+                        " leave out insured_from)", code="enrolment_by_ops_only")
     if await persons.by_id_number(data.id_number) is not None:
         raise Conflict("该身份证号已登记 (a person with this ID number exists)", code="person_exists")
     id_number = parse(data.id_number)

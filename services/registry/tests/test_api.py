@@ -56,6 +56,10 @@ async def test_duplicate_person_is_409(client: AsyncClient, auth) -> None:  # ty
         ({"region_code": "3706"}, "string_pattern_mismatch"),
         ({"name": ""}, "string_too_short"),
         ({"name": "张\x00三"}, "value_error"),
+        ({"name": "张\u202e三"}, "value_error"),  # right-to-left override
+        ({"name": "张\u200b三"}, "value_error"),  # zero-width space
+        ({"name": "\ufeff张三"}, "value_error"),  # byte order mark
+        ({"name": "张\u2066三\u2069"}, "value_error"),  # left-to-right isolate
         ({"region_code": "３７０６０２"}, "string_pattern_mismatch"),
         ({"extra": 1}, "extra_forbidden"),
     ],
@@ -157,3 +161,25 @@ async def test_far_dates_and_long_subjects_are_client_errors(client: AsyncClient
     forged = jwt.encode(claims, JWT_SECRET, algorithm="HS256")  # signed right, but a subject too long to record
     long_subject = await client.get(f"/v1/persons/{id_number}", headers={"Authorization": f"Bearer {forged}"})
     assert long_subject.status_code == 401 and long_subject.json()["code"] == "invalid_token"
+
+
+async def test_a_name_with_invisible_characters_is_refused_with_a_bilingual_reason(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = await _person(client, auth)
+    renamed = await client.patch(f"/v1/persons/{id_number}", headers=auth(Role.OPS),
+                                 json={"name": "李\u200f四", "reason": "更名"})
+    assert renamed.status_code == 422
+    assert "零宽字符 (the name contains bidi controls" in renamed.json()["errors"][0]["msg"]
+
+
+async def test_an_agency_may_not_record_enrolment(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    body = {"id_number": new_id_number(), "name": "某", "insurance_type": "resident", "region_code": "370602"}
+    civil = auth(Role.AGENCY, agency="civil_affairs")
+    refused = await client.post("/v1/persons", headers=civil, json={**body, "insured_from": "2015-01-01"})
+    assert refused.status_code == 403 and refused.json()["code"] == "enrolment_by_ops_only"
+    assert (await client.get(f"/v1/persons/{body['id_number']}", headers=auth(Role.OPS))).status_code == 404
+    with_status = await client.post("/v1/persons", headers=civil, json={**body, "insurance_status": "active"})
+    assert with_status.status_code == 422 and with_status.json()["errors"][0]["type"] == "extra_forbidden"
+    assert (await client.post("/v1/persons", headers=civil, json=body)).status_code == 201
+    by_ops = await client.post("/v1/persons", headers=auth(Role.OPS),
+                               json={**body, "id_number": new_id_number(), "insured_from": "2015-01-01"})
+    assert by_ops.status_code == 201
