@@ -1,26 +1,15 @@
 """Every timestamp a service answers with carries its offset, also on SQLite (the `make run` store),
 which keeps none: registry records, list imports, filings, applications and settlements."""
 
-import re
-
 import httpx
 import pytest
 
 from shared.auth import Role
 from tests.e2e.conftest import Platform
 from tests.support.people import new_id_number
+from tests.support.timestamps import timestamps, without_offset
 
 pytestmark = pytest.mark.e2e
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
-
-
-def _timestamps(value: object, key: str = "") -> list[tuple[str, str]]:
-    if isinstance(value, dict):
-        return [t for k, v in value.items() for t in _timestamps(v, k)]
-    if isinstance(value, list):
-        return [t for v in value for t in _timestamps(v, key)]
-    return [(key, value)] if isinstance(value, str) and _DATETIME.match(value) else []
 
 
 def test_every_timestamp_in_every_response_has_its_offset(sqlite_platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
@@ -61,6 +50,6 @@ def test_every_timestamp_in_every_response_has_its_offset(sqlite_platform: Platf
                   params={"on": "2023-03-01", "as_recorded_at": "2099-01-01T08:00:00+08:00"}),
     ]
     assert [r.status_code for r in answers if r.status_code >= 300] == [], [r.text for r in answers]
-    stamps = [t for r in answers for t in _timestamps(r.json())]
+    stamps = [t for r in answers for t in timestamps(r.json())]
     assert {"created_at", "recorded_at", "at", "settled_at", "as_recorded_at"} <= {key for key, _ in stamps}
-    assert [(key, value) for key, value in stamps if not _OFFSET.search(value)] == []
+    assert without_offset(stamps) == []

@@ -1,5 +1,4 @@
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -8,7 +7,7 @@ from httpx import AsyncClient
 from conftest import JWT_SECRET, asgi_client
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
-from shared.migrations import upgrade
+from tests.support.stores import STORES, migrated_url
 
 SERVICE_DIR = Path(__file__).parents[1]
 
@@ -28,16 +27,11 @@ async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[Async
         yield c
 
 
-@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+@pytest.fixture(scope="module", params=STORES)
 async def client_on_each_store(
     request: pytest.FixtureRequest, migrated_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[AsyncClient]:
     """The registry app on PostgreSQL (production) and on SQLite (the `make run` default)."""
-    if request.param == "postgresql":
-        url = migrated_database("registry")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('registry') / 'registry.db'}"
-        with ThreadPoolExecutor(max_workers=1) as worker:  # alembic runs its own event loop
-            worker.submit(upgrade, SERVICE_DIR, url).result()
+    url = migrated_url(request.param, SERVICE_DIR, migrated_database, tmp_path_factory.mktemp("registry"))
     async for c in _client(url):
         yield c

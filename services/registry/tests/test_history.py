@@ -2,7 +2,6 @@
 eligibility on a date as the records stood at a past moment."""
 
 import asyncio
-import re
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +9,7 @@ from httpx import AsyncClient
 
 from shared.auth import Role
 from tests.support.people import new_id_number
+from tests.support.timestamps import timestamps, without_offset
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 CIVIL = {"agency": "civil_affairs"}
@@ -166,18 +166,6 @@ async def test_review_fixes_on_permissions_and_inputs(client: AsyncClient, auth)
     assert history[0]["entity_key"] == id_number[:6] + "********" + id_number[-4:]  # no pii:read, no full number
 
 
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
-
-
-def _timestamps(value: object) -> list[str]:
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _timestamps(v)]
-    if isinstance(value, list):
-        return [t for v in value for t in _timestamps(v)]
-    return [value] if isinstance(value, str) and _DATETIME.match(value) else []
-
-
 async def test_every_timestamp_carries_its_offset(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
     id_number = await _person(client, auth, insured_from="2020-01-01")
     ops, civil = auth(Role.OPS), auth(Role.AGENCY, **CIVIL)
@@ -200,8 +188,8 @@ async def test_every_timestamp_carries_its_offset(client: AsyncClient, auth) -> 
             "on": "2023-03-01", "id_numbers": [id_number], "as_recorded_at": "2099-01-01T00:00:00Z"}),
     ]
     assert [r.status_code for r in responses] == [200] * len(responses)
-    stamps = [t for r in responses for t in _timestamps(r.json())]
+    stamps = [t for r in responses for t in timestamps(r.json())]
     # created_at; two identity versions' recorded_at and one superseded_at; two enrolment events;
     # five audit entries; the application; as_recorded_at and the identity's recorded_at, twice
     assert len(stamps) == 1 + 3 + 2 + 5 + 1 + 2 * 2
-    assert [t for t in stamps if not _OFFSET.search(t)] == []
+    assert without_offset(stamps) == []
