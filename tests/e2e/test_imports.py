@@ -51,7 +51,8 @@ def test_a_list_with_every_kind_of_row(platform: Platform, auth) -> None:  # typ
         "status": "ended", "insurance_type": "resident", "effective_from": "2023-01-01"})
     bad = good[0][:17] + ("0" if good[0][17] != "0" else "1")
     rows = [{"id_number": n, "region_code": "370602"} for n in good] + [
-        {"id_number": bad}, {"id_number": new_id_number()}, {"id_number": good[1], "region_code": "370602"},
+        {"id_number": bad}, {"id_number": new_id_number(), "name": "@SUM(1+1)*cmd|' /C calc'!A0"},
+        {"id_number": good[1], "region_code": "370602"},
         {"id_number": lapsed}, {"id_number": good[2], "region_code": "999999"},
         {"id_number": new_id_number(), "approved_on": "2023-02-30"},
     ]
@@ -91,7 +92,8 @@ def test_a_list_with_every_kind_of_row(platform: Platform, auth) -> None:  # typ
     table = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert table[0] == ["行号", "身份证号", "姓名", "结果", "处理", "原因代码", "说明"] and len(table) == 10
     assert table[1] == ["1", good[0][:6] + "********" + good[0][-4:], "名单测试", "接受", "新增", "", ""]
-    assert table[5][2:6] == ["", "拒绝", "", "person_not_found"]
+    assert table[5][2:6] == ["'@SUM(1+1)*cmd|' /C calc'!A0", "拒绝", "", "person_not_found"]  # text, not a formula
+    assert table[7][2:6] == ["名单测试", "拒绝", "", "person_not_insured"]  # the registered name
     history = httpx.get(f"{platform.urls['registry']}/v1/persons/{good[0]}/history", headers=auth(Role.OPS)).json()
     assert history[-1]["action"] == "identity_imported" and history[-1]["batch_id"] == "E2E-ROWS-1"
 

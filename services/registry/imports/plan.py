@@ -146,9 +146,12 @@ ENDED = "不在本月完整名单中，次月起停止 (missing from this month'
 MERGED = "与已有身份期间重叠或衔接，合并为一个身份 (overlaps or adjoins a window held: merged into one)"
 
 
-def _rejected(row: ListRow, code: str, id_number: str | None = None, detail: str | None = None) -> Outcome:
+def _rejected(
+    row: ListRow, code: str, id_number: str | None = None, detail: str | None = None, person: PersonState | None = None,
+) -> Outcome:
     message = REJECTIONS[code] + (f"：{detail}" if detail else "")
-    return Outcome(row.row_no, id_number or row.id_number, row.name, "rejected", reason_code=code, message=message)
+    name = row.name or (person.name if person else None)
+    return Outcome(row.row_no, id_number or row.id_number, name, "rejected", reason_code=code, message=message)
 
 
 def ending_stops_on(spec: ListSpec) -> date:
@@ -191,13 +194,13 @@ def plan_import(
             plan.outcomes.append(_rejected(row, "person_not_found", id_number))
             continue
         if row.region_code is not None and row.region_code != person.region_code:
-            plan.outcomes.append(_rejected(row, "region_mismatch", id_number, person.region_code))
+            plan.outcomes.append(_rejected(row, "region_mismatch", id_number, person.region_code, person))
             continue
         if spec.mode == "full" and spec.region_code and not inside(person.region_code, spec.region_code):
-            plan.outcomes.append(_rejected(row, "outside_list_region", id_number))
+            plan.outcomes.append(_rejected(row, "outside_list_region", id_number, person=person))
             continue
         if not person.insured:
-            plan.outcomes.append(_rejected(row, "person_not_insured", id_number))
+            plan.outcomes.append(_rejected(row, "person_not_insured", id_number, person=person))
             continue
         plan.outcomes.append(_accept(plan, spec, row, person))
     if spec.mode == "full":
