@@ -4,7 +4,7 @@ import logging
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from conftest import JWT_SECRET, asgi_client
+from conftest import KEY_SETTINGS, asgi_client
 from shared.app import build_service_app
 from shared.auth import Role
 from shared.id_number import IdNumberStr
@@ -30,7 +30,7 @@ async def boom() -> None:
 
 def _app():  # type: ignore[no-untyped-def]
     return build_service_app(
-        service="obs-test", title="t", description="t", settings=ServiceSettings(jwt_secret=JWT_SECRET),
+        service="obs-test", title="t", description="t", settings=ServiceSettings(**KEY_SETTINGS),
         routers=[router], readiness={}, configure_logs=False,
     )
 

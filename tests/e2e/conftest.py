@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from conftest import JWT_SECRET
+from conftest import ISSUER_KEY
 from deploy.run_local import SERVICES, environment, start_services, stop_all
 from tests.support.ports import free_ports
 
@@ -25,7 +25,7 @@ class Platform:
 def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     var_dir: Path = tmp_path_factory.mktemp("e2e")
     ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-    env = environment(var_dir, JWT_SECRET, ports, "127.0.0.1")
+    env = environment(var_dir, ports, "127.0.0.1", issuer_public_keys=ISSUER_KEY.public_pem())
     databases = {service: migrated_database(service) for service in ("registry", "catalog", "settlement")}
     for service, url in databases.items():
         env[f"{service.upper()}_DATABASE_URL"] = url
