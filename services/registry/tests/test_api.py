@@ -135,7 +135,10 @@ async def test_identity_rules_refuse_bad_changes(client: AsyncClient, auth) -> N
 async def test_his_cannot_read_the_registry(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
     response = await client.get(f"/v1/persons/{new_id_number()}", headers=auth(Role.HIS))
     assert response.status_code == 403
-    assert response.json()["code"] == "role_not_allowed"
+    assert response.json()["code"] == "wrong_audience"  # a HIS token names catalog and settlement
+    naming_registry = await client.get(f"/v1/persons/{new_id_number()}", headers=auth(Role.HIS, audience=["registry"]))
+    assert naming_registry.status_code == 403
+    assert naming_registry.json()["code"] == "role_not_allowed"
 
 
 async def test_concurrent_pushes_of_one_identity_create_it_once(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
