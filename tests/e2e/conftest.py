@@ -19,6 +19,7 @@ class Platform:
     urls: dict[str, str]
     databases: dict[str, str]
     stop_service: Callable[[str], None]
+    keys_dir: Path  # the calling services' own key pairs (deploy.run_local.environment)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,8 @@ def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.T
         stop_all([by_name[name]])
 
     try:
-        yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, databases, stop_service)
+        yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, databases, stop_service,
+                       var_dir / "keys")
     finally:
         stop_all(processes)
 
