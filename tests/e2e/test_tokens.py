@@ -1,6 +1,7 @@
 """Tokens over real HTTP: what each service refuses, the calling services' own keys, a key rotation."""
 
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from conftest import ISSUER, claims_of, forge, forge_hmac_with_public_key, forge_unsigned
-from deploy.run_local import stop_all, wait_healthy
+from deploy.run_local import environment, stop_all, wait_healthy
 from shared.auth import Role, SigningKey, TokenIssuer
 from tests.e2e.conftest import Platform
 from tests.support.ports import free_ports
@@ -87,3 +88,23 @@ def test_a_key_rotation_as_the_readme_describes(tmp_path: Path) -> None:
         assert httpx.get(f"{url}/v1/policies", headers=bearer(new_token)).status_code == 200
         refused = httpx.get(f"{url}/v1/policies", headers=bearer(old_token))
         assert refused.status_code == 401 and refused.json()["code"] == "invalid_token"
+
+
+def test_make_run_gives_each_calling_service_its_own_key_and_each_peer_only_its_callers(tmp_path: Path) -> None:
+    ports = {"registry": 1, "catalog": 2, "assistance": 3, "settlement": 4}
+    env = environment(tmp_path, ports, "127.0.0.1", issuer_public_keys="issuer.pub.pem")
+    keys = tmp_path / "keys"
+    assert {k: v for k, v in env.items() if k.endswith("_SERVICE_SIGNING_KEY")} == {
+        "REGISTRY_SERVICE_SIGNING_KEY": f"{keys}/registry-service.pem",
+        "SETTLEMENT_SERVICE_SIGNING_KEY": f"{keys}/settlement-service.pem",
+    }
+    assert {stat.S_IMODE(p.stat().st_mode) for p in keys.glob("*-service.pem")} == {0o600}
+    assert env["REGISTRY_JWT_SERVICE_PUBLIC_KEYS"] == f"{keys}/settlement-service.pub.pem"
+    assert env["CATALOG_JWT_SERVICE_PUBLIC_KEYS"] == ",".join(
+        f"{keys}/{caller}-service.pub.pem" for caller in ("registry", "settlement"))
+    assert env["ASSISTANCE_JWT_SERVICE_PUBLIC_KEYS"] == f"{keys}/settlement-service.pub.pem"
+    assert env["SETTLEMENT_JWT_SERVICE_PUBLIC_KEYS"] == ""
+    assert {env[f"{s.upper()}_JWT_PUBLIC_KEYS"] for s in ports} == {"issuer.pub.pem"}
+    before = (keys / "settlement-service.pem").read_text()
+    environment(tmp_path, ports, "127.0.0.1", issuer_public_keys="issuer.pub.pem")
+    assert (keys / "settlement-service.pem").read_text() == before  # a restart keeps the keys
