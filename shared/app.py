@@ -25,7 +25,7 @@ Hook = Callable[[FastAPI], Awaitable[None]]
 
 _PROBLEM_RESPONSES = {
     "401": "缺少或无效的令牌 (missing or invalid token)",
-    "403": "角色或权限不足 (role or scope not allowed)",
+    "403": "令牌不适用于本服务，或角色、权限不足 (wrong audience, role or scope not allowed)",
     "422": "请求校验失败 (validation failed)",
 }
 _PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})

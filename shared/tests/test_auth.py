@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Annotated
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from fastapi import APIRouter, Depends
 
 from conftest import (
@@ -191,11 +193,13 @@ async def test_rotation_trusts_two_keys_then_refuses_the_removed_one(tmp_path: P
 
 
 def test_only_p256_keys_are_trusted() -> None:
-    ed25519 = subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519"], capture_output=True, text=True)
-    if ed25519.returncode:
-        pytest.skip("no openssl")
+    other = ed25519.Ed25519PrivateKey.generate()
+    private_pem = other.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+    public_pem = other.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
     with pytest.raises(ValueError, match="P-256"):
-        SigningKey.load(ed25519.stdout)
+        SigningKey.load(private_pem)
+    with pytest.raises(ValueError, match="P-256"):
+        load_public_keys(public_pem)
     with pytest.raises(ValueError, match="no public key"):
         TokenVerifier(load_public_keys(""), issuer=ISSUER, audience="registry")
 
