@@ -25,12 +25,11 @@ from deploy.run_local import stop_all, wait_healthy
 from services.assistance.calculation.chain import calculate
 from services.assistance.policies.book import PolicyBook
 from services.assistance.settings import AssistanceSettings
-from shared.auth import Role, TokenCodec
+from shared.auth import Role, SigningKey, TokenIssuer
 from shared.contracts.calculation import CalculationRequest
 from tests.support.ports import free_ports
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "bench-secret-bench-secret-bench-secret"
 WHERE_AND_WHEN = {
     "yantai-2023": ("370602", "2023-06-01"), "yantai-2018": ("370602", "2020-06-01"),
     "yantai-2018-development-zone": ("370672", "2020-06-01"), "taierzhuang-2017": ("370405", "2019-06-01"),
@@ -106,14 +105,15 @@ def main() -> int:
     print(f"in-process, one core     {in_process(book, mix, args.seconds):9.0f} calculations/s", flush=True)
 
     port = free_ports(1)[0]
-    env = {**os.environ, "ASSISTANCE_JWT_SECRET": SECRET, "ASSISTANCE_LOG_LEVEL": "WARNING",
+    key = SigningKey.generate()
+    env = {**os.environ, "ASSISTANCE_JWT_PUBLIC_KEYS": key.public_pem(), "ASSISTANCE_LOG_LEVEL": "WARNING",
            "ASSISTANCE_ALLOW_UNVERIFIED": "true"}  # the mix includes placeholder figures
     process = subprocess.Popen([sys.executable, "-m", "services.assistance", "serve", "--port", str(port)],
                                cwd=ROOT, env=env)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process)
-        token = TokenCodec(SECRET, "assistance-platform").mint(subject="bench", role=Role.SERVICE)
+        token = TokenIssuer(key, "assistance-platform").mint(subject="bench", role=Role.SERVICE)
         asyncio.run(through_batches(url, token, mix, 2))  # warm-up
         rate, latencies = asyncio.run(through_batches(url, token, mix, args.batches))
         print(f"batch endpoint over HTTP {rate:9.0f} calculations/s   ({args.batch} per batch, "

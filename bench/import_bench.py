@@ -24,14 +24,13 @@ import asyncpg
 import httpx
 
 from deploy.run_local import environment, stop_all, wait_healthy
-from shared.auth import Role, TokenCodec
+from shared.auth import Role, SigningKey, TokenIssuer
 from shared.id_number import check_digit
 from shared.migrations import upgrade
 from tests.support.ports import free_ports
 from tests.support.postgres import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "bench-secret-bench-secret-bench-secret"
 REGION = "370602"
 
 
@@ -86,7 +85,9 @@ def main() -> int:
         listed, newcomers = numbers[:args.rows], numbers[args.rows:]
         asyncio.run(register(databases["registry"], numbers))
         ports = dict(zip(("registry", "catalog", "assistance", "settlement"), free_ports(4), strict=True))
-        env = environment(Path(tempfile.mkdtemp(prefix="bench-")), SECRET, ports, "127.0.0.1")
+        key = SigningKey.generate()
+        env = environment(Path(tempfile.mkdtemp(prefix="bench-")), ports, "127.0.0.1",
+                          issuer_public_keys=key.public_pem())
         for service, url in databases.items():
             env[f"{service.upper()}_DATABASE_URL"] = url
             env[f"{service.upper()}_LOG_LEVEL"] = "WARNING"
@@ -96,8 +97,8 @@ def main() -> int:
                 cwd=ROOT, env=env,
             ))
             wait_healthy(f"http://127.0.0.1:{ports[service]}", processes[-1])
-        token = TokenCodec(SECRET, "assistance-platform").mint(subject="bench", role=Role.AGENCY,
-                                                               agency="civil_affairs")
+        token = TokenIssuer(key, "assistance-platform").mint(subject="bench", role=Role.AGENCY,
+                                                             agency="civil_affairs")
         client = httpx.Client(base_url=f"http://127.0.0.1:{ports['registry']}", timeout=600,
                               headers={"Authorization": f"Bearer {token}"})
         print(f"{args.rows} rows, registry and catalog on PostgreSQL\n", flush=True)

@@ -28,14 +28,13 @@ import aiohttp
 
 from bench.trivial_chain import FLOOR_SCHEMA
 from deploy.run_local import SERVICES, WITH_DATABASE, environment, start_services, stop_all, wait_healthy
-from shared.auth import Role, TokenCodec
+from shared.auth import Role, SigningKey, TokenIssuer
 from shared.migrations import upgrade
 from tests.support.people import new_id_number
 from tests.support.ports import free_ports
 from tests.support.postgres import create_database, drop_database, execute
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "bench-secret-bench-secret-bench-secret"
 BILL = {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000", "basic_insurance_paid": "26520"}
 
 
@@ -182,7 +181,8 @@ def main() -> int:
     parser.add_argument("--persons", type=int, default=2000)
     args = parser.parse_args()
     admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    codec = TokenCodec(SECRET, "assistance-platform")
+    key = SigningKey.generate()
+    issuer = TokenIssuer(key, "assistance-platform")
     databases = {s: create_database(admin_url, f"bench_{s}") for s in (*WITH_DATABASE, "floor")}
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -190,7 +190,7 @@ def main() -> int:
             upgrade(ROOT / "services" / service, databases[service])
         var_dir = Path(tempfile.mkdtemp(prefix="bench-"))
         ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-        env = environment(var_dir, SECRET, ports, "127.0.0.1")
+        env = environment(var_dir, ports, "127.0.0.1", issuer_public_keys=key.public_pem())
         for service in WITH_DATABASE:
             env[f"{service.upper()}_DATABASE_URL"] = databases[service]
         for service in SERVICES:
@@ -202,7 +202,7 @@ def main() -> int:
         system_url = f"http://127.0.0.1:{ports['settlement']}/v1/settlements"
         print(f"registering {args.persons} persons with identities...", flush=True)
         persons = asyncio.run(register_persons(f"http://127.0.0.1:{ports['registry']}",
-                                               codec.mint(subject="bench", role=Role.OPS), args.persons))
+                                               issuer.mint(subject="bench", role=Role.OPS), args.persons))
         # Statistics for the persons just loaded, as autovacuum would take them within a minute (and a
         # list import takes them itself): without them the first plans scan the whole table.
         asyncio.run(execute(databases["registry"], "ANALYZE"))
@@ -210,7 +210,7 @@ def main() -> int:
         asyncio.run(execute(databases["floor"], f"{FLOOR_SCHEMA}INSERT INTO floor_persons VALUES {rows}; ANALYZE"))
         floor_processes, floor_url = start_chain(databases["floor"])
         processes += floor_processes
-        his = codec.mint(subject="bench-his", role=Role.HIS, hospital_code="060001")
+        his = issuer.mint(subject="bench-his", role=Role.HIS, hospital_code="060001")
         service_pids = {service: p.pid for service, p in zip(SERVICES, service_processes, strict=True)}
         sides = {
             "settlement (system)": (system_url, Load(service_pids)),

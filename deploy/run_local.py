@@ -5,7 +5,6 @@ Prints the URLs and demo tokens, and stops every service on Ctrl-C (or SIGTERM).
 
 import argparse
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -13,26 +12,36 @@ import time
 import urllib.request
 from pathlib import Path
 
-from shared.auth import Role, TokenCodec
+from shared.auth import Role, SigningKey, TokenIssuer
 
 SERVICES = ("registry", "catalog", "assistance", "settlement")
 WITH_DATABASE = ("registry", "catalog", "settlement")
+# Who calls whom: each caller signs its service tokens with its own key; a callee trusts exactly
+# its callers' public keys, for role service only.
+CALLERS_OF = {"registry": ("settlement",), "catalog": ("registry", "settlement"),
+              "assistance": ("settlement",), "settlement": ()}
 
 
-def _secret(var_dir: Path) -> str:
-    path = var_dir / "jwt_secret"
-    if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as f:
-            f.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+def key_pair(stem: Path) -> SigningKey:
+    """The key pair `<stem>.pem` (0600) and `<stem>.pub.pem`, made on first use."""
+    if not Path(f"{stem}.pem").exists():
+        SigningKey.generate().write(stem)
+    return SigningKey.load(f"{stem}.pem")
 
 
-def environment(var_dir: Path, secret: str, ports: dict[str, int], host: str) -> dict[str, str]:
+def environment(var_dir: Path, ports: dict[str, int], host: str, *, issuer_public_keys: str) -> dict[str, str]:
+    """The services' environment: they trust `issuer_public_keys` (PEM text or paths) for user tokens;
+    the service key pairs live under var_dir/keys."""
     env = dict(os.environ)
+    keys = var_dir / "keys"
+    for caller in {c for callers in CALLERS_OF.values() for c in callers}:
+        key_pair(keys / f"{caller}-service")
+        env[f"{caller.upper()}_SERVICE_SIGNING_KEY"] = str(keys / f"{caller}-service.pem")
     for service in SERVICES:
         prefix = service.upper()
-        env[f"{prefix}_JWT_SECRET"] = secret
+        env[f"{prefix}_JWT_PUBLIC_KEYS"] = issuer_public_keys
+        env[f"{prefix}_JWT_SERVICE_PUBLIC_KEYS"] = ",".join(
+            str(keys / f"{caller}-service.pub.pem") for caller in CALLERS_OF[service])
         if service in WITH_DATABASE:
             env.setdefault(f"{prefix}_DATABASE_URL", f"sqlite:///{var_dir / service}.db")
     for peer in ("registry", "catalog", "assistance"):
@@ -95,9 +104,10 @@ def main(argv: list[str] | None = None) -> int:
 
     var_dir: Path = args.var_dir.resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
-    secret = _secret(var_dir)
+    issuer_key = var_dir / "keys" / "issuer"
+    issuer = TokenIssuer(key_pair(issuer_key), "assistance-platform")
     ports = {service: args.base_port + i for i, service in enumerate(SERVICES)}
-    env = environment(var_dir, secret, ports, args.host)
+    env = environment(var_dir, ports, args.host, issuer_public_keys=f"{issuer_key}.pub.pem")
 
     for service in WITH_DATABASE:
         subprocess.run([sys.executable, "-m", f"services.{service}", "migrate"], env=env, check=True)
@@ -115,20 +125,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         processes.extend(start_services(var_dir, env, ports, args.host))
 
-        codec = TokenCodec(secret, "assistance-platform")
         tokens = {
-            "ops": codec.mint(subject="ops-demo", role=Role.OPS),
-            "his (hospital 060001 毓璜顶医院)": codec.mint(
+            "ops": issuer.mint(subject="ops-demo", role=Role.OPS),
+            "his (hospital 060001 毓璜顶医院)": issuer.mint(
                 subject="his-060001", role=Role.HIS, hospital_code="060001"),
-            "agency civil_affairs": codec.mint(
+            "agency civil_affairs": issuer.mint(
                 subject="civil-affairs-demo", role=Role.AGENCY, agency="civil_affairs"),
-            "agency rural_revitalization": codec.mint(
+            "agency rural_revitalization": issuer.mint(
                 subject="rural-revitalization-demo", role=Role.AGENCY, agency="rural_revitalization"),
         }
         print(f"\nThe platform is running (logs in {var_dir}/*.log). Ctrl-C stops it.\n")
         for service in SERVICES:
             print(f"  {service:<11} http://{args.host}:{ports[service]}/docs")
-        print(f"\nDemo tokens (JWT secret in {var_dir / 'jwt_secret'}):")
+        print(f"\nDemo tokens (his and agency valid 24 h, ops 12 h; issuer's private key {issuer_key}.pem):")
         for name, token in tokens.items():
             print(f"  {name}:\n    {token}")
         print(f"\nTry: curl -H 'Authorization: Bearer <ops token>' "

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from shared.auth import BEARER_SCHEME, TokenCodec, authenticate
+from shared.auth import BEARER_SCHEME, TokenVerifier, authenticate, load_public_keys
 from shared.db import Database, install_database_problems
 from shared.errors import PROBLEM_MEDIA_TYPE, ProblemDetails, install_problem_handlers
 from shared.observability import (
@@ -25,7 +25,7 @@ Hook = Callable[[FastAPI], Awaitable[None]]
 
 _PROBLEM_RESPONSES = {
     "401": "缺少或无效的令牌 (missing or invalid token)",
-    "403": "角色或权限不足 (role or scope not allowed)",
+    "403": "令牌不适用于本服务，或角色、权限不足 (wrong audience, role or scope not allowed)",
     "422": "请求校验失败 (validation failed)",
 }
 _PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -64,7 +64,10 @@ def build_service_app(
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
-    app.state.token_codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
+    app.state.token_verifier = TokenVerifier(
+        load_public_keys(settings.jwt_public_keys), issuer=settings.jwt_issuer, audience=service,
+        service_keys=load_public_keys(settings.jwt_service_public_keys),
+    )
     metrics = Metrics(service)
     install_problem_handlers(app)
     if database is not None:

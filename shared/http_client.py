@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-from shared.auth import ServiceTokens, TokenCodec
+from shared.auth import ServiceTokens, SigningKey, key_id, load_public_keys
 from shared.errors import Problem, ServiceUnavailable
 from shared.request_context import current_request_id
 from shared.settings import PeerSettings
@@ -156,11 +156,17 @@ class ServiceClient:
         await self.get("/healthz")
 
 
-def peer_client(peer: str, base_url: str, settings: PeerSettings, codec: TokenCodec, *, caller: str) -> ServiceClient:
-    """The client a service uses for one peer: the configured service token, or tokens it mints
-    itself as `caller`; the peer settings' timeout and retries."""
-    token: str | ServiceTokens = (
-        settings.service_token.get_secret_value() if settings.service_token else ServiceTokens(codec, subject=caller)
-    )
-    return ServiceClient(peer, base_url, token=token, timeout_seconds=settings.peer_timeout_seconds,
+def service_tokens(settings: PeerSettings, *, caller: str) -> ServiceTokens:
+    """The caller's service tokens, signed with its own key. A caller holding the issuer's private
+    key could mint HIS and ops tokens: refused at start."""
+    key = SigningKey.load(settings.service_signing_key.get_secret_value())
+    if key.kid in {key_id(k) for k in load_public_keys(settings.jwt_public_keys)}:
+        raise ValueError(f"{caller}: the service signing key must be the service's own, not the issuer's")
+    return ServiceTokens(key, issuer=settings.jwt_issuer, subject=caller)
+
+
+def peer_client(peer: str, base_url: str, settings: PeerSettings, tokens: ServiceTokens) -> ServiceClient:
+    """The client a service uses for one peer: its service tokens, the peer settings' timeout and
+    retries."""
+    return ServiceClient(peer, base_url, token=tokens, timeout_seconds=settings.peer_timeout_seconds,
                          retries=settings.peer_retries)

@@ -7,7 +7,7 @@ from shared.settings import ServiceSettings
 
 
 class AssistanceSettings(ServiceSettings):
-    """Environment: ASSISTANCE_JWT_SECRET, ASSISTANCE_POLICY_DIR, ... (no database: policies are
+    """Environment: ASSISTANCE_JWT_PUBLIC_KEYS, ASSISTANCE_POLICY_DIR, ... (no database: policies are
     files versioned in the repository)."""
 
     model_config = SettingsConfigDict(env_prefix="ASSISTANCE_")

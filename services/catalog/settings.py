@@ -4,7 +4,7 @@ from shared.settings import DatabaseSettings
 
 
 class CatalogSettings(DatabaseSettings):
-    """Environment: CATALOG_DATABASE_URL, CATALOG_JWT_SECRET, CATALOG_LOG_LEVEL, ..."""
+    """Environment: CATALOG_DATABASE_URL, CATALOG_JWT_PUBLIC_KEYS, CATALOG_LOG_LEVEL, ..."""
 
     model_config = SettingsConfigDict(env_prefix="CATALOG_")
 

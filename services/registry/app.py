@@ -16,17 +16,15 @@ from services.registry.imports.router import router as imports_router
 from services.registry.persons.router import router as persons_router
 from services.registry.settings import RegistrySettings
 from shared.app import build_service_app
-from shared.auth import TokenCodec
 from shared.db import Database
-from shared.http_client import peer_client
+from shared.http_client import peer_client, service_tokens
 
 SERVICE_DIR = Path(__file__).parent
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
-    codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
-    catalog = peer_client("catalog", settings.catalog_url, settings, codec, caller="registry")
+    catalog = peer_client("catalog", settings.catalog_url, settings, service_tokens(settings, caller="registry"))
 
     async def start(_: FastAPI) -> None:
         await catalog.start()

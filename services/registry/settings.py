@@ -5,7 +5,7 @@ from shared.settings import DatabaseSettings, PeerSettings
 
 
 class RegistrySettings(DatabaseSettings, PeerSettings):
-    """Environment: REGISTRY_DATABASE_URL, REGISTRY_JWT_SECRET, REGISTRY_CATALOG_URL, ..."""
+    """Environment: REGISTRY_DATABASE_URL, REGISTRY_JWT_PUBLIC_KEYS, REGISTRY_CATALOG_URL, ..."""
 
     model_config = SettingsConfigDict(env_prefix="REGISTRY_")
 

@@ -11,7 +11,6 @@ from services.settlement.settings import SettlementSettings
 from services.settlement.settlements.router import router as settlements_router
 from services.settlement.settlements.service import SettlementFlow
 from shared.app import build_service_app
-from shared.auth import TokenCodec
 from shared.db import Database
 
 SERVICE_DIR = Path(__file__).parent
@@ -20,7 +19,7 @@ SERVICE_DIR = Path(__file__).parent
 def create_app(settings: SettlementSettings | None = None) -> FastAPI:
     settings = settings or SettlementSettings()
     database = Database(settings.database_url, pool_size=settings.db_pool_size)
-    peers = Peers.from_settings(settings, TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer))
+    peers = Peers.from_settings(settings)
 
     async def start(_: FastAPI) -> None:
         for client in peers.all():

@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 
 from services.settlement.settings import SettlementSettings
-from shared.auth import TokenCodec
-from shared.http_client import ServiceClient, peer_client
+from shared.http_client import ServiceClient, peer_client, service_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,9 +13,11 @@ class Peers:
     assistance: ServiceClient
 
     @classmethod
-    def from_settings(cls, settings: SettlementSettings, codec: TokenCodec) -> "Peers":
+    def from_settings(cls, settings: SettlementSettings) -> "Peers":
+        tokens = service_tokens(settings, caller="settlement")
+
         def client(peer: str, url: str) -> ServiceClient:
-            return peer_client(peer, url, settings, codec, caller="settlement")
+            return peer_client(peer, url, settings, tokens)
 
         return cls(
             registry=client("registry", settings.registry_url),

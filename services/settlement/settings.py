@@ -6,7 +6,7 @@ from shared.settings import DatabaseSettings, PeerSettings
 
 
 class SettlementSettings(DatabaseSettings, PeerSettings):
-    """Environment: SETTLEMENT_DATABASE_URL, SETTLEMENT_JWT_SECRET, SETTLEMENT_REGISTRY_URL, ..."""
+    """Environment: SETTLEMENT_DATABASE_URL, SETTLEMENT_JWT_PUBLIC_KEYS, SETTLEMENT_REGISTRY_URL, ..."""
 
     model_config = SettingsConfigDict(env_prefix="SETTLEMENT_")
 

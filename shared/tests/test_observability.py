@@ -4,7 +4,7 @@ import logging
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from conftest import JWT_SECRET, asgi_client
+from conftest import KEY_SETTINGS, asgi_client
 from shared.app import build_service_app
 from shared.auth import Role
 from shared.id_number import IdNumberStr
@@ -30,7 +30,7 @@ async def boom() -> None:
 
 def _app():  # type: ignore[no-untyped-def]
     return build_service_app(
-        service="obs-test", title="t", description="t", settings=ServiceSettings(jwt_secret=JWT_SECRET),
+        service="catalog", title="t", description="t", settings=ServiceSettings(**KEY_SETTINGS),
         routers=[router], readiness={}, configure_logs=False,
     )
 
@@ -84,7 +84,7 @@ async def test_unknown_route_and_crash_are_problems(auth) -> None:  # type: igno
     assert crash.status_code == 500 and crash.json()["code"] == "internal_error"
     assert "internals" not in crash.text
     assert 'route="/v1/nothing-here"' not in metrics.text  # unmatched paths share one label
-    assert 'http_requests_total{method="GET",route="/v1/boom",service="obs-test",status="500"} 1.0' in metrics.text
+    assert 'http_requests_total{method="GET",route="/v1/boom",service="catalog",status="500"} 1.0' in metrics.text
 
 
 async def test_a_crash_still_carries_the_request_id(auth) -> None:  # type: ignore[no-untyped-def]

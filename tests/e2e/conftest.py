@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from conftest import JWT_SECRET
+from conftest import ISSUER_KEY
 from deploy.run_local import SERVICES, WITH_DATABASE, environment, start_services, stop_all
 from tests.support.ports import free_ports
 
@@ -21,13 +21,14 @@ class Platform:
     urls: dict[str, str]
     databases: dict[str, str]
     stop_service: Callable[[str], None]
+    keys_dir: Path  # the calling services' own key pairs (deploy.run_local.environment)
 
 
 @pytest.fixture(scope="module")
 def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     var_dir: Path = tmp_path_factory.mktemp("e2e")
     ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-    env = environment(var_dir, JWT_SECRET, ports, "127.0.0.1")
+    env = environment(var_dir, ports, "127.0.0.1", issuer_public_keys=ISSUER_KEY.public_pem())
     databases = {service: migrated_database(service) for service in ("registry", "catalog", "settlement")}
     for service, url in databases.items():
         env[f"{service.upper()}_DATABASE_URL"] = url
@@ -38,7 +39,8 @@ def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.T
         stop_all([by_name[name]])
 
     try:
-        yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, databases, stop_service)
+        yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, databases, stop_service,
+                       var_dir / "keys")
     finally:
         stop_all(processes)
 
@@ -49,7 +51,7 @@ def sqlite_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platfo
     must answer as PostgreSQL does (time zones, savepoints)."""
     var_dir: Path = tmp_path_factory.mktemp("e2e-sqlite")
     ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-    env = environment(var_dir, JWT_SECRET, ports, "127.0.0.1")
+    env = environment(var_dir, ports, "127.0.0.1", issuer_public_keys=ISSUER_KEY.public_pem())
     databases = {service: f"sqlite:///{var_dir / service}.db" for service in WITH_DATABASE}
     for service, url in databases.items():
         env[f"{service.upper()}_DATABASE_URL"] = url
@@ -58,7 +60,7 @@ def sqlite_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platfo
     by_name = dict(zip(SERVICES, processes, strict=True))
     try:
         yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, databases,
-                       lambda name: stop_all([by_name[name]]))
+                       lambda name: stop_all([by_name[name]]), var_dir / "keys")
     finally:
         stop_all(processes)
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 
 from tests.support.ports import free_ports
@@ -76,6 +77,8 @@ def test_make_run_serves_the_four_services_on_sqlite_and_stops_on_ctrl_c(tmp_pat
         )
         assert hospitals.json()["total"] == 231
         his_token = re.search(r"  his \(hospital 060001[^\n]*\n\s+(\S+)", output).group(1)  # type: ignore[union-attr]
+        his_claims = jwt.decode(his_token, options={"verify_signature": False})
+        assert (his_claims["exp"] - his_claims["iat"], his_claims["aud"]) == (24 * 3600, ["catalog", "settlement"])
         statement = httpx.post(f"http://127.0.0.1:{base + 3}/v1/settlements", headers={
             "Authorization": f"Bearer {his_token}"}, timeout=30, json={
             "his_serial": "SMOKE-1", "hospital_code": "060001", "id_number": "370602199001011239",

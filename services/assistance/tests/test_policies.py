@@ -2,14 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import JWT_SECRET, asgi_client
+from conftest import KEY_SETTINGS, asgi_client
 from services.assistance.app import create_app
 from services.assistance.settings import AssistanceSettings
 from shared.auth import Role
 
 
 async def test_policies_in_force_on_a_date(auth) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(AssistanceSettings(jwt_secret=JWT_SECRET, log_json=False))
+    app = create_app(AssistanceSettings(**KEY_SETTINGS, log_json=False))
     async with asgi_client(app) as client:
         on_2020 = await client.get("/v1/policies", params={"on": "2020-06-01"}, headers=auth(Role.SERVICE))
         on_2023 = await client.get("/v1/policies", params={"on": "2023-01-01"}, headers=auth(Role.SERVICE))
@@ -27,11 +27,11 @@ def test_an_invalid_policy_file_stops_the_service(tmp_path: Path) -> None:
         "effective_from = 2023-01-01\neffective_until = 2022-12-31\nsource = \"test\"\n"
     )
     with pytest.raises(ValueError, match="effective_until is before effective_from"):
-        create_app(AssistanceSettings(jwt_secret=JWT_SECRET, policy_dir=tmp_path, log_json=False))
+        create_app(AssistanceSettings(**KEY_SETTINGS, policy_dir=tmp_path, log_json=False))
 
 
 async def test_a_policy_and_its_parameters_as_of_a_date(auth) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(AssistanceSettings(jwt_secret=JWT_SECRET, log_json=False))
+    app = create_app(AssistanceSettings(**KEY_SETTINGS, log_json=False))
     async with asgi_client(app) as client:
         zone = await client.get("/v1/policies/in-force", params={"region_code": "370672", "on": "2020-06-01"},
                                 headers=auth(Role.OPS))
@@ -59,7 +59,7 @@ async def test_a_policy_and_its_parameters_as_of_a_date(auth) -> None:  # type: 
 
 
 async def test_a_batch_validates_and_computes_each_item_on_its_own(auth) -> None:  # type: ignore[no-untyped-def]
-    app = create_app(AssistanceSettings(jwt_secret=JWT_SECRET, log_json=False))
+    app = create_app(AssistanceSettings(**KEY_SETTINGS, log_json=False))
     example_1 = {
         "region_code": "370602", "insurance_type": "resident", "medical_type": "inpatient",
         "discharged_on": "2023-03-20", "identities": ["minimum_allowance"],

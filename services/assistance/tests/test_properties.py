@@ -18,13 +18,13 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import JWT_SECRET, asgi_client
+from conftest import ISSUER_KEY, KEY_SETTINGS, asgi_client
 from services.assistance.app import create_app
 from services.assistance.calculation.chain import calculate
 from services.assistance.policies.model import Policy
 from services.assistance.settings import AssistanceSettings
 from services.assistance.tests.test_cases import BOOK
-from shared.auth import Role, TokenCodec
+from shared.auth import Role, TokenIssuer
 from shared.categories import Category, InsuranceType
 from shared.contracts.calculation import Bill, CalculationRequest, IllnessPovertyGrant, YearToDate
 from shared.money import ZERO, to_yuan
@@ -402,8 +402,8 @@ def test_a_bill_split_in_two_never_pays_more_than_whole(data: st.DataObject) -> 
     assert sum(paid.values()) <= sum(getattr(whole, fund) for fund in FUNDS)
 
 
-_app = create_app(AssistanceSettings(jwt_secret=JWT_SECRET, log_json=False))
-_token = TokenCodec(JWT_SECRET, "assistance-platform").mint(subject="property", role=Role.SERVICE)
+_app = create_app(AssistanceSettings(**KEY_SETTINGS, log_json=False))
+_token = TokenIssuer(ISSUER_KEY, "assistance-platform").mint(subject="property", role=Role.SERVICE)
 VALID = {
     "region_code": "370602", "insurance_type": "resident", "medical_type": "inpatient",
     "discharged_on": "2023-03-20", "identities": ["minimum_allowance"],

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from httpx import AsyncClient
 
-from conftest import JWT_SECRET, asgi_client
+from conftest import KEY_SETTINGS, asgi_client
 from services.catalog.app import SERVICE_DIR, create_app
 from services.catalog.settings import CatalogSettings
 from shared.auth import Role
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 @pytest.fixture(scope="module")
 async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[AsyncClient]:
-    app = create_app(CatalogSettings(database_url=migrated_database("catalog"), jwt_secret=JWT_SECRET, log_json=False))
+    app = create_app(CatalogSettings(database_url=migrated_database("catalog"), **KEY_SETTINGS, log_json=False))
     async with asgi_client(app) as c:
         yield c
     await app.state.database.dispose()

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from httpx import AsyncClient
 
-from conftest import JWT_SECRET, asgi_client
+from conftest import PEER_KEY_SETTINGS, asgi_client
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
 from tests.support.stores import STORES, migrated_url
@@ -13,7 +13,7 @@ SERVICE_DIR = Path(__file__).parents[1]
 
 
 async def _client(database_url: str) -> AsyncIterator[AsyncClient]:
-    settings = RegistrySettings(database_url=database_url, jwt_secret=JWT_SECRET, log_json=False)
+    settings = RegistrySettings(database_url=database_url, **PEER_KEY_SETTINGS, log_json=False)
     app = create_app(settings)
     async with asgi_client(app) as c:
         yield c

@@ -1,12 +1,12 @@
 """The registry API on PostgreSQL: persons, identities, eligibility, permissions."""
 
 import asyncio
+import time
 
-import jwt
 import pytest
 from httpx import AsyncClient
 
-from conftest import JWT_SECRET
+from conftest import forge
 from shared.auth import Role
 from tests.support.people import new_id_number
 
@@ -139,7 +139,10 @@ async def test_identity_rules_refuse_bad_changes(client: AsyncClient, auth) -> N
 async def test_his_cannot_read_the_registry(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
     response = await client.get(f"/v1/persons/{new_id_number()}", headers=auth(Role.HIS))
     assert response.status_code == 403
-    assert response.json()["code"] == "role_not_allowed"
+    assert response.json()["code"] == "wrong_audience"  # a HIS token names catalog and settlement
+    naming_registry = await client.get(f"/v1/persons/{new_id_number()}", headers=auth(Role.HIS, audience=["registry"]))
+    assert naming_registry.status_code == 403
+    assert naming_registry.json()["code"] == "role_not_allowed"
 
 
 async def test_concurrent_pushes_of_one_identity_create_it_once(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
@@ -156,9 +159,9 @@ async def test_far_dates_and_long_subjects_are_client_errors(client: AsyncClient
     far = await client.post(f"/v1/persons/{id_number}/identities", headers=auth(Role.OPS), json={
         "category": "minimum_allowance", "document_number": "X", "approved_on": "9999-12-31"})
     assert far.status_code == 422 and far.json()["errors"][0]["loc"] == ["body", "approved_on"]
-    claims = {"iss": "assistance-platform", "sub": "s" * 65, "role": "ops", "scopes": ["persons:read"],
-              "iat": 1, "exp": 4_000_000_000}
-    forged = jwt.encode(claims, JWT_SECRET, algorithm="HS256")  # signed right, but a subject too long to record
+    now = int(time.time())  # signed right, but a subject too long to record
+    forged = forge({"iss": "assistance-platform", "sub": "s" * 65, "aud": ["registry"], "role": "ops",
+                    "scopes": ["persons:read"], "iat": now, "exp": now + 60})
     long_subject = await client.get(f"/v1/persons/{id_number}", headers={"Authorization": f"Bearer {forged}"})
     assert long_subject.status_code == 401 and long_subject.json()["code"] == "invalid_token"
 

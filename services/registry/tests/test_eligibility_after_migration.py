@@ -6,7 +6,7 @@ from collections.abc import Callable
 import asyncpg
 import pytest
 
-from conftest import JWT_SECRET, asgi_client
+from conftest import PEER_KEY_SETTINGS, asgi_client
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
 from shared.auth import Role
@@ -17,7 +17,7 @@ ID_NUMBER = "370602199001011239"
 
 async def test_eligibility_answers_after_a_column_is_added(migrated_database: Callable[[str], str], auth) -> None:  # type: ignore[no-untyped-def]
     url = migrated_database("registry")
-    app = create_app(RegistrySettings(database_url=url, jwt_secret=JWT_SECRET, log_json=False))
+    app = create_app(RegistrySettings(database_url=url, **PEER_KEY_SETTINGS, log_json=False))
     ops = auth(Role.OPS)
     try:
         async with asgi_client(app) as client:

@@ -4,17 +4,17 @@ from collections.abc import Callable
 
 import pytest
 
-from conftest import JWT_SECRET, asgi_client
+from conftest import PEER_KEY_SETTINGS, asgi_client
 from services.settlement.app import create_app
 from services.settlement.settings import SettlementSettings
-from shared.auth import Role, TokenCodec
+from shared.auth import Role, TokenIssuer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def test_not_ready_while_peers_are_down(migrated_database: Callable[[str], str]) -> None:
     settings = SettlementSettings(
-        database_url=migrated_database("settlement"), jwt_secret=JWT_SECRET, log_json=False,
+        database_url=migrated_database("settlement"), **PEER_KEY_SETTINGS, log_json=False,
         registry_url="http://127.0.0.1:9", catalog_url="http://127.0.0.1:9", assistance_url="http://127.0.0.1:9",
         peer_timeout_seconds=0.5, peer_retries=0,
     )
@@ -38,14 +38,14 @@ async def test_not_ready_while_peers_are_down(migrated_database: Callable[[str],
 
 
 @pytest.mark.parametrize("path", ["/v1/settlements", "/v1/settlements?limit=1"])
-async def test_an_unreachable_database_is_a_503_to_retry(path: str, codec: TokenCodec) -> None:
+async def test_an_unreachable_database_is_a_503_to_retry(path: str, issuer: TokenIssuer) -> None:
     # The settlement's claim goes through the bare asyncpg pool, the list through SQLAlchemy.
     settings = SettlementSettings(
-        database_url="postgresql://postgres@127.0.0.1:9/settlement", jwt_secret=JWT_SECRET, log_json=False,
+        database_url="postgresql://postgres@127.0.0.1:9/settlement", **PEER_KEY_SETTINGS, log_json=False,
         peer_timeout_seconds=0.5, peer_retries=0,
     )
     app = create_app(settings)
-    headers = {"Authorization": f"Bearer {codec.mint(subject='his', role=Role.HIS, hospital_code='060001')}"}
+    headers = {"Authorization": f"Bearer {issuer.mint(subject='his', role=Role.HIS, hospital_code='060001')}"}
     body = {"his_serial": "DOWN-1", "hospital_code": "060001", "id_number": "370602199001011239",
             "insurance_type": "resident", "medical_type": "inpatient", "admitted_on": "2023-03-01",
             "discharged_on": "2023-03-20", "bill": {"total": "1000"}}
