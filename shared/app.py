@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 
-from shared.auth import BEARER_SCHEME, TokenCodec, authenticate
+from shared.auth import BEARER_SCHEME, Principal, Role, TokenCodec, authenticate, require
 from shared.db import Database, install_database_problems
+from shared.edge import RequestLimitsMiddleware
 from shared.errors import PROBLEM_MEDIA_TYPE, ProblemDetails, install_problem_handlers
 from shared.observability import (
     Metrics,
@@ -18,7 +19,9 @@ from shared.observability import (
     configure_logging,
     health_router,
     install_observability,
+    serve_metrics,
 )
+from shared.rate_limit import RateLimiter
 from shared.settings import ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[None]]
@@ -49,8 +52,14 @@ def build_service_app(
     if database is not None:
         readiness = {"database": database.ping, **readiness}
 
+    metrics = Metrics(service)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop_metrics = (
+            serve_metrics(metrics, settings.metrics_host, settings.metrics_port)
+            if settings.metrics_port is not None else None
+        )
         for hook in on_startup:
             await hook(app)
         try:
@@ -60,22 +69,57 @@ def build_service_app(
                 await hook(app)
             if database is not None:
                 await database.dispose()
+            if stop_metrics is not None:
+                stop_metrics()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
     app.state.token_codec = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
-    metrics = Metrics(service)
     install_problem_handlers(app)
     if database is not None:
         install_database_problems(app)
+    # Inside the request context (so a 413 carries the request id and is logged), before the app.
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_json_body_bytes=settings.max_json_body_bytes, max_csv_body_bytes=settings.max_csv_body_bytes,
+    )
     install_observability(app, metrics)
-    app.include_router(health_router(metrics, readiness))
+    metrics_guard = None if settings.metrics_port is not None else [Depends(require(Role.OPS, Role.SERVICE))]
+    app.include_router(health_router(metrics, readiness, metrics_guard=metrics_guard))
+    caller = Depends(_authenticate_within_limits(_rate_limiters(settings)))
     for router in routers:
-        # Authentication runs before anything else a route depends on (no existence leaks).
-        app.include_router(router, dependencies=[Depends(authenticate)])
+        # Authentication (and the caller's rate limit) runs before anything else a route depends on
+        # (no existence leaks).
+        app.include_router(router, dependencies=[caller])
     _document_problems(app)
     return app
+
+
+def _rate_limiters(settings: ServiceSettings) -> dict[Role, RateLimiter]:
+    """The roles whose tokens are limited (a rate or burst of 0 leaves a role unlimited)."""
+    limiters = {}
+    for role in Role:
+        rate = getattr(settings, f"rate_limit_{role.value}_per_second")
+        burst = getattr(settings, f"rate_limit_{role.value}_burst")
+        if rate > 0 and burst > 0:
+            limiters[role] = RateLimiter(rate, burst)
+    return limiters
+
+
+def _authenticate_within_limits(limiters: dict[Role, RateLimiter]) -> Callable[[Request], Awaitable[Principal]]:
+    """One dependency, since each costs CPU on every request: the token (its check is cached), then
+    its subject's bucket for its role."""
+
+    async def caller(request: Request) -> Principal:
+        principal = await authenticate(request)
+        limiter = limiters.get(principal.role)
+        if limiter is not None:
+            limiter.check(principal.subject, detail="请求过于频繁，请稍后再试 (too many requests for this token; "
+                          "retry after the time in Retry-After)")
+        return principal
+
+    return caller
 
 
 def _document_problems(app: FastAPI) -> None:
