@@ -46,7 +46,10 @@ class Bill(BaseModel):
     @model_validator(mode="after")
     def _parts_fit(self) -> "Bill":
         if self.full_self_pay + self.over_limit_self_pay + self.pre_self_pay > self.total:
-            raise ValueError("全自费、超限价自费与先行自付之和超过医疗费用总额 (full self-pay + over-limit + pre-self-pay exceed the total)")
+            raise ValueError(
+                "全自费、超限价自费与先行自付之和超过医疗费用总额 "
+                "(full self-pay + over-limit + pre-self-pay exceed the total)"
+            )
         left = self.total - self.full_self_pay - self.over_limit_self_pay - self.pre_self_pay - self.special_drugs
         if left < 0:
             raise ValueError("特殊药品费用超过政策范围内费用 (special drugs exceed the policy-range amount)")
@@ -55,7 +58,10 @@ class Bill(BaseModel):
             if paid is not None:
                 left -= paid
                 if left < 0:
-                    raise ValueError(f"{_PAID_NAMES[name]}超过政策范围内费用的余额 ({name} exceeds what is left of the policy-range amount)")
+                    raise ValueError(
+                        f"{_PAID_NAMES[name]}超过政策范围内费用的余额 "
+                        f"({name} exceeds what is left of the policy-range amount)"
+                    )
         return self
 
 

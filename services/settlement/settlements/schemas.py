@@ -42,7 +42,8 @@ class SettlementRequest(BaseModel):
         if self.discharged_on < self.admitted_on:
             raise ValueError("出院日期早于入院日期 (discharged_on is before admitted_on)")
         if self.discharged_on > today():
-            raise ValueError("出院日期晚于今天（北京时间），出院时才能结算 (discharged_on is after today, Asia/Shanghai: a discharge is settled when it happens)")
+            raise ValueError("出院日期晚于今天（北京时间），出院时才能结算 "
+                             "(discharged_on is after today, Asia/Shanghai: a discharge is settled when it happens)")
         if self.admitted_on < parse_id_number(self.id_number).birth_date:
             raise ValueError("入院日期早于身份证号码中的出生日期 (admitted_on is before the birth date in id_number)")
         return self
