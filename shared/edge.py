@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
@@ -56,7 +57,7 @@ class RequestLimitsMiddleware:
             # The server has checked that it is a number and will deliver no more than it says.
             if int(declared) > limit:
                 await problem_response(
-                    None, status=413, code="payload_too_large", title="Payload too large",
+                    Request(scope), status=413, code="payload_too_large", title="Payload too large",
                     detail=_TOO_LARGE_DETAIL.format(limit=limit),
                 )(scope, receive, send)
                 return
