@@ -95,7 +95,8 @@ def test_a_request_head_over_16_kib_is_a_431_problem(service: Service, complete:
         b"X-Filler-%d: %s\r\n" % (i, b"a" * 1000) for i in range(17)
     )
     # Complete, the head is refused whole; incomplete, while it still arrives (nothing more is read).
-    status, headers, body = raw_exchange(service.port, head + b"\r\n" if complete else head + b"X-Last: " + b"b" * 50_000)
+    request = head + b"\r\n" if complete else head + b"X-Last: " + b"b" * 50_000
+    status, headers, body = raw_exchange(service.port, request)
     assert status == 431
     assert headers["content-type"] == "application/problem+json"
     assert json.loads(body)["code"] == "request_header_fields_too_large"

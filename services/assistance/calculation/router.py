@@ -22,7 +22,7 @@ CalculationItem = Annotated[dict[str, Any], WithJsonSchema({"$ref": "#/component
 class BatchRequest(BaseModel):
     items: list[CalculationItem] = Field(
         min_length=1,
-        description="至多 CALCULATION_BATCH_MAX_ITEMS 项，默认 10,000 (at most the configured number, 10,000 by default)",
+        description="至多 CALCULATION_BATCH_MAX_ITEMS 项，默认 10,000 (at most the configured number, 10,000)",
     )
 
 
@@ -66,8 +66,9 @@ async def compute(_: Calculator, body: CalculationRequest, request: Request) -> 
 
 @router.post(
     ":batch", summary="批量计算（重算用） (compute many settlements, e.g. for recalculation)",
-    description="项数有上限（默认 10,000，超出为 422 batch_too_large）；每项单独校验与计算："
-    "格式错误的项（validation_failed，附字段）或不能计算的项给出原因，其余照常。 At most the configured number of items (10,000 by default; beyond it a 422 "
+    description="项数有上限（默认 10,000，超出为 422 batch_too_large）；"
+    "每项单独校验与计算：格式错误的项（validation_failed，附字段）或不能计算的项给出原因，"
+    "其余照常。 At most the configured number of items (10,000 by default; beyond it a 422 "
     "batch_too_large). Each item is validated and computed on its own: a malformed item (validation_failed, with its "
     "fields) or one that cannot be computed carries its problem, the others their result.",
     response_model=BatchResult, responses=problem_responses(422),
