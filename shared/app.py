@@ -30,8 +30,9 @@ _PROBLEM_RESPONSES = {
     "401": "缺少或无效的令牌 (missing or invalid token)",
     "403": "角色或权限不足 (role or scope not allowed)",
     "422": "请求校验失败 (validation failed)",
+    "429": "令牌请求过于频繁，见 Retry-After (rate limited; see Retry-After)",
 }
-_PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+_PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})  # /metrics: a token, or a port of its own
 
 
 def build_service_app(
@@ -151,6 +152,7 @@ def _document_problems(app: FastAPI) -> None:
                         responses[status] = {"description": text}
                     if "requestBody" in operation:
                         responses["400"] = {"description": "请求体无法解析 (the body cannot be parsed)"}
+                        responses["413"] = {"description": "请求体过大 (the body is over its limit)"}
                 for status, response in responses.items():
                     if status[0] in "45":
                         response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}
