@@ -17,7 +17,7 @@ from shared.auth import Principal, Role, Scope, require
 from shared.categories import OWNER, Category
 from shared.csv_export import csv_download
 from shared.db import repository
-from shared.errors import NotFound, Unprocessable, problem_responses
+from shared.errors import NotFound, Unprocessable, field_errors, problem_responses
 from shared.types import BusinessDate
 
 router = APIRouter(prefix="/v1/imports", tags=["imports 名单导入"])
@@ -112,7 +112,8 @@ async def import_csv(
     except UnreadableList as exc:
         raise Unprocessable(str(exc), code="unreadable_list") from exc
     except ValidationError as exc:
-        raise Unprocessable(str(exc.errors()[0]["msg"]), code="validation_failed") from exc
+        errors = field_errors(exc)
+        raise Unprocessable(errors[0]["msg"], code="validation_failed", extra={"errors": errors}) from exc
     if not rows:
         raise Unprocessable("名单没有数据行 (the list has no rows)", code="empty_list")
     return await _import(request, header, rows, principal, imports, regions)
