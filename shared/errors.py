@@ -104,7 +104,7 @@ class ProblemDetails(BaseModel):
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` for a route's own problem statuses (401/403/422 are added to all)."""
-    return {status: {"model": ProblemDetails, "description": _HTTP_CODES.get(status, ("", ""))[1]}
+    return {status: {"model": ProblemDetails, "description": _HTTP_CODES.get(status, ("", "", ""))[1]}
             for status in statuses}
 
 
@@ -231,17 +231,17 @@ def bilingual_message(error: Mapping[str, Any]) -> str:
 
 
 _HTTP_CODES = {
-    400: ("bad_request", "Bad request"),
-    401: ("unauthorized", "Unauthorized"),
-    403: ("forbidden", "Forbidden"),
-    404: ("not_found", "Not found"),
-    405: ("method_not_allowed", "Method not allowed"),
-    406: ("not_acceptable", "Not acceptable"),
-    413: ("payload_too_large", "Payload too large"),
-    409: ("conflict", "Conflict"),
-    415: ("unsupported_media_type", "Unsupported media type"),
-    429: ("rate_limited", "Too many requests"),
-    503: ("service_unavailable", "Service unavailable"),
+    400: ("bad_request", "Bad request", "请求无效"),
+    401: ("unauthorized", "Unauthorized", "未认证"),
+    403: ("forbidden", "Forbidden", "无权访问"),
+    404: ("not_found", "Not found", "未找到该资源"),
+    405: ("method_not_allowed", "Method not allowed", "该资源不支持此请求方法"),
+    406: ("not_acceptable", "Not acceptable", "无法提供所要求的格式"),
+    409: ("conflict", "Conflict", "与现有数据冲突"),
+    413: ("payload_too_large", "Payload too large", "请求体过大"),
+    415: ("unsupported_media_type", "Unsupported media type", "不支持的内容类型"),
+    429: ("rate_limited", "Too many requests", "请求过于频繁"),
+    503: ("service_unavailable", "Service unavailable", "服务暂不可用"),
 }
 
 
@@ -268,8 +268,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
+        code, title, chinese = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error", "请求未能处理"))
         detail = exc.detail if isinstance(exc.detail, str) else title
+        if not _CJK.search(detail):  # the router's own refusals are in English only
+            detail = f"{chinese} ({detail})"
         return problem_response(
             request, status=exc.status_code, code=code, title=title, detail=detail,
             headers=getattr(exc, "headers", None),

@@ -236,3 +236,13 @@ async def test_rate_limits_per_token_subject_by_role(codec) -> None:  # type: ig
     assert other.status_code == 200
     assert unlimited == {200}
     assert anonymous.status_code == 401 and health.status_code == 200
+
+
+async def test_what_the_router_refuses_is_bilingual_too(auth) -> None:  # type: ignore[no-untyped-def]
+    async with asgi_client(_app()) as client:
+        unknown = await client.get("/v1/nothing", headers=auth(Role.OPS))
+        wrong_method = await client.delete("/v1/items", headers=auth(Role.OPS))
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
+    assert (wrong_method.status_code, wrong_method.json()["code"]) == (405, "method_not_allowed")
+    for response in (unknown, wrong_method):
+        assert BILINGUAL.match(response.json()["detail"]), response.json()["detail"]
