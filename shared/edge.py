@@ -54,8 +54,8 @@ class RequestLimitsMiddleware:
             elif name == b"content-type" and value[:8].lower() == b"text/csv":
                 limit = self.max_csv
         if declared is not None:
-            # The server has checked that it is a number and will deliver no more than it says.
-            if int(declared) > limit:
+            # The HTTP server has refused a Content-Length that is no number and delivers no more than it says.
+            if declared.isdigit() and int(declared) > limit:
                 await problem_response(
                     Request(scope), status=413, code="payload_too_large", title="Payload too large",
                     detail=_TOO_LARGE_DETAIL.format(limit=limit),
