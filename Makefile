@@ -1,5 +1,7 @@
 # Two commands: `make run` (the four services on SQLite under var/) and `make test`.
+# `make run PORT=9100`: registry on 9100, catalog 9101, assistance 9102, settlement 9103.
 PYTHON ?= python3
+PORT ?= 8101
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m deploy.run_local
+	$(BIN)/python -m deploy.run_local --base-port $(PORT)
 
 test: lint
 	$(BIN)/python -m pytest

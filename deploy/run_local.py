@@ -6,6 +6,7 @@ Prints the URLs and demo tokens, and stops every service on Ctrl-C (or SIGTERM).
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -48,6 +49,20 @@ def environment(var_dir: Path, ports: dict[str, int], host: str, *, issuer_publi
         env[f"SETTLEMENT_{peer.upper()}_URL"] = f"http://{host}:{ports[peer]}"
     env["REGISTRY_CATALOG_URL"] = f"http://{host}:{ports['catalog']}"
     return env
+
+
+def busy_ports(host: str, ports: dict[str, int]) -> dict[str, int]:
+    """The services whose port something else already listens on (checked before anything starts:
+    a service that cannot bind would otherwise fail after the tokens were printed)."""
+    busy = {}
+    for service, port in ports.items():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is free
+            try:
+                probe.bind((host, port))
+            except OSError:
+                busy[service] = port
+    return busy
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
@@ -102,11 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-port", type=int, default=8101, help="registry; the others follow")
     args = parser.parse_args(argv)
 
+    ports = {service: args.base_port + i for i, service in enumerate(SERVICES)}
+    busy = busy_ports(args.host, ports)
+    for service, port in busy.items():
+        print(f"port {port} ({service}) is already in use on {args.host}; stop what holds it or choose "
+              f"another base port, e.g. make run PORT={args.base_port + 1000}", file=sys.stderr)
+    if busy:
+        return 1
     var_dir: Path = args.var_dir.resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     issuer_key = var_dir / "keys" / "issuer"
     issuer = TokenIssuer(key_pair(issuer_key), "assistance-platform")
-    ports = {service: args.base_port + i for i, service in enumerate(SERVICES)}
     env = environment(var_dir, ports, args.host, issuer_public_keys=f"{issuer_key}.pub.pem")
 
     for service in WITH_DATABASE:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import uvicorn
 
+from shared.edge import ProblemHttpToolsProtocol
 from shared.migrations import upgrade
 from shared.settings import DatabaseSettings, ServiceSettings
 
@@ -44,9 +45,12 @@ def service_main(
         assert seeder is not None and isinstance(settings, DatabaseSettings)
         asyncio.run(seeder(settings))
     else:
+        # httptools, as uvicorn[standard] would pick, answering what it refuses with problem+json; no
+        # `server: uvicorn` header (what runs here is nobody's business); Date stays (HTTP wants it).
         uvicorn.run(
             app_factory, factory=True, host=args.host, port=args.port, workers=args.workers,
             access_log=False, log_config=None, proxy_headers=False,
+            http=ProblemHttpToolsProtocol, server_header=False,
         )
     return 0
 

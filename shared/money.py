@@ -6,9 +6,9 @@ so no client parses an amount through a binary float.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import Field, ValidatorFunctionWrapHandler, WrapValidator
 from pydantic_core import PydanticCustomError
 
 CENT = Decimal("0.01")
@@ -29,24 +29,32 @@ def to_yuan(value: Decimal | int | str) -> Decimal:
 _WHOLE_LIMIT = Decimal("1E12")  # 14 digits, two of them after the point
 
 
-def _fen(value: Decimal) -> Decimal:
-    """After pydantic has parsed a finite Decimal: at most 12 digits before the point and two after,
+def _amount(value: Any, parse: ValidatorFunctionWrapHandler) -> Decimal:
+    """A finite Decimal written in ASCII digits, at most 12 digits before the point and two after,
     kept to the fen. One Python call: pydantic's own max_digits/decimal_places checks cost twice
     as much, and every settlement validates a few hundred amounts across the services."""
+    # Decimal() also reads "１００" (full-width), "1_000" and other scripts' digits: an amount must be
+    # written as every other system reads it.
+    if type(value) is str and (not value.isascii() or "_" in value):
+        raise PydanticCustomError(
+            "decimal_ascii_digits", "金额只能用半角数字 0-9 书写 (an amount is written in ASCII digits 0-9 only)",
+        )
+    value = parse(value)  # a finite Decimal
     if not -_WHOLE_LIMIT < value < _WHOLE_LIMIT:
         raise PydanticCustomError(
-            "decimal_whole_digits", "Decimal input should have no more than 12 digits before the decimal point",
+            "decimal_whole_digits", "金额整数部分至多 12 位 (an amount has at most 12 digits before the point)",
             {"whole_digits": 12},
         )
-    amount = to_yuan(value)
+    amount = value.quantize(CENT, rounding=ROUND_HALF_UP) + 0  # to_yuan, inlined: a call less per amount
     if amount != value:
         raise PydanticCustomError(
-            "decimal_max_places", "Decimal input should have no more than 2 decimal places", {"decimal_places": 2},
+            "decimal_max_places", "金额至多两位小数，即到分 (an amount has at most 2 decimal places, to the fen)",
+            {"decimal_places": 2},
         )
     return amount
 
 
-Money = Annotated[Decimal, Field(allow_inf_nan=False, examples=["1234.50"]), AfterValidator(_fen)]
+Money = Annotated[Decimal, Field(allow_inf_nan=False, examples=["1234.50"]), WrapValidator(_amount)]
 """An amount in yuan (can be negative, e.g. a reversing ledger entry)."""
 
 MAX_AMOUNT = Decimal("9999999999.99")

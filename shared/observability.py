@@ -7,12 +7,19 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,7 +28,10 @@ from shared.id_number import mask_in_text
 from shared.request_context import current_request_id, reset_request_id, set_request_id
 
 REQUEST_ID_HEADER = "x-request-id"
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# "*": a request id is masked like any text (an ID number sent as one), and passed on to peers so.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:*-]{1,64}$")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_NO_STORE = (b"cache-control", b"no-store")
 access_log = logging.getLogger("access")
 log = logging.getLogger("shared.observability")
 
@@ -97,7 +107,12 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # Masked once, here: the id echoed, quoted in problems, logged and sent on is the same one.
+        request_id = mask_in_text(incoming) if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # Every API response may hold personal data: no cache keeps it (docs and probes may be cached).
+        added = [(REQUEST_ID_HEADER.encode(), request_id.encode()), _NOSNIFF]
+        if scope["path"].startswith("/v1/"):
+            added.append(_NO_STORE)
         token = set_request_id(request_id)
         started = time.perf_counter()
         status = 500
@@ -108,10 +123,7 @@ class RequestContextMiddleware:
             nonlocal status, status_sent
             if message["type"] == "http.response.start":
                 status, status_sent = message["status"], True
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"], (REQUEST_ID_HEADER.encode(), request_id.encode()),
-                ]
+                message["headers"] = [*message.get("headers", ()), *added]
             await send(message)
 
         try:
@@ -154,7 +166,11 @@ class Readiness(BaseModel):
     checks: dict[str, str]
 
 
-def health_router(metrics: Metrics, checks: Mapping[str, ReadinessCheck]) -> APIRouter:
+def health_router(
+    metrics: Metrics, checks: Mapping[str, ReadinessCheck], *, metrics_guard: Sequence[Any] | None,
+) -> APIRouter:
+    """`metrics_guard`: the dependencies /metrics needs on the service port (a token), or None when
+    /metrics is served on a port of its own (`serve_metrics`) and not here."""
     router = APIRouter(tags=["health 运维探针"])
 
     @router.get("/healthz", summary="存活探针 (liveness)")
@@ -167,10 +183,12 @@ def health_router(metrics: Metrics, checks: Mapping[str, ReadinessCheck]) -> API
     )
     async def readyz(request: Request) -> Readiness:
         outcomes = await asyncio.gather(*(check() for check in checks.values()), return_exceptions=True)
-        results = {
-            name: "ok" if outcome is None else f"failed: {type(outcome).__name__}"
-            for name, outcome in zip(checks, outcomes, strict=True)
-        }
+        results: dict[str, str] = {}
+        for name, outcome in zip(checks, outcomes, strict=True):
+            results[name] = "ok" if outcome is None else "failed"
+            if outcome is not None:
+                # The cause is for operators (the log), not for anyone who can reach the probe.
+                log.warning("readiness check %s failed: %s: %s", name, type(outcome).__name__, outcome)
         if all(v == "ok" for v in results.values()):
             return Readiness(status="ready", checks=results)
         return problem_response(  # type: ignore[return-value]
@@ -179,11 +197,28 @@ def health_router(metrics: Metrics, checks: Mapping[str, ReadinessCheck]) -> API
             headers={"Retry-After": "5"},
         )
 
-    @router.get("/metrics", summary="Prometheus 指标 (metrics)", response_class=Response)
-    async def metrics_endpoint() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    if metrics_guard is not None:
+        @router.get(
+            "/metrics", summary="Prometheus 指标，需 ops 或 service 令牌 (metrics; an ops or service token)",
+            response_class=Response, dependencies=list(metrics_guard),
+        )
+        async def metrics_endpoint() -> Response:
+            return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def serve_metrics(metrics: Metrics, host: str, port: int) -> Callable[[], None]:
+    """/metrics on a port of its own, from a thread of this process (prometheus_client's server, as
+    a Prometheus scrape config expects it), for a network only Prometheus reaches. Returns the stop."""
+    server, thread = start_http_server(port, addr=host, registry=metrics.registry)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return stop
 
 
 def install_observability(app: FastAPI, metrics: Metrics) -> None:

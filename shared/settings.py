@@ -24,6 +24,29 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # The edge (shared.edge): limits checked before a body is parsed or a token is checked.
+    max_json_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="largest request body that is not CSV (413 beyond it)",
+    )
+    max_csv_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="largest text/csv request body (list imports; 413 beyond it)",
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="serve /metrics on this port of the same process, without a token; when unset, "
+        "/metrics on the service port needs an ops or service token",
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="address the metrics port listens on")
+    # Requests a token may make: rate per second and burst, per role; 0 turns a role's limit off.
+    rate_limit_his_per_second: float = Field(default=50, ge=0)
+    rate_limit_his_burst: int = Field(default=100, ge=0)
+    rate_limit_agency_per_second: float = Field(default=20, ge=0)
+    rate_limit_agency_burst: int = Field(default=50, ge=0)
+    rate_limit_ops_per_second: float = Field(default=50, ge=0)
+    rate_limit_ops_burst: int = Field(default=100, ge=0)
+    rate_limit_service_per_second: float = Field(default=0, ge=0)
+    rate_limit_service_burst: int = Field(default=0, ge=0)
+
 
 class DatabaseSettings(ServiceSettings):
     """A service that owns a database."""

@@ -14,7 +14,7 @@ BusinessDate = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 def _printable(value: str) -> str:
     # NUL and other control characters are refused by PostgreSQL text or make records unreadable.
     if any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in value):
-        raise ValueError("control characters are not allowed")
+        raise ValueError("不允许控制字符 (control characters are not allowed)")
     return value
 
 

@@ -19,6 +19,8 @@ CauseCode = Annotated[str | None, Field(
     pattern=r"^[a-z_]{1,40}$", description="伤病原因代码 (e.g. traffic_accident; some policies exclude causes)",
 )]
 
+_PAID_NAMES = {"basic_insurance_paid": "基本医保统筹已付", "critical_illness_paid": "大病保险已付"}
+
 
 class Bill(BaseModel):
     """The discharge bill in summary (NHSA setlinfo names in the descriptions)."""
@@ -44,16 +46,22 @@ class Bill(BaseModel):
     @model_validator(mode="after")
     def _parts_fit(self) -> "Bill":
         if self.full_self_pay + self.over_limit_self_pay + self.pre_self_pay > self.total:
-            raise ValueError("full self-pay + over-limit + pre-self-pay exceed the total")
+            raise ValueError(
+                "全自费、超限价自费与先行自付之和超过医疗费用总额 "
+                "(full self-pay + over-limit + pre-self-pay exceed the total)"
+            )
         left = self.total - self.full_self_pay - self.over_limit_self_pay - self.pre_self_pay - self.special_drugs
         if left < 0:
-            raise ValueError("special drugs exceed the policy-range amount")
+            raise ValueError("特殊药品费用超过政策范围内费用 (special drugs exceed the policy-range amount)")
         for name in ("basic_insurance_paid", "critical_illness_paid"):
             paid = getattr(self, name)
             if paid is not None:
                 left -= paid
                 if left < 0:
-                    raise ValueError(f"{name} exceeds what is left of the policy-range amount")
+                    raise ValueError(
+                        f"{_PAID_NAMES[name]}超过政策范围内费用的余额 "
+                        f"({name} exceeds what is left of the policy-range amount)"
+                    )
         return self
 
 
@@ -92,7 +100,7 @@ class IllnessPovertyGrant(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> "IllnessPovertyGrant":
         if self.window_until < self.window_from:
-            raise ValueError("the grant window ends before it starts")
+            raise ValueError("救助认定期间的结束日早于起始日 (the grant window ends before it starts)")
         return self
 
     def covers(self, on: date) -> bool:

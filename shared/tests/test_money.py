@@ -47,3 +47,18 @@ def test_the_widest_amounts_and_trailing_zeros_are_accepted_and_minus_zero_is_ze
     assert (bill.total, bill.adjustment) == (Decimal("1.50"), Decimal("-999999999999.99"))
     assert Bill.model_validate_json('{"total": 1, "adjustment": "-0.00"}').model_dump_json() == (
         '{"total":"1.00","adjustment":"0.00"}')
+
+
+@pytest.mark.parametrize("raw", ['"１００"', '"1_000"', '"١٠٠"', '"100.５"', '"1\u00a0000"'])
+def test_an_amount_is_written_in_ascii_digits_only(raw: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Bill.model_validate_json(f'{{"total": {raw}}}')
+    [error] = caught.value.errors()
+    assert error["type"] == "decimal_ascii_digits"
+    assert error["msg"] == "金额只能用半角数字 0-9 书写 (an amount is written in ASCII digits 0-9 only)"
+
+
+@pytest.mark.parametrize(("raw", "amount"), [('"1234.5"', "1234.50"), ('"-0.5"', "-0.50"), ('" 12 "', "12.00"),
+                                             ('"5."', "5.00"), ('".5"', "0.50"), ('"1e3"', "1000.00"), ("7", "7.00")])
+def test_ascii_amounts_in_their_usual_forms_are_read(raw: str, amount: str) -> None:
+    assert Bill.model_validate_json(f'{{"total": "0", "adjustment": {raw}}}').adjustment == Decimal(amount)

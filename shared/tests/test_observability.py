@@ -70,7 +70,7 @@ async def test_validation_errors_are_problems_without_the_input(auth) -> None:  
         "type": "id_number_bad_check_digit",
     }]
     assert "370602199001011238" not in response.text
-    assert malformed.status_code == 422 and malformed.json()["code"] == "validation_failed"
+    assert malformed.status_code == 400 and malformed.json()["code"] == "malformed_json"
 
 
 async def test_unknown_route_and_crash_are_problems(auth) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +78,7 @@ async def test_unknown_route_and_crash_are_problems(auth) -> None:  # type: igno
         missing = await client.get("/v1/nothing-here")
         unauthenticated = await client.get("/v1/boom")
         crash = await client.get("/v1/boom", headers=auth(Role.OPS))
-        metrics = await client.get("/metrics")
+        metrics = await client.get("/metrics", headers=auth(Role.OPS))
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     assert unauthenticated.status_code == 401
     assert crash.status_code == 500 and crash.json()["code"] == "internal_error"

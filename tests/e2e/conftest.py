@@ -32,6 +32,8 @@ def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.T
     databases = {service: migrated_database(service) for service in ("registry", "catalog", "settlement")}
     for service, url in databases.items():
         env[f"{service.upper()}_DATABASE_URL"] = url
+    for service in SERVICES:  # schemathesis sends as fast as it can with one ops token: not a person
+        env[f"{service.upper()}_RATE_LIMIT_OPS_PER_SECOND"] = "0"
     processes = start_services(var_dir, env, ports, "127.0.0.1")
     by_name = dict(zip(SERVICES, processes, strict=True))
 

@@ -124,6 +124,11 @@ def test_a_full_list_in_gb18030_with_a_dry_run_first(platform: Platform, auth) -
                                      "身份证号,身份证号\n1,2\n".encode())):
         unreadable = httpx.post(url, params={**params, "batch_id": f"LS-X{index}"}, content=content, headers=headers)
         assert unreadable.status_code == 422 and unreadable.json()["code"] == "unreadable_list", unreadable.text
+    blank = httpx.post(url, params={**params, "batch_id": "LS-B", "document_number": "   "},
+                       content=f"身份证号\n{staying}\n".encode(), headers=headers)
+    assert blank.status_code == 422 and blank.json()["code"] == "validation_failed"
+    assert blank.json()["detail"] == "文字过短，至少 1 个字符 (String should have at least 1 character)"
+    assert blank.json()["errors"][0]["loc"] == ["document_number"]
     # A full list with a row nobody can identify cannot say who is missing from it: refused, nobody ended.
     garbled = httpx.post(url, params={**params, "batch_id": "LS-G"}, content="身份证号\r1\r".encode(),
                          headers=headers)

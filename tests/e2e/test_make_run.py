@@ -103,3 +103,25 @@ def test_make_run_serves_the_four_services_on_sqlite_and_stops_on_ctrl_c(tmp_pat
     for port in range(base, base + 4):
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/healthz")
+
+
+def test_a_port_in_use_stops_the_launcher_naming_it_before_any_token(tmp_path: Path) -> None:
+    base = _consecutive_free_ports(4)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", base + 2))  # assistance's
+        taken.listen()
+        launcher = subprocess.run(
+            [sys.executable, "-m", "deploy.run_local", "--var-dir", str(tmp_path), "--base-port", str(base)],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )
+    assert launcher.returncode != 0
+    assert f"port {base + 2} (assistance) is already in use" in launcher.stderr, launcher.stderr
+    assert "Demo tokens" not in launcher.stdout and "Traceback" not in launcher.stderr
+    assert not list(tmp_path.glob("*.db"))  # stopped before migrating anything
+
+
+def test_make_run_takes_a_base_port() -> None:
+    dry_run = subprocess.run(["make", "-n", "run", "PORT=9100"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "-m deploy.run_local --base-port 9100" in dry_run.stdout, dry_run.stdout
+    default = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "-m deploy.run_local --base-port 8101" in default.stdout, default.stdout

@@ -58,7 +58,7 @@ def test_settlement_is_ready_only_while_its_peers_are(platform: Platform) -> Non
     platform.stop_service("catalog")
     down = httpx.get(f"{settlement}/readyz", timeout=10)
     assert down.status_code == 503
-    assert down.json()["checks"]["catalog"] == "failed: PeerUnavailable"
+    assert down.json()["checks"]["catalog"] == "failed"  # the cause is in the log only
     assert down.json()["checks"]["registry"] == "ok"
 
 

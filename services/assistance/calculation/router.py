@@ -1,7 +1,8 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
+from starlette.concurrency import run_in_threadpool
 
 from services.assistance.calculation.chain import NotComputable, calculate
 from services.assistance.policies.book import NoPolicy, PolicyBook
@@ -11,7 +12,6 @@ from shared.errors import Unprocessable, field_errors, problem_responses
 
 router = APIRouter(prefix="/v1/calculations", tags=["calculations 救助计算"])
 Calculator = Annotated[Principal, Depends(require(Role.SERVICE, Role.OPS, scope=Scope.CALCULATE))]
-BATCH_LIMIT = 10_000
 
 
 # Each item is validated on its own, so that one malformed item fails alone; the documented schema
@@ -20,7 +20,10 @@ CalculationItem = Annotated[dict[str, Any], WithJsonSchema({"$ref": "#/component
 
 
 class BatchRequest(BaseModel):
-    items: list[CalculationItem] = Field(min_length=1, max_length=BATCH_LIMIT)
+    items: list[CalculationItem] = Field(
+        min_length=1,
+        description="至多 CALCULATION_BATCH_MAX_ITEMS 项，默认 10,000 (at most the configured number, 10,000)",
+    )
 
 
 class ItemProblem(BaseModel):
@@ -63,13 +66,25 @@ async def compute(_: Calculator, body: CalculationRequest, request: Request) -> 
 
 @router.post(
     ":batch", summary="批量计算（重算用） (compute many settlements, e.g. for recalculation)",
-    description=f"最多 {BATCH_LIMIT} 项；每项单独校验与计算：格式错误的项（validation_failed，附字段）或不能计算的项"
-    "给出原因，其余照常。 Each item is validated and computed on its own: a malformed item (validation_failed,"
-    " with its fields) or one that cannot be computed carries its problem, the others their result.",
+    description="项数有上限（默认 10,000，超出为 422 batch_too_large）；"
+    "每项单独校验与计算：格式错误的项（validation_failed，附字段）或不能计算的项给出原因，"
+    "其余照常。 At most the configured number of items (10,000 by default; beyond it a 422 "
+    "batch_too_large). Each item is validated and computed on its own: a malformed item (validation_failed, with its "
+    "fields) or one that cannot be computed carries its problem, the others their result.",
+    response_model=BatchResult, responses=problem_responses(422),
 )
-async def compute_batch(_: Calculator, body: BatchRequest, request: Request) -> BatchResult:
+async def compute_batch(_: Calculator, body: BatchRequest, request: Request) -> Response:
+    limit = request.app.state.settings.calculation_batch_max_items
+    if len(body.items) > limit:
+        raise Unprocessable(f"批量计算至多 {limit} 项 (a batch holds at most {limit} items)", code="batch_too_large")
+    # Seconds of CPU for a big batch: off the event loop, so that health checks and other requests
+    # are answered meanwhile; the JSON is written there too.
+    return Response(await run_in_threadpool(_compute_all, request, body.items), media_type="application/json")
+
+
+def _compute_all(request: Request, raw_items: list[dict[str, Any]]) -> bytes:
     items: list[BatchItem] = []
-    for index, raw in enumerate(body.items):
+    for index, raw in enumerate(raw_items):
         try:
             items.append(BatchItem(index=index, result=_compute(request, CalculationRequest.model_validate(raw))))
         except ValidationError as exc:
@@ -80,4 +95,4 @@ async def compute_batch(_: Calculator, body: BatchRequest, request: Request) -> 
         except (NoPolicy, NotComputable) as exc:
             items.append(BatchItem(index=index, problem=ItemProblem(code=exc.code, detail=str(exc))))
     failed = sum(1 for i in items if i.problem is not None)
-    return BatchResult(computed=len(items) - failed, failed=failed, items=items)
+    return BatchResult(computed=len(items) - failed, failed=failed, items=items).model_dump_json().encode()

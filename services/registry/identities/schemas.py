@@ -44,7 +44,7 @@ class IdentityCorrection(BaseModel):
     def _no_nulls_but_end(self) -> "IdentityCorrection":
         for name in ("document_number", "approved_on"):
             if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise ValueError(f"{name} 不能为 null ({name} cannot be null)")
         return self
 
 

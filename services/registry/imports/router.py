@@ -17,13 +17,12 @@ from shared.auth import Principal, Role, Scope, require
 from shared.categories import OWNER, Category
 from shared.csv_export import csv_download
 from shared.db import repository
-from shared.errors import NotFound, Unprocessable, problem_responses
+from shared.errors import NotFound, Unprocessable, field_errors, problem_responses
 from shared.types import BusinessDate
 
 router = APIRouter(prefix="/v1/imports", tags=["imports 名单导入"])
 Importer = Annotated[Principal, Depends(require(Role.AGENCY, Role.OPS, scope=Scope.PERSONS_WRITE))]
 Imports = repository(ImportRepository)
-MAX_CSV_BYTES = 64 * 1024 * 1024
 
 
 async def _regions(request: Request) -> RegionDirectory:
@@ -105,9 +104,7 @@ async def import_csv(
     region_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     dry_run: Annotated[bool, Query()] = False,
 ) -> ImportSummary | Response:
-    content = await request.body()
-    if len(content) > MAX_CSV_BYTES:
-        raise Unprocessable("文件过大 (file too large)", code="file_too_large")
+    content = await request.body()  # at most REGISTRY_MAX_CSV_BODY_BYTES (shared.edge)
     try:
         header = ListHeader(batch_id=batch_id, category=category, mode=mode, region_code=region_code,
                             list_date=list_date, document_number=document_number, dry_run=dry_run)
@@ -115,7 +112,8 @@ async def import_csv(
     except UnreadableList as exc:
         raise Unprocessable(str(exc), code="unreadable_list") from exc
     except ValidationError as exc:
-        raise Unprocessable(str(exc.errors()[0]["msg"]), code="validation_failed") from exc
+        errors = field_errors(exc)
+        raise Unprocessable(errors[0]["msg"], code="validation_failed", extra={"errors": errors}) from exc
     if not rows:
         raise Unprocessable("名单没有数据行 (the list has no rows)", code="empty_list")
     return await _import(request, header, rows, principal, imports, regions)

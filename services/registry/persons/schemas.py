@@ -57,7 +57,7 @@ class PersonUpdate(BaseModel):
     @model_validator(mode="after")
     def _something(self) -> "PersonUpdate":
         if self.name is None and self.region_code is None:
-            raise ValueError("give name or region_code")
+            raise ValueError("须给出姓名或区划代码 (give name or region_code)")
         return self
 
 

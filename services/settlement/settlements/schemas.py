@@ -40,11 +40,12 @@ class SettlementRequest(BaseModel):
     @model_validator(mode="after")
     def _dates(self) -> "SettlementRequest":
         if self.discharged_on < self.admitted_on:
-            raise ValueError("discharged_on is before admitted_on")
+            raise ValueError("出院日期早于入院日期 (discharged_on is before admitted_on)")
         if self.discharged_on > today():
-            raise ValueError("discharged_on is after today (Asia/Shanghai): a discharge is settled when it happens")
+            raise ValueError("出院日期晚于今天（北京时间），出院时才能结算 "
+                             "(discharged_on is after today, Asia/Shanghai: a discharge is settled when it happens)")
         if self.admitted_on < parse_id_number(self.id_number).birth_date:
-            raise ValueError("admitted_on is before the birth date in id_number")
+            raise ValueError("入院日期早于身份证号码中的出生日期 (admitted_on is before the birth date in id_number)")
         return self
 
 
