@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from services.settlement.peers import Peers
-from shared.categories import Category
+from shared.categories import Category, InsuranceType
 from shared.contracts.hospitals import ensure_designated, fetch_hospital
 from shared.http_client import RemoteProblem
 
@@ -18,6 +18,7 @@ class Patient:
     reason: str | None  # why no identity can apply, when the registry says so
     region_code: str | None = None  # where the person is registered: picks the assistance policy
     illness_poverty_window: tuple[date, date] | None = None  # the grant: first day, first day after
+    insurance_type: InsuranceType | None = None  # as the registry has it on the date, if it knows
 
 
 def _grant_window(identities: list[dict[str, Any]]) -> tuple[date, date] | None:
@@ -34,10 +35,12 @@ async def patient(peers: Peers, id_number: str, on: date) -> Patient:
         if exc.remote_code == "person_not_found":
             return Patient([], "救助对象登记中无此人，仅按医保结算 (not in the registry: insurance only)")
         raise
+    insurance_type = InsuranceType(eligibility["insurance_type"]) if eligibility["insurance_type"] else None
     if not eligibility["insured"]:
-        return Patient([], "当日未参保，无救助 (not insured on that date)", eligibility["region_code"])
+        return Patient([], "当日未参保，无救助 (not insured on that date)", eligibility["region_code"],
+                       insurance_type=insurance_type)
     return Patient([Category(i["category"]) for i in eligibility["identities"]], None, eligibility["region_code"],
-                   _grant_window(eligibility["identities"]))
+                   _grant_window(eligibility["identities"]), insurance_type)
 
 
 class HospitalCache:

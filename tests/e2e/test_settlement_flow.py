@@ -144,6 +144,7 @@ def test_idempotent_retries(platform: Platform, auth) -> None:  # type: ignore[n
     retry = settle(platform, auth, id_number, "IDEM-1", EXAMPLE_1)
     assert first.status_code == retry.status_code == 201
     assert retry.content == first.content
+    assert "idempotent-replayed" not in first.headers and retry.headers["idempotent-replayed"] == "true"
     changed = settle(platform, auth, id_number, "IDEM-1", {**EXAMPLE_1, "total": "50001"})
     assert changed.status_code == 422 and changed.json()["code"] == "idempotency_key_reused"
     balances, _ = ledger_balances(platform, id_number)
@@ -248,8 +249,10 @@ def test_admission_tells_whether_a_deposit_is_due(platform: Platform, auth) -> N
     first = httpx.post(url, json=body, headers=headers)
     assert first.status_code == 201, first.text
     assert first.json()["treat_first_pay_later"] is True and first.json()["identities"] == ["minimum_allowance"]
+    assert "idempotent-replayed" not in first.headers
     again = httpx.post(url, json=body, headers=headers)
-    assert again.status_code == 200 and again.json()["admission_id"] == first.json()["admission_id"]
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
     clash = httpx.post(url, json={**body, "id_number": margin}, headers=headers)
     assert clash.status_code == 409 and clash.json()["code"] == "admission_exists"
     deposit = httpx.post(url, json={**body, "admission_number": "ZY-2", "id_number": margin}, headers=headers)
@@ -331,3 +334,39 @@ def test_concurrent_settlements_in_two_years_share_one_grant_cap(platform: Platf
     grant_paid = fetch(platform.databases["settlement"], "SELECT sum(amount) AS paid FROM ledger_entries "
                        "WHERE id_number = $1 AND accumulator = 'assistance_paid'", id_number)
     assert grant_paid[0]["paid"] == D("30000.00")
+
+
+def test_an_insurance_type_the_registry_contradicts_is_refused_and_writes_nothing(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    # Registered resident: settled as an employee it would get employee critical illness (15,708.00)
+    # instead of the resident's 7,462.00 (POLICY.md §8 example 1).
+    id_number = beneficiary(platform, auth, "minimum_allowance")
+    refused = settle(platform, auth, id_number, "MISMATCH-1", EXAMPLE_1, insurance_type="employee")
+    assert refused.status_code == 422 and refused.json()["code"] == "insurance_type_mismatch", refused.text
+    detail = refused.json()["detail"]
+    assert "职工" in detail and "居民" in detail and "employee" in detail and "resident" in detail
+    database = platform.databases["settlement"]
+    assert fetch(database, "SELECT id FROM settlements WHERE id_number = $1", id_number) == []
+    assert fetch(database, "SELECT id_number FROM person_years WHERE id_number = $1", id_number) == []
+    corrected = settle(platform, auth, id_number, "MISMATCH-1", EXAMPLE_1)  # the serial was given back
+    assert corrected.status_code == 201, corrected.text
+    assert funds(corrected.json()) == (D("26520"), D("7462.00"), D("8814.40"), D("0"), D("7203.60"))
+
+
+def test_a_cancel_flags_the_later_settlements_of_the_person_year(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = beneficiary(platform, auth, "minimum_allowance")
+    earlier = settle(platform, auth, id_number, "RECALC-1", EXAMPLE_1).json()
+    later = settle(platform, auth, id_number, "RECALC-2", EXAMPLE_2).json()
+    settlement = platform.urls["settlement"]
+    cancelled = httpx.post(f"{settlement}/v1/settlements/{earlier['settlement_id']}/cancel",
+                           headers=auth(Role.HIS, hospital_code="060001"),
+                           json={"reason": "患者信息录入错误", "operator": "收费窗口 张三"})
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["marked_for_recalculation"] == [later["settlement_id"]]
+    flagged = {row["id"]: row["needs_recalculation"] for row in fetch(
+        platform.databases["settlement"], "SELECT id, needs_recalculation FROM settlements WHERE id_number = $1",
+        id_number)}
+    assert flagged == {earlier["settlement_id"]: False, later["settlement_id"]: True}
+    listed = httpx.get(f"{settlement}/v1/settlements", headers=auth(Role.HIS),
+                       params={"discharged_from": "2023-03-20", "discharged_to": "2023-03-20", "limit": 500}).json()
+    shown = {s["settlement_id"]: s["needs_recalculation"] for s in listed["items"]}
+    assert (shown[earlier["settlement_id"]], shown[later["settlement_id"]]) == (False, True)

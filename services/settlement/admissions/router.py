@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from services.settlement.admissions.schemas import Admission, AdmissionRequest
 from services.settlement.admissions.service import admit
+from services.settlement.idempotency import REPLAYABLE, REPLAYED
 from shared.auth import Principal, Role, Scope, require
 from shared.errors import problem_responses
 
@@ -13,8 +14,7 @@ router = APIRouter(prefix="/v1/admissions", tags=["admissions 入院登记"])
 @router.post(
     "", status_code=201,
     summary="入院登记，判断是否先诊疗后付费 (register an admission; tells whether no deposit is due)",
-    responses={200: {"model": Admission, "description": "已登记的同一入院 (the same admission, registered before)"},
-               **problem_responses(403, 409, 503)},
+    responses={201: REPLAYABLE, **problem_responses(403, 409, 503)},
 )
 async def register_admission(
     principal: Annotated[Principal, Depends(require(Role.HIS, Role.OPS, scope=Scope.SETTLEMENTS_WRITE))],
@@ -23,9 +23,10 @@ async def register_admission(
     response: Response,
 ) -> Admission:
     app = request.app
-    status, admission = await admit(
+    admission, replayed = await admit(
         app.state.database, app.state.peers, body, principal,
         frozenset(app.state.settings.treat_first_pay_later),
     )
-    response.status_code = status
+    if replayed:
+        response.headers.update(REPLAYED)
     return admission

@@ -30,8 +30,8 @@ def _out(row: AdmissionRow) -> Admission:
 async def admit(
     database: Database, peers: Peers, request: AdmissionRequest, principal: Principal,
     deposit_free: frozenset[Category],
-) -> tuple[int, Admission]:
-    """(201, new admission) or (200, the same admission registered before)."""
+) -> tuple[Admission, bool]:
+    """(the admission, whether it was registered before by the same request)."""
     ensure_own_hospital(principal, request.hospital_code)
     query = select(AdmissionRow).where(
         AdmissionRow.hospital_code == request.hospital_code,
@@ -54,11 +54,11 @@ async def admit(
         try:
             async with database.sessions.begin() as session:
                 session.add(row)
-            return 201, _out(row)
+            return _out(row), False
         except IntegrityError:
             async with database.sessions() as session:
                 existing = await session.scalar(query)
     assert existing is not None
     if (existing.id_number, existing.admitted_on) != (request.id_number, request.admitted_on):
         raise Conflict("该住院号已登记为另一次入院 (admission number already used)", code="admission_exists")
-    return 200, _out(existing)
+    return _out(existing), True

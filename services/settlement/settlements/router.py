@@ -14,6 +14,7 @@ from services.settlement.settlements.service import SettlementFlow
 from shared.auth import Principal, Role, Scope, ensure_hospital_access, require
 from shared.db import DbSession
 from shared.errors import NotFound, Unprocessable, problem_responses
+from services.settlement.idempotency import REPLAYABLE, REPLAYED
 from shared.id_number import mask
 from shared.types import BusinessDate
 
@@ -42,11 +43,12 @@ Flow = Annotated[SettlementFlow, Depends(_flow)]
     summary="出院结算：一单制 (settle a discharge: every fund's share on one statement)",
     description="HIS流水号为幂等键：同号同内容返回原结算单；同号不同内容 422；处理中 409。"
     " The HIS serial is the idempotency key: same body → the stored statement byte for byte.",
-    responses=problem_responses(403, 409, 503),
+    responses={201: REPLAYABLE, **problem_responses(403, 409, 503)},
 )
 async def settle(principal: Writer, body: SettlementRequest, flow: Flow) -> Response:
-    status, statement = await flow.settle(body, principal)
-    return Response(content=statement, status_code=status, media_type="application/json")
+    statement, replayed = await flow.settle(body, principal)
+    return Response(content=statement, status_code=201, media_type="application/json",
+                    headers=REPLAYED if replayed else None)
 
 
 @router.get("/{settlement_id}", summary="结算单 (a settlement's statement)", responses=problem_responses(404))

@@ -51,6 +51,20 @@ FUND_LABELS = {  # NHSA fund_pay_type codes (docs/rules.md §1)
 
 
 OCCASIONAL_FUNDS = ("special_drugs", "large_expense")
+INSURANCE_TYPE_NAMES = {InsuranceType.EMPLOYEE: "职工医保", InsuranceType.RESIDENT: "居民医保"}
+
+
+def ensure_registered_insurance_type(request: SettlementRequest, patient: Patient) -> None:
+    """The registry's insurance type decides the funds and their rates: a HIS that says otherwise
+    (a stale card, a mistyped field) is refused rather than settled under the wrong scheme."""
+    registered = patient.insurance_type
+    if registered is not None and registered != request.insurance_type:
+        sent = request.insurance_type
+        raise Unprocessable(
+            f"险种与登记不符：HIS为{INSURANCE_TYPE_NAMES[sent]}，救助对象登记为{INSURANCE_TYPE_NAMES[registered]}"
+            f" (insurance type mismatch: the HIS sent {sent.value}, the registry has {registered.value})",
+            code="insurance_type_mismatch",
+        )
 
 
 def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
@@ -67,8 +81,8 @@ class SettlementFlow:
         self.hospitals = lookups.HospitalCache()
         self.store = settlement_store(database)
 
-    async def settle(self, request: SettlementRequest, principal: Principal) -> tuple[int, str]:
-        """(HTTP status, statement JSON): 201 with a new statement, or the stored one for a retry."""
+    async def settle(self, request: SettlementRequest, principal: Principal) -> tuple[str, bool]:
+        """(statement JSON, whether it is a replay): a new statement, or the stored one for a retry."""
         ensure_own_hospital(principal, request.hospital_code)
         request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
         settlement_id = uuid.uuid4().hex
@@ -76,11 +90,11 @@ class SettlementFlow:
         if person_year is None:
             async with self.database.autocommit.connect() as connection:
                 existing = await SettlementRepository(connection).by_serial(request.hospital_code, request.his_serial)
-            return 201, self._replay(existing, request_hash)
+            return self._replay(existing, request_hash), True
         deadline = asyncio.timeout(SETTLEMENT_DEADLINE_SECONDS)
         try:
             async with deadline:
-                return 201, await self._settle_claimed(settlement_id, request, person_year)
+                return await self._settle_claimed(settlement_id, request, person_year), False
         except BaseException as exc:
             async with self.database.autocommit.connect() as connection:
                 await SettlementRepository(connection).release(settlement_id)
@@ -154,6 +168,7 @@ class SettlementFlow:
             lookups.patient(self.peers, request.id_number, request.discharged_on),
             lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on, self.hospitals),
         )
+        ensure_registered_insurance_type(request, patient)
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
