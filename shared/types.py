@@ -11,7 +11,7 @@ LAST_DAY = date(2099, 12, 31)
 BusinessDate = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 
 
-def _printable(value: str) -> str:
+def printable(value: str) -> str:
     # NUL and other control characters are refused by PostgreSQL text or make records unreadable.
     if any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in value):
         raise ValueError("不允许控制字符 (control characters are not allowed)")
@@ -22,5 +22,5 @@ def plain_text(max_length: int) -> object:
     """A trimmed, non-empty line of text without control characters."""
     return Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-        AfterValidator(_printable),
+        AfterValidator(printable),
     ]

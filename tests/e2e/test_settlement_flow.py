@@ -99,12 +99,12 @@ def test_examples_1_and_2_then_cancel_and_resettle(platform: Platform, auth) -> 
 
     settlement = platform.urls["settlement"]
     cancelled = httpx.post(f"{settlement}/v1/settlements/{two['settlement_id']}/cancel",
-                           headers=auth(Role.HIS, hospital_code="060001"))
+                           headers=auth(Role.HIS, hospital_code="060001"), json={"reason": "费用录入有误"})
     assert cancelled.status_code == 200, cancelled.text
     assert D(cancelled.json()["year_to_date_after"]["assistance_paid"]) == D("8814.40")
     assert D(cancelled.json()["year_to_date_after"]["critical_illness_burden"]) == D("18480")
     again = httpx.post(f"{settlement}/v1/settlements/{two['settlement_id']}/cancel",
-                       headers=auth(Role.HIS, hospital_code="060001"))
+                       headers=auth(Role.HIS, hospital_code="060001"), json={"reason": "费用录入有误"})
     assert again.status_code == 409 and again.json()["code"] == "settlement_not_cancellable"
 
     resettled = settle(platform, auth, id_number, "EX2-B", EXAMPLE_2)
@@ -357,10 +357,27 @@ def test_a_cancel_flags_the_later_settlements_of_the_person_year(platform: Platf
     earlier = settle(platform, auth, id_number, "RECALC-1", EXAMPLE_1).json()
     later = settle(platform, auth, id_number, "RECALC-2", EXAMPLE_2).json()
     settlement = platform.urls["settlement"]
-    cancelled = httpx.post(f"{settlement}/v1/settlements/{earlier['settlement_id']}/cancel",
-                           headers=auth(Role.HIS, hospital_code="060001"),
-                           json={"reason": "患者信息录入错误", "operator": "收费窗口 张三"})
+    cancel_url = f"{settlement}/v1/settlements/{earlier['settlement_id']}/cancel"
+    his = auth(Role.HIS, hospital_code="060001")
+    for body, message in (({}, "撤销须说明原因 (a reason is required to cancel)"),
+                          ({"reason": "  "}, "撤销原因须为1至200个字符 (the reason must be 1 to 200 characters)"),
+                          ({"reason": "错" * 201}, "撤销原因须为1至200个字符 (the reason must be 1 to 200 characters)"),
+                          ({"reason": "错误", "operator": "张" * 65},
+                           "经办人须为1至64个字符 (the operator must be 1 to 64 characters)")):
+        refused = httpx.post(cancel_url, headers=his, json=body)
+        assert refused.status_code == 422 and refused.json()["code"] == "validation_failed", refused.text
+        assert [e["msg"] for e in refused.json()["errors"]] == [message]
+    assert fetch(platform.databases["settlement"], "SELECT status FROM settlements WHERE id = $1",
+                 earlier["settlement_id"]) == [{"status": "settled"}]
+    cancelled = httpx.post(cancel_url, headers=his, json={"reason": " 患者信息录入错误 ", "operator": "收费窗口 张三"})
     assert cancelled.status_code == 200, cancelled.text
+    note = cancelled.json()["cancellation"]
+    assert (note["reason"], note["cancelled_by"], note["operator"]) == ("患者信息录入错误", "test-his",
+                                                                         "收费窗口 张三")
+    shown = httpx.get(f"{settlement}/v1/settlements/{earlier['settlement_id']}", headers=his).json()
+    assert shown["status"] == "cancelled" and shown["cancellation"] == note
+    still = httpx.get(f"{settlement}/v1/settlements/{later['settlement_id']}", headers=his).json()
+    assert still["status"] == "settled" and still["cancellation"] is None
     assert cancelled.json()["marked_for_recalculation"] == [later["settlement_id"]]
     flagged = {row["id"]: row["needs_recalculation"] for row in fetch(
         platform.databases["settlement"], "SELECT id, needs_recalculation FROM settlements WHERE id_number = $1",

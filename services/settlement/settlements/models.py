@@ -41,3 +41,6 @@ class SettlementRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    cancelled_by: Mapped[str | None] = mapped_column(String(64), doc="the token subject")
+    cancelled_by_operator: Mapped[str | None] = mapped_column(String(64), doc="the person at the HIS window")

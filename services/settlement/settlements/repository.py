@@ -77,11 +77,15 @@ class SettlementRepository:
         if done.rowcount != 1:
             raise RuntimeError(f"settlement {settlement_id} was not in progress")
 
-    async def mark_cancelled(self, settlement_id: str, cancelled_at: datetime) -> Row | None:
+    async def mark_cancelled(
+        self, settlement_id: str, cancelled_at: datetime, *, reason: str, cancelled_by: str, operator: str | None,
+    ) -> Row | None:
         """The settlement as cancelled, if it was settled (None otherwise: nothing changed)."""
         return (await self.connection.execute(
             update(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id, _SETTLEMENTS.c.status == "settled")
-            .values(status="cancelled", cancelled_at=cancelled_at).returning(*_SETTLEMENTS.c)
+            .values(status="cancelled", cancelled_at=cancelled_at, cancel_reason=reason, cancelled_by=cancelled_by,
+                    cancelled_by_operator=operator)
+            .returning(*_SETTLEMENTS.c)
         )).first()
 
     async def by_id(self, settlement_id: str) -> Row | None:

@@ -2,19 +2,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from services.settlement.idempotency import REPLAYABLE, REPLAYED
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import (
     Cancellation,
+    CancelRequest,
     SettlementPage,
     SettlementRequest,
     SettlementSummary,
     Statement,
 )
-from services.settlement.settlements.service import SettlementFlow
+from services.settlement.settlements.service import SettlementFlow, cancellation_note
 from shared.auth import Principal, Role, Scope, ensure_hospital_access, require
 from shared.db import DbSession
 from shared.errors import NotFound, Unprocessable, problem_responses
-from services.settlement.idempotency import REPLAYABLE, REPLAYED
 from shared.id_number import mask
 from shared.types import BusinessDate
 
@@ -57,7 +58,8 @@ async def read_settlement(principal: Reader, settlement_id: SettlementId, settle
     if row is None or row.statement is None:
         raise NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")
     ensure_hospital_access(principal, row.hospital_code, code="settlement_not_found")
-    return Statement.model_validate_json(row.statement).model_copy(update={"status": row.status})
+    return Statement.model_validate_json(row.statement).model_copy(
+        update={"status": row.status, "cancellation": cancellation_note(row)})
 
 
 @router.get("", summary="本院结算列表，按出院日期 (settlements of the hospital by discharge date)")
@@ -88,5 +90,5 @@ async def list_settlements(
     "/{settlement_id}/cancel", summary="撤销结算，冲销累计 (cancel: reversing ledger entries)",
     responses=problem_responses(404, 409),
 )
-async def cancel(principal: Writer, settlement_id: SettlementId, flow: Flow) -> Cancellation:
-    return await flow.cancel(settlement_id, principal)
+async def cancel(principal: Writer, settlement_id: SettlementId, body: CancelRequest, flow: Flow) -> Cancellation:
+    return await flow.cancel(settlement_id, principal, body)

@@ -1,7 +1,8 @@
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
 
 from shared.categories import Category, InsuranceType, MedicalType
 from shared.clock import today
@@ -9,7 +10,7 @@ from shared.contracts.calculation import Bill, CauseCode, DiseaseClass, TraceSte
 from shared.id_number import IdNumberStr
 from shared.id_number import parse as parse_id_number
 from shared.money import Money
-from shared.types import BusinessDate
+from shared.types import BusinessDate, printable
 
 HisSerial = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 HospitalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")]
@@ -49,6 +50,56 @@ class SettlementRequest(BaseModel):
         return self
 
 
+def _line_of_text(name: str, english: str, max_length: int) -> object:
+    """A trimmed line of 1 to `max_length` characters, refused in both languages (it is typed at a
+    HIS window)."""
+
+    def valid(value: str) -> str:
+        value = value.strip()
+        if not 1 <= len(value) <= max_length:
+            raise PydanticCustomError(
+                "text_length", f"{name}须为1至{max_length}个字符 ({english} must be 1 to {max_length} characters)")
+        try:
+            return printable(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "control_characters", f"{name}不能含控制字符 ({english} must not contain control characters)",
+            ) from None
+
+    return Annotated[str, AfterValidator(valid),
+                     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": max_length})]
+
+
+CancelReason = _line_of_text("撤销原因", "the reason", 200)
+OperatorName = _line_of_text("经办人", "the operator", 64)
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "reason": "患者信息录入错误，重新结算 (patient data entered wrongly)", "operator": "收费处 张三 (工号 0412)",
+    }]})
+
+    reason: CancelReason = Field(description="撤销原因，必填 (why the settlement is cancelled, required)")  # type: ignore[valid-type]
+    operator: OperatorName | None = Field(  # type: ignore[valid-type]
+        default=None, description="窗口经办人姓名或工号 (the person at the HIS window, name or staff number)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reason_given(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("reason") is None:
+            raise PydanticCustomError("reason_required", "撤销须说明原因 (a reason is required to cancel)")
+        return data
+
+
+class CancellationNote(BaseModel):
+    """Who cancelled a settlement, when and why."""
+
+    cancelled_at: datetime
+    reason: str
+    cancelled_by: str = Field(description="令牌主体 (the token's subject: the HIS or ops account)")
+    operator: str | None = Field(description="窗口经办人 (the person at the window, as the HIS gave it)")
+
+
 class FundLine(BaseModel):
     fund: str = Field(description="基金代码 (fund code)")
     label: str
@@ -78,6 +129,7 @@ class Statement(BaseModel):
     year_to_date_after: YearToDate
     trace: list[TraceStep]
     settled_at: datetime
+    cancellation: CancellationNote | None = Field(default=None, description="撤销记录 (set once cancelled)")
 
 
 class SettlementSummary(BaseModel):
@@ -109,6 +161,7 @@ class LedgerLine(BaseModel):
 class Cancellation(BaseModel):
     settlement_id: str
     status: str
+    cancellation: CancellationNote
     reversed: list[LedgerLine] = Field(description="冲销分录 (the reversing ledger entries)")
     year_to_date_after: YearToDate
     marked_for_recalculation: list[str] = Field(

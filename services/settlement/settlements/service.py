@@ -26,7 +26,15 @@ from services.settlement.ledger.repository import LedgerRepository, PersonYear
 from services.settlement.lookups import Patient
 from services.settlement.peers import Peers
 from services.settlement.settlements.repository import SettlementRepository
-from services.settlement.settlements.schemas import Cancellation, FundLine, LedgerLine, SettlementRequest, Statement
+from services.settlement.settlements.schemas import (
+    Cancellation,
+    CancellationNote,
+    CancelRequest,
+    FundLine,
+    LedgerLine,
+    SettlementRequest,
+    Statement,
+)
 from services.settlement.settlements.store import GrantRead, settlement_store
 from shared.auth import Principal, ensure_hospital_access
 from shared.categories import Category, InsuranceType
@@ -65,6 +73,13 @@ def ensure_registered_insurance_type(request: SettlementRequest, patient: Patien
             f" (insurance type mismatch: the HIS sent {sent.value}, the registry has {registered.value})",
             code="insurance_type_mismatch",
         )
+
+
+def cancellation_note(row: Row) -> CancellationNote | None:
+    if row.cancelled_at is None:
+        return None
+    return CancellationNote(cancelled_at=row.cancelled_at, reason=row.cancel_reason, cancelled_by=row.cancelled_by,
+                            operator=row.cancelled_by_operator)
 
 
 def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
@@ -214,7 +229,7 @@ class SettlementFlow:
             year_to_date_after=result.year_to_date_after, trace=result.trace, settled_at=settled_at,
         )
 
-    async def cancel(self, settlement_id: str, principal: Principal) -> Cancellation:
+    async def cancel(self, settlement_id: str, principal: Principal, request: CancelRequest) -> Cancellation:
         async with self.database.autocommit.connect() as connection:
             found = await SettlementRepository(connection).by_id(settlement_id)
         if found is None:
@@ -226,7 +241,10 @@ class SettlementFlow:
             # person (each flags the other's settlement for recalculation) then wait for each other
             # instead of deadlocking.
             await ledger.read(found.id_number, found.year, lock=True)
-            row = await settlements.mark_cancelled(settlement_id, datetime.now(UTC))
+            row = await settlements.mark_cancelled(
+                settlement_id, datetime.now(UTC),
+                reason=request.reason, cancelled_by=principal.subject, operator=request.operator,
+            )
             if row is None:
                 raise Conflict("该结算已撤销或尚未结算完成，不能撤销 (only a settled settlement can be cancelled)",
                                code="settlement_not_cancellable")
@@ -240,7 +258,7 @@ class SettlementFlow:
             assert reversed_entries is not None, "the person-year is locked: it cannot have moved"
             later = await settlements.mark_later_for_recalculation(row)
             return Cancellation(
-                settlement_id=row.id, status="cancelled",
+                settlement_id=row.id, status="cancelled", cancellation=cancellation_note(row),
                 reversed=[LedgerLine(accumulator=e.accumulator, amount=e.amount, balance_after=e.balance_after)
                           for e in reversed_entries],
                 year_to_date_after=(await ledger.read(row.id_number, row.year)).year_to_date(),
