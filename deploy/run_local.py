@@ -79,6 +79,14 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 30
     raise RuntimeError(f"{url} did not become healthy in {seconds} s")
 
 
+def start_service(var_dir: Path, env: dict[str, str], service: str, port: int, host: str) -> subprocess.Popen[bytes]:
+    """Start one service (log in var_dir/<service>.log), without waiting for it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", f"services.{service}", "serve", "--host", host, "--port", str(port)],
+        env=env, stdout=(var_dir / f"{service}.log").open("ab"), stderr=subprocess.STDOUT,
+    )
+
+
 def start_services(
     var_dir: Path, env: dict[str, str], ports: dict[str, int], host: str,
 ) -> list[subprocess.Popen[bytes]]:
@@ -86,11 +94,7 @@ def start_services(
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for service in SERVICES:
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", f"services.{service}", "serve", "--host", host,
-                 "--port", str(ports[service])],
-                env=env, stdout=(var_dir / f"{service}.log").open("ab"), stderr=subprocess.STDOUT,
-            ))
+            processes.append(start_service(var_dir, env, service, ports[service], host))
         for service, process in zip(SERVICES, processes, strict=True):
             wait_healthy(f"http://{host}:{ports[service]}", process)
     except BaseException:

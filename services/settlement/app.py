@@ -42,5 +42,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         on_shutdown=[close],
     )
     app.state.peers = peers
-    app.state.settlement_flow = SettlementFlow(database, peers)
+    app.state.settlement_flow = SettlementFlow(
+        database, peers, deadline_seconds=settings.settlement_deadline_seconds, max_attempts=settings.max_attempts,
+    )
     return app

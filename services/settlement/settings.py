@@ -18,3 +18,20 @@ class SettlementSettings(DatabaseSettings, PeerSettings):
         default=[Category.EXTREME_POVERTY, Category.MINIMUM_ALLOWANCE, Category.RETURNED_TO_POVERTY],
         description="先诊疗后付费：入院免交押金的身份 (004 §四(十)) (identities admitted without deposit)",
     )
+    # A HIS window does not wait longer; far below the claim lease (settlements.repository.CLAIM_LEASE,
+    # 5 minutes), so a live settlement is never taken over.
+    settlement_deadline_seconds: float = Field(
+        default=30, gt=0, le=120,
+        description="a settlement not done by then is 503 settlement_timeout and its serial given back",
+    )
+    max_attempts: int = Field(
+        default=40, ge=1, le=1000,
+        description="computations of one settlement while concurrent settlements of the person move its "
+        "balances, before 503 person_busy",
+    )
+    lookup_rate_per_second: float = Field(
+        default=20, gt=0, description="look-ups of persons (admissions, settlements) a hospital earns back per second",
+    )
+    lookup_burst: int = Field(
+        default=200, ge=1, description="look-ups of persons a hospital may make at once, before 429 lookup_rate_limited",
+    )

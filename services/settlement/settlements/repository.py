@@ -19,7 +19,8 @@ _SETTLEMENTS = SettlementRow.__table__
 CLAIM_LEASE = timedelta(minutes=5)
 """A claim still in progress after this was abandoned (its process died between the claim and the
 record) and the next request with its serial takes it over. Far longer than a settlement may take
-(`SETTLEMENT_DEADLINE_SECONDS`), so a live settlement is never taken over."""
+(`SettlementSettings.settlement_deadline_seconds`, at most 2 minutes), so a live settlement is never
+taken over."""
 # What a new claim replaces in an abandoned one (created_at is the time of the claim).
 TAKEN_OVER = ("id", "request_hash", "id_number", "year", "medical_type", "admitted_on", "discharged_on", "created_at")
 

@@ -44,9 +44,6 @@ from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unp
 from shared.http_client import RemoteProblem
 from shared.id_number import mask
 
-MAX_ATTEMPTS = 40  # recomputations when a concurrent settlement of the same person moved the balances
-# A HIS window does not wait longer; it also bounds how long a live claim can last (repository.CLAIM_LEASE).
-SETTLEMENT_DEADLINE_SECONDS = 30
 
 FUND_LABELS = {  # NHSA fund_pay_type codes (docs/rules.md §1)
     "basic_insurance": ("基本医保统筹基金", {InsuranceType.EMPLOYEE: "310100", InsuranceType.RESIDENT: "390100"}),
@@ -90,9 +87,14 @@ def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
 
 
 class SettlementFlow:
-    def __init__(self, database: Database, peers: Peers) -> None:
+    def __init__(
+        self, database: Database, peers: Peers, *, deadline_seconds: float = 30, max_attempts: int = 40,
+    ) -> None:
+        """`deadline_seconds`, `max_attempts`: see `SettlementSettings`."""
         self.database = database
         self.peers = peers
+        self.deadline_seconds = deadline_seconds
+        self.max_attempts = max_attempts
         self.hospitals = lookups.HospitalCache()
         self.store = settlement_store(database)
 
@@ -106,7 +108,7 @@ class SettlementFlow:
             async with self.database.autocommit.connect() as connection:
                 existing = await SettlementRepository(connection).by_serial(request.hospital_code, request.his_serial)
             return self._replay(existing, request_hash), True
-        deadline = asyncio.timeout(SETTLEMENT_DEADLINE_SECONDS)
+        deadline = asyncio.timeout(self.deadline_seconds)
         try:
             async with deadline:
                 return await self._settle_claimed(settlement_id, request, person_year), False
@@ -184,7 +186,7 @@ class SettlementFlow:
             lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on, self.hospitals),
         )
         ensure_registered_insurance_type(request, patient)
-        for attempt in range(MAX_ATTEMPTS):
+        for attempt in range(self.max_attempts):
             if attempt:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
                 person_year = await self.store.read(person_year.id_number, person_year.year)

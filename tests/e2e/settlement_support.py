@@ -1,0 +1,59 @@
+"""What the settlement e2e tests share: persons in the registry, discharges posted as a HIS, the
+figures of a statement and of the ledger."""
+
+from decimal import Decimal as D
+
+import httpx
+
+from shared.auth import Role
+from tests.e2e.conftest import Platform, fetch
+from tests.support.people import new_id_number
+
+EXAMPLE_1 = {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000", "basic_insurance_paid": "26520"}
+EXAMPLE_2 = {"total": "120000", "full_self_pay": "5000", "pre_self_pay": "5000", "basic_insurance_paid": "60000"}
+
+
+def beneficiary(platform: Platform, auth, category: str | None, approved_on: str = "2022-12-10") -> str:  # type: ignore[no-untyped-def]
+    id_number = new_id_number()
+    headers = auth(Role.OPS)
+    registry = platform.urls["registry"]
+    assert httpx.post(f"{registry}/v1/persons", headers=headers, json={
+        "id_number": id_number, "name": "结算测试", "insurance_type": "resident", "region_code": "370602",
+    }).status_code == 201
+    if category:
+        assert httpx.post(f"{registry}/v1/persons/{id_number}/identities", headers=headers, json={
+            "category": category, "document_number": "测试〔2022〕1号", "approved_on": approved_on,
+        }).status_code == 201
+    return id_number
+
+
+def settle_body(id_number: str, serial: str, bill: dict, **extra) -> dict:  # type: ignore[type-arg]
+    return {
+        "his_serial": serial, "hospital_code": "060001", "id_number": id_number, "insurance_type": "resident",
+        "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20", "bill": bill,
+    } | extra
+
+
+def settle(platform: Platform, auth, id_number: str, serial: str, bill: dict, **extra):  # type: ignore[no-untyped-def]
+    body = settle_body(id_number, serial, bill, **extra)
+    headers = auth(Role.HIS, hospital_code=body["hospital_code"])
+    return httpx.post(f"{platform.urls['settlement']}/v1/settlements", json=body, headers=headers, timeout=30)
+
+
+def funds(statement: dict) -> tuple[D, ...]:
+    by_code = {}
+    for line in statement["funds"]:
+        by_code.setdefault(line["label"], D(line["amount"]))
+    return (
+        by_code["基本医保统筹基金"], by_code["大病保险"], by_code["医疗救助"], by_code["医疗救助（再救助）"],
+        D(statement["personal_share"]),
+    )
+
+
+def ledger_balances(platform: Platform, id_number: str) -> tuple[dict, dict]:
+    """(person-year balances, sums of ledger entries) read straight from the settlement database."""
+    database = platform.databases["settlement"]
+    [row] = fetch(database, "SELECT * FROM person_years WHERE id_number = $1", id_number)
+    sums = fetch(database, "SELECT accumulator, sum(amount) AS total FROM ledger_entries "
+                 "WHERE id_number = $1 GROUP BY 1", id_number)
+    return row, {r["accumulator"]: r["total"] for r in sums}
