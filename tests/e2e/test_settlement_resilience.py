@@ -61,7 +61,9 @@ def test_assistance_down_after_the_claim_gives_the_serial_back(platform: Platfor
     assert written(platform, id_number)[0] == [{"his_serial": "ASSIST-DOWN-1", "status": "settled"}]
 
 
-def test_a_settlement_past_its_deadline_is_503_and_gives_the_serial_back(platform: Platform, auth, settlement_with) -> None:  # type: ignore[no-untyped-def]
+def test_a_settlement_past_its_deadline_is_503_and_gives_the_serial_back(  # type: ignore[no-untyped-def]
+    platform: Platform, auth, settlement_with,
+) -> None:
     settlement_with(SETTLEMENT_SETTLEMENT_DEADLINE_SECONDS="1")
     id_number = beneficiary(platform, auth, "minimum_allowance")
     assert settle(platform, auth, id_number, "DEADLINE-1", EXAMPLE_1).status_code == 201
@@ -76,7 +78,9 @@ def test_a_settlement_past_its_deadline_is_503_and_gives_the_serial_back(platfor
     assert funds(again.json()) == (D("60000"), D("32500.00"), D("14000.00"), D("492.52"), D("13007.48"))
 
 
-def test_a_person_settled_concurrently_past_the_attempts_is_503_person_busy(platform: Platform, auth, settlement_with) -> None:  # type: ignore[no-untyped-def]
+def test_a_person_settled_concurrently_past_the_attempts_is_503_person_busy(  # type: ignore[no-untyped-def]
+    platform: Platform, auth, settlement_with,
+) -> None:
     settlement_with(SETTLEMENT_MAX_ATTEMPTS="1")
     id_number = beneficiary(platform, auth, "minimum_allowance")
     assert settle(platform, auth, id_number, "BUSY-0", EXAMPLE_1).status_code == 201
