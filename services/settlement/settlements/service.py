@@ -44,7 +44,6 @@ from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unp
 from shared.http_client import RemoteProblem
 from shared.id_number import mask
 
-
 FUND_LABELS = {  # NHSA fund_pay_type codes (docs/rules.md §1)
     "basic_insurance": ("基本医保统筹基金", {InsuranceType.EMPLOYEE: "310100", InsuranceType.RESIDENT: "390100"}),
     "critical_illness": ("大病保险", {InsuranceType.EMPLOYEE: "390200", InsuranceType.RESIDENT: "390200"}),
