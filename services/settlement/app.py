@@ -6,12 +6,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.settlement.admissions.router import router as admissions_router
+from services.settlement.audit.router import router as audit_router
 from services.settlement.peers import Peers
 from services.settlement.settings import SettlementSettings
 from services.settlement.settlements.router import router as settlements_router
 from services.settlement.settlements.service import SettlementFlow
 from shared.app import build_service_app
 from shared.db import Database
+from shared.rate_limit import RateLimiter
 
 SERVICE_DIR = Path(__file__).parent
 
@@ -35,14 +37,16 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         description="医院HIS出院结算：基本医保、大病保险、医疗救助、再救助与个人自付一单结清。"
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
-        routers=[admissions_router, settlements_router],
+        routers=[admissions_router, settlements_router, audit_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],
         on_shutdown=[close],
     )
     app.state.peers = peers
+    app.state.lookup_limiter = RateLimiter(settings.lookup_rate_per_second, settings.lookup_burst)
     app.state.settlement_flow = SettlementFlow(
-        database, peers, deadline_seconds=settings.settlement_deadline_seconds, max_attempts=settings.max_attempts,
+        database, peers, lookup_limiter=app.state.lookup_limiter,
+        deadline_seconds=settings.settlement_deadline_seconds, max_attempts=settings.max_attempts,
     )
     return app

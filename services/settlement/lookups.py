@@ -1,5 +1,8 @@
 """What settlement asks its peers before it writes anything: who the patient is on a date and
-whether the hospital is designated. Both calls happen outside any transaction."""
+whether the hospital is designated. Both calls happen outside any transaction.
+
+A hospital's look-ups of persons are limited (`allow_lookup`) and audited (audit.models): a HIS
+could otherwise read anyone's assistance identities by posting admissions or settlements."""
 
 import time
 from dataclasses import dataclass
@@ -10,6 +13,7 @@ from services.settlement.peers import Peers
 from shared.categories import Category, InsuranceType
 from shared.contracts.hospitals import ensure_designated, fetch_hospital
 from shared.http_client import RemoteProblem
+from shared.rate_limit import RateLimiter
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,14 @@ def _grant_window(identities: list[dict[str, Any]]) -> tuple[date, date] | None:
         if identity["category"] == Category.ILLNESS_POVERTY and identity["effective_until"]:
             return date.fromisoformat(identity["effective_from"]), date.fromisoformat(identity["effective_until"])
     return None
+
+
+def allow_lookup(limiter: RateLimiter, hospital_code: str) -> None:
+    """429 lookup_rate_limited when the hospital looks persons up faster than its limit."""
+    limiter.check(
+        hospital_code, code="lookup_rate_limited",
+        detail="本院查询参保人身份过于频繁，请稍后重试 (this hospital looks persons up too often; retry later)",
+    )
 
 
 async def patient(peers: Peers, id_number: str, on: date) -> Patient:

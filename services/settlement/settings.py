@@ -30,8 +30,8 @@ class SettlementSettings(DatabaseSettings, PeerSettings):
         "balances, before 503 person_busy",
     )
     lookup_rate_per_second: float = Field(
-        default=20, gt=0, description="look-ups of persons (admissions, settlements) a hospital earns back per second",
+        default=20, gt=0, description="look-ups of persons (admissions, settlements) a hospital earns back a second",
     )
     lookup_burst: int = Field(
-        default=200, ge=1, description="look-ups of persons a hospital may make at once, before 429 lookup_rate_limited",
+        default=200, ge=1, description="look-ups a hospital may make at once, before 429 lookup_rate_limited",
     )

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/admissions", tags=["admissions 入院登记"])
 @router.post(
     "", status_code=201,
     summary="入院登记，判断是否先诊疗后付费 (register an admission; tells whether no deposit is due)",
-    responses={201: REPLAYABLE, **problem_responses(403, 409, 503)},
+    responses={201: REPLAYABLE, **problem_responses(403, 409, 429, 503)},
 )
 async def register_admission(
     principal: Annotated[Principal, Depends(require(Role.HIS, Role.OPS, scope=Scope.SETTLEMENTS_WRITE))],
@@ -25,7 +25,7 @@ async def register_admission(
     app = request.app
     admission, replayed = await admit(
         app.state.database, app.state.peers, body, principal,
-        frozenset(app.state.settings.treat_first_pay_later),
+        frozenset(app.state.settings.treat_first_pay_later), app.state.lookup_limiter,
     )
     if replayed:
         response.headers.update(REPLAYED)

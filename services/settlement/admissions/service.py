@@ -2,13 +2,16 @@
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.settlement import lookups
 from services.settlement.admissions.models import AdmissionRow
 from services.settlement.admissions.schemas import Admission, AdmissionRequest
+from services.settlement.audit.repository import LookupAuditRepository
 from services.settlement.peers import Peers
 from services.settlement.settlements.service import ensure_own_hospital
 from shared.auth import Principal
@@ -16,6 +19,7 @@ from shared.categories import Category
 from shared.db import Database
 from shared.errors import Conflict
 from shared.id_number import mask
+from shared.rate_limit import RateLimiter
 
 
 def _out(row: AdmissionRow) -> Admission:
@@ -29,7 +33,7 @@ def _out(row: AdmissionRow) -> Admission:
 
 async def admit(
     database: Database, peers: Peers, request: AdmissionRequest, principal: Principal,
-    deposit_free: frozenset[Category],
+    deposit_free: frozenset[Category], lookup_limiter: RateLimiter,
 ) -> tuple[Admission, bool]:
     """(the admission, whether it was registered before by the same request)."""
     ensure_own_hospital(principal, request.hospital_code)
@@ -40,6 +44,8 @@ async def admit(
     async with database.sessions() as session:
         existing = await session.scalar(query)
     if existing is None:
+        lookups.allow_lookup(lookup_limiter, request.hospital_code)
+        looked_up_at = datetime.now(UTC)
         patient, _ = await asyncio.gather(
             lookups.patient(peers, request.id_number, request.admitted_on),
             lookups.designated_hospital(peers, request.hospital_code, request.admitted_on),
@@ -51,12 +57,21 @@ async def admit(
             identities=",".join(patient.identities), treat_first_pay_later=bool(free),
             note=patient.reason or (None if free else "所持身份不适用先诊疗后付费 (deposit applies)"),
         )
+
+        async def audit(session: AsyncSession) -> None:
+            await LookupAuditRepository(await session.connection()).record(
+                at=looked_up_at, actor=principal.subject, hospital_code=request.hospital_code,
+                id_number=request.id_number, purpose="admission", reference=request.admission_number,
+            )
+
         try:
             async with database.sessions.begin() as session:
                 session.add(row)
+                await audit(session)
             return _out(row), False
         except IntegrityError:
-            async with database.sessions() as session:
+            async with database.sessions.begin() as session:  # registered meanwhile; the look-up was made
+                await audit(session)
                 existing = await session.scalar(query)
     assert existing is not None
     if (existing.id_number, existing.admitted_on) != (request.id_number, request.admitted_on):

@@ -44,7 +44,7 @@ Flow = Annotated[SettlementFlow, Depends(_flow)]
     summary="出院结算：一单制 (settle a discharge: every fund's share on one statement)",
     description="HIS流水号为幂等键：同号同内容返回原结算单；同号不同内容 422；处理中 409。"
     " The HIS serial is the idempotency key: same body → the stored statement byte for byte.",
-    responses={201: REPLAYABLE, **problem_responses(403, 409, 503)},
+    responses={201: REPLAYABLE, **problem_responses(403, 409, 429, 503)},
 )
 async def settle(principal: Writer, body: SettlementRequest, flow: Flow) -> Response:
     statement, replayed = await flow.settle(body, principal)

@@ -43,6 +43,7 @@ from shared.db import Database
 from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from shared.http_client import RemoteProblem
 from shared.id_number import mask
+from shared.rate_limit import RateLimiter
 
 FUND_LABELS = {  # NHSA fund_pay_type codes (docs/rules.md §1)
     "basic_insurance": ("基本医保统筹基金", {InsuranceType.EMPLOYEE: "310100", InsuranceType.RESIDENT: "390100"}),
@@ -87,11 +88,14 @@ def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
 
 class SettlementFlow:
     def __init__(
-        self, database: Database, peers: Peers, *, deadline_seconds: float = 30, max_attempts: int = 40,
+        self, database: Database, peers: Peers, *, lookup_limiter: RateLimiter, deadline_seconds: float = 30,
+        max_attempts: int = 40,
     ) -> None:
-        """`deadline_seconds`, `max_attempts`: see `SettlementSettings`."""
+        """`lookup_limiter`: per hospital (lookups.allow_lookup); `deadline_seconds`, `max_attempts`: see
+        `SettlementSettings`."""
         self.database = database
         self.peers = peers
+        self.lookup_limiter = lookup_limiter
         self.deadline_seconds = deadline_seconds
         self.max_attempts = max_attempts
         self.hospitals = lookups.HospitalCache()
@@ -100,9 +104,12 @@ class SettlementFlow:
     async def settle(self, request: SettlementRequest, principal: Principal) -> tuple[str, bool]:
         """(statement JSON, whether it is a replay): a new statement, or the stored one for a retry."""
         ensure_own_hospital(principal, request.hospital_code)
+        # Before the claim, so a refused request writes nothing (a replay, which looks nobody up,
+        # counts too: the limit is far above what a HIS retries).
+        lookups.allow_lookup(self.lookup_limiter, request.hospital_code)
         request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
         settlement_id = uuid.uuid4().hex
-        person_year = await self.store.claim(settlement_id, request_hash, request)
+        person_year = await self.store.claim(settlement_id, request_hash, request, principal.subject)
         if person_year is None:
             async with self.database.autocommit.connect() as connection:
                 existing = await SettlementRepository(connection).by_serial(request.hospital_code, request.his_serial)

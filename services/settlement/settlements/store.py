@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
+from services.settlement.audit.repository import LookupAuditRepository
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
 from services.settlement.settlements.repository import CLAIM_LEASE, TAKEN_OVER, SettlementRepository
@@ -40,10 +41,12 @@ class GrantRead:
 
 class SettlementStore(Protocol):
     async def claim(
-        self, settlement_id: str, request_hash: str, request: "SettlementRequest", claimed_at: datetime | None = None,
+        self, settlement_id: str, request_hash: str, request: "SettlementRequest", looked_up_by: str,
+        claimed_at: datetime | None = None,
     ) -> PersonYear | None:
         """The person-year's balances, or None when the serial was already taken (a claim still in
-        progress after `CLAIM_LEASE` was abandoned: it is taken over)."""
+        progress after `CLAIM_LEASE` was abandoned: it is taken over). A claim is audited as the
+        look-up of the person it leads to, by `looked_up_by` (the token subject), in the same write."""
 
     async def read(self, id_number: str, year: int) -> PersonYear: ...
 
@@ -64,13 +67,17 @@ class PortableStore:
         self.database = database
 
     async def claim(
-        self, settlement_id: str, request_hash: str, request: "SettlementRequest", claimed_at: datetime | None = None,
+        self, settlement_id: str, request_hash: str, request: "SettlementRequest", looked_up_by: str,
+        claimed_at: datetime | None = None,
     ) -> PersonYear | None:
-        async with self.database.autocommit.connect() as connection:
-            if not await SettlementRepository(connection).claim(
-                settlement_id, request_hash, request, claimed_at or datetime.now(UTC),
-            ):
+        claimed_at = claimed_at or datetime.now(UTC)
+        async with self.database.engine.begin() as connection:
+            if not await SettlementRepository(connection).claim(settlement_id, request_hash, request, claimed_at):
                 return None
+            await LookupAuditRepository(connection).record(
+                at=claimed_at, actor=looked_up_by, hospital_code=request.hospital_code, id_number=request.id_number,
+                purpose="settlement", reference=request.his_serial,
+            )
             return await LedgerRepository(connection).read(request.id_number, request.discharged_on.year)
 
     async def read(self, id_number: str, year: int) -> PersonYear:
@@ -104,6 +111,10 @@ WITH claimed AS (
     ON CONFLICT (hospital_code, his_serial) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in TAKEN_OVER)}
     WHERE settlements.status = 'in_progress' AND settlements.created_at < $11
     RETURNING id
+),
+audited AS (  -- the look-up the claim leads to (audit.models); a replay claims nothing and looks nobody up
+    INSERT INTO person_lookups (at, actor, hospital_code, id_number, purpose, reference)
+    SELECT $10, $12, $2, $5, 'settlement', $3 FROM claimed
 )
 SELECT EXISTS (SELECT FROM claimed) AS claimed, person_years.*
 FROM (VALUES (1)) AS one LEFT JOIN person_years ON id_number = $5 AND year = $6
@@ -174,7 +185,8 @@ class PostgresStore:
         self.database = database
 
     async def claim(
-        self, settlement_id: str, request_hash: str, request: "SettlementRequest", claimed_at: datetime | None = None,
+        self, settlement_id: str, request_hash: str, request: "SettlementRequest", looked_up_by: str,
+        claimed_at: datetime | None = None,
     ) -> PersonYear | None:
         year = request.discharged_on.year
         claimed_at = claimed_at or datetime.now(UTC)
@@ -182,7 +194,7 @@ class PostgresStore:
             row = await connection.fetchrow(
                 _CLAIM, settlement_id, request.hospital_code, request.his_serial, request_hash, request.id_number,
                 year, request.medical_type.value, request.admitted_on, request.discharged_on,
-                claimed_at, claimed_at - CLAIM_LEASE,
+                claimed_at, claimed_at - CLAIM_LEASE, looked_up_by,
             )
         return PersonYear.of(request.id_number, year, row) if row["claimed"] else None
 

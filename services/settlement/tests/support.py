@@ -35,7 +35,7 @@ CAPS = {"assistance_paid": Decimal("30000.00")}
 
 
 async def record(store: SettlementStore, serial: str, deltas: dict[str, Decimal], caps: dict[str, Decimal]) -> bool:
-    read = await store.claim(f"{serial:0>32}", "hash", discharge(serial))
+    read = await store.claim(f"{serial:0>32}", "hash", discharge(serial), "test-his")
     assert read is not None
     return await store.record(read, f"{serial:0>32}", deltas, caps, datetime.now(UTC), "{}", Decimal(50000), RESULT)
 

@@ -16,6 +16,7 @@ from shared.auth import Principal, Role
 from shared.db import Database
 from shared.errors import Conflict
 from shared.http_client import ServiceClient
+from shared.rate_limit import RateLimiter
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 OPS = Principal(subject="test-ops", role=Role.OPS)
@@ -24,7 +25,8 @@ WRONG_PERSON = CancelRequest(reason="患者信息录入错误 (wrong patient)")
 
 def flow(database: Database) -> SettlementFlow:
     unused = ServiceClient("unused", "http://127.0.0.1:9")  # a cancel asks no peer
-    return SettlementFlow(database, Peers(registry=unused, catalog=unused, assistance=unused))
+    return SettlementFlow(database, Peers(registry=unused, catalog=unused, assistance=unused),
+                          lookup_limiter=RateLimiter(1, 1))
 
 
 async def test_a_settlement_cancelled_eight_times_at_once_is_reversed_once(database: Database) -> None:

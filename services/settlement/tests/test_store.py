@@ -5,7 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+from services.settlement.audit.models import PersonLookupRow
 from services.settlement.ledger.repository import LedgerRepository
 from services.settlement.settlements.repository import CLAIM_LEASE
 from services.settlement.settlements.store import GrantRead, PortableStore, PostgresStore, settlement_store
@@ -22,10 +24,22 @@ async def test_each_backend_gets_its_store(database: Database) -> None:
 
 async def test_a_serial_is_claimed_once_and_the_balances_start_at_zero(database: Database) -> None:
     store = settlement_store(database)
-    first = await store.claim("a" * 32, "hash", discharge("S1"))
+    first = await store.claim("a" * 32, "hash", discharge("S1"), "test-his")
     assert first is not None and first.entries == 0
     assert set(first.balances.values()) == {Decimal(0)}
-    assert await store.claim("b" * 32, "hash", discharge("S1")) is None
+    assert await store.claim("b" * 32, "hash", discharge("S1"), "test-his") is None
+
+
+async def test_a_claim_is_audited_as_the_look_up_it_leads_to_and_a_taken_serial_is_not(database: Database) -> None:
+    store = settlement_store(database)
+    claimed_at = datetime(2023, 3, 20, 2, 0, tzinfo=UTC)
+    assert await store.claim("a" * 32, "hash", discharge("S1"), "his-060001", claimed_at) is not None
+    replay = await store.claim("b" * 32, "hash", discharge("S1"), "his-060001", claimed_at + timedelta(seconds=1))
+    assert replay is None  # and looks nobody up
+    async with database.autocommit.connect() as connection:
+        rows = (await connection.execute(select(PersonLookupRow.__table__))).all()
+    assert [(r.at.astimezone(UTC), r.actor, r.hospital_code, r.id_number, r.purpose, r.reference) for r in rows] == [
+        (claimed_at, "his-060001", "060001", ID_NUMBER, "settlement", "S1")]
 
 
 async def test_recording_moves_the_balances_and_appends_one_entry_per_moved_accumulator(database: Database) -> None:
@@ -42,7 +56,7 @@ async def test_recording_moves_the_balances_and_appends_one_entry_per_moved_accu
 async def test_stale_balances_write_nothing(database: Database) -> None:
     store = settlement_store(database)
     assert await record(store, "S1", DELTAS, CAPS)
-    stale = await store.claim("c" * 32, "hash", discharge("S2"))
+    stale = await store.claim("c" * 32, "hash", discharge("S2"), "test-his")
     assert stale is not None
     assert await record(store, "S3", DELTAS, CAPS)  # moves the balances after `stale` was read
     assert not await store.record(stale, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
@@ -76,9 +90,9 @@ async def test_under_a_grant_a_stale_grant_version_writes_nothing(database: Data
         version = await LedgerRepository(connection).grant_version(ID_NUMBER, date(2023, 2, 1))
     assert version == 0
     grant = GrantRead(date(2023, 2, 1), version)
-    first = await store.claim("a" * 32, "hash", discharge("S1"))
+    first = await store.claim("a" * 32, "hash", discharge("S1"), "test-his")
     later_year = discharge("S2").model_copy(update={"admitted_on": date(2024, 1, 2), "discharged_on": date(2024, 1, 9)})
-    second = await store.claim("b" * 32, "hash", later_year)
+    second = await store.claim("b" * 32, "hash", later_year, "test-his")
     assert first is not None and second is not None and second.year == 2024
     now = datetime.now(UTC)
     assert await store.record(first, "a" * 32, DELTAS, CAPS, now, "{}", Decimal(1), RESULT, grant)
@@ -96,7 +110,7 @@ async def test_a_stale_person_year_under_a_grant_writes_nothing_and_leaves_the_g
     async with database.autocommit.connect() as connection:
         await LedgerRepository(connection).grant_version(ID_NUMBER, date(2023, 2, 1))
     assert await record(store, "S1", DELTAS, CAPS)
-    stale = await store.claim("c" * 32, "hash", discharge("S2"))
+    stale = await store.claim("c" * 32, "hash", discharge("S2"), "test-his")
     assert stale is not None and stale.entries == 1
     assert await record(store, "S3", DELTAS, CAPS)  # moves the person-year after `stale` was read
     grant = GrantRead(date(2023, 2, 1), 0)
@@ -111,13 +125,14 @@ async def test_an_abandoned_claim_is_taken_over_after_the_lease_and_its_first_ow
 ) -> None:
     store = settlement_store(database)
     claimed_at = datetime.now(UTC)
-    assert await store.claim("a" * 32, "hash", discharge("S1"), claimed_at) is not None
+    assert await store.claim("a" * 32, "hash", discharge("S1"), "test-his", claimed_at) is not None
     before_lease = claimed_at + CLAIM_LEASE - timedelta(seconds=1)
-    assert await store.claim("b" * 32, "hash", discharge("S1"), before_lease) is None
-    taken_over = await store.claim("c" * 32, "hash", discharge("S1"), claimed_at + CLAIM_LEASE + timedelta(seconds=1))
+    assert await store.claim("b" * 32, "hash", discharge("S1"), "test-his", before_lease) is None
+    taken_over = await store.claim("c" * 32, "hash", discharge("S1"), "test-his",
+                                   claimed_at + CLAIM_LEASE + timedelta(seconds=1))
     assert taken_over is not None
     with pytest.raises(RuntimeError, match="not in progress"):  # the first owner, had it only stalled
         await store.record(taken_over, "a" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
     assert await store.record(taken_over, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
     assert await counts(database) == (3, ["settled"])
-    assert await store.claim("d" * 32, "hash", discharge("S1"), claimed_at + 2 * CLAIM_LEASE) is None  # settled
+    assert await store.claim("d" * 32, "hash", discharge("S1"), "test-his", claimed_at + 2 * CLAIM_LEASE) is None

@@ -1,0 +1,42 @@
+"""The look-up audit: appended with the write each flow already makes (on PostgreSQL a settlement's
+row is written by the claim statement itself, settlements.store); read as counts per hospital."""
+
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.settlement.audit.models import PersonLookupRow
+from services.settlement.settlements.models import SettlementRow
+
+_LOOKUPS = PersonLookupRow.__table__
+_SETTLEMENTS = SettlementRow.__table__
+
+class LookupAuditRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def record(
+        self, *, at: datetime, actor: str, hospital_code: str, id_number: str, purpose: str, reference: str,
+    ) -> None:
+        await self.connection.execute(insert(_LOOKUPS).values(
+            at=at, actor=actor, hospital_code=hospital_code, id_number=id_number, purpose=purpose,
+            reference=reference,
+        ))
+
+    async def counts_by_hospital(self, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
+        """hospital → (look-ups, settlements settled) in [start, end), for every hospital with either."""
+        lookups = await self.connection.execute(
+            select(_LOOKUPS.c.hospital_code, func.count()).where(_LOOKUPS.c.at >= start, _LOOKUPS.c.at < end)
+            .group_by(_LOOKUPS.c.hospital_code)
+        )
+        settled = await self.connection.execute(
+            select(_SETTLEMENTS.c.hospital_code, func.count()).where(
+                _SETTLEMENTS.c.status != "in_progress", _SETTLEMENTS.c.settled_at >= start,
+                _SETTLEMENTS.c.settled_at < end,
+            ).group_by(_SETTLEMENTS.c.hospital_code)
+        )
+        counts: dict[str, tuple[int, int]] = {code: (count, 0) for code, count in lookups}
+        for code, count in settled:
+            counts[code] = (counts.get(code, (0, 0))[0], count)
+        return counts
