@@ -16,8 +16,9 @@ pytestmark = pytest.mark.e2e
 
 def admit(platform: Platform, auth, id_number: str, number: str, hospital_code: str = "060001") -> httpx.Response:  # type: ignore[no-untyped-def]
     his = auth(Role.HIS, hospital_code=hospital_code)
-    return httpx.post(f"{platform.urls['settlement']}/v1/admissions", headers=his, json={"admission_number": number, "hospital_code": hospital_code, "id_number": id_number,
-                            "admitted_on": "2023-03-01"})
+    return httpx.post(f"{platform.urls['settlement']}/v1/admissions", headers=his, json={
+        "admission_number": number, "hospital_code": hospital_code, "id_number": id_number, "admitted_on": "2023-03-01",
+    })
 
 
 def outliers(platform: Platform, auth, **params: object) -> httpx.Response:  # type: ignore[no-untyped-def]
