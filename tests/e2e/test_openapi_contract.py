@@ -1,5 +1,6 @@
-"""Schemathesis against each running service's own OpenAPI, with a valid ops token: no 5xx, every
-status, content type and body as documented, for valid and invalid requests alike."""
+"""Schemathesis against each running service's own OpenAPI, with a valid ops token, and settlement
+also with a HIS token (hospital 060001): no 5xx, every status, content type and body as documented,
+for valid and invalid requests alike."""
 
 from collections.abc import Callable
 
@@ -20,9 +21,18 @@ pytestmark = pytest.mark.e2e
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture(scope="module", params=["registry", "catalog", "assistance", "settlement"])
-def service_schema(request: pytest.FixtureRequest, platform: Platform):  # type: ignore[no-untyped-def]
-    url = platform.urls[request.param]
+CALLERS = [("registry", Role.OPS), ("catalog", Role.OPS), ("assistance", Role.OPS), ("settlement", Role.OPS),
+           ("settlement", Role.HIS)]
+
+
+@pytest.fixture(scope="module", params=CALLERS, ids=[f"{service}-{role.value}" for service, role in CALLERS])
+def caller(request: pytest.FixtureRequest) -> tuple[str, Role]:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def service_schema(caller: tuple[str, Role], platform: Platform):  # type: ignore[no-untyped-def]
+    url = platform.urls[caller[0]]
     return schemathesis.openapi.from_url(f"{url}/openapi.json")
 
 
@@ -31,5 +41,5 @@ schema = schemathesis.pytest.from_fixture("service_schema")
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_api_keeps_its_contract(case, auth: Callable[..., dict[str, str]]) -> None:  # type: ignore[no-untyped-def]
-    case.call_and_validate(headers=auth(Role.OPS), checks=CHECKS, timeout=10)
+def test_the_api_keeps_its_contract(case, caller: tuple[str, Role], auth: Callable[..., dict[str, str]]) -> None:  # type: ignore[no-untyped-def]
+    case.call_and_validate(headers=auth(caller[1]), checks=CHECKS, timeout=10)  # HIS: hospital 060001
