@@ -322,7 +322,7 @@ def test_concurrent_settlements_in_two_years_share_one_grant_cap(platform: Platf
 
 def test_an_insurance_type_the_registry_contradicts_is_refused_and_writes_nothing(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
     # Registered resident: settled as an employee it would get employee critical illness (15,708.00)
-    # instead of the resident's 7,462.00 (POLICY.md §8 example 1).
+    # instead of the resident's 7,462.00 (docs/rules.md §8 example 1).
     id_number = beneficiary(platform, auth, "minimum_allowance")
     refused = settle(platform, auth, id_number, "MISMATCH-1", EXAMPLE_1, insurance_type="employee")
     assert refused.status_code == 422 and refused.json()["code"] == "insurance_type_mismatch", refused.text

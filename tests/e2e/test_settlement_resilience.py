@@ -1,7 +1,7 @@
 """Settlement when its peers fail or its deadline passes, over real HTTP between real processes:
 nothing half-written, the serial given back, and a retry with the same serial settles.
 
-Figures are POLICY.md §8 example 1 (Yantai 2023, resident, 低保)."""
+Figures are docs/rules.md §8 example 1 (Yantai 2023, resident, 低保)."""
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
