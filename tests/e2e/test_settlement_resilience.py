@@ -31,34 +31,22 @@ def settlement_with(platform: Platform) -> Iterator[object]:
     platform.restart_service("settlement")
 
 
-def test_registry_down_is_503_and_writes_nothing(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("peer", ["registry", "assistance"])  # asked before the calculation / after the claim
+def test_a_peer_down_is_503_writes_nothing_and_gives_the_serial_back(platform: Platform, auth, peer: str) -> None:  # type: ignore[no-untyped-def]
     id_number = beneficiary(platform, auth, "minimum_allowance")
-    platform.stop_service("registry")
+    serial = f"{peer.upper()}-DOWN-1"
+    platform.stop_service(peer)
     try:
-        refused = settle(platform, auth, id_number, "REG-DOWN-1", EXAMPLE_1)
+        refused = settle(platform, auth, id_number, serial, EXAMPLE_1)
         assert refused.status_code == 503 and refused.json()["code"] == "peer_unavailable", refused.text
         assert "retry-after" in refused.headers
         assert written(platform, id_number) == ([], [])
     finally:
-        platform.restart_service("registry")
-    settled = settle(platform, auth, id_number, "REG-DOWN-1", EXAMPLE_1)
+        platform.restart_service(peer)
+    settled = settle(platform, auth, id_number, serial, EXAMPLE_1)
     assert settled.status_code == 201, settled.text
     assert funds(settled.json()) == EXAMPLE_1_FUNDS
-
-
-def test_assistance_down_after_the_claim_gives_the_serial_back(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
-    id_number = beneficiary(platform, auth, "minimum_allowance")
-    platform.stop_service("assistance")
-    try:
-        refused = settle(platform, auth, id_number, "ASSIST-DOWN-1", EXAMPLE_1)
-        assert refused.status_code == 503 and refused.json()["code"] == "peer_unavailable", refused.text
-        assert written(platform, id_number) == ([], [])
-    finally:
-        platform.restart_service("assistance")
-    settled = settle(platform, auth, id_number, "ASSIST-DOWN-1", EXAMPLE_1)
-    assert settled.status_code == 201, settled.text
-    assert funds(settled.json()) == EXAMPLE_1_FUNDS
-    assert written(platform, id_number)[0] == [{"his_serial": "ASSIST-DOWN-1", "status": "settled"}]
+    assert written(platform, id_number)[0] == [{"his_serial": serial, "status": "settled"}]
 
 
 def test_a_settlement_past_its_deadline_is_503_and_gives_the_serial_back(  # type: ignore[no-untyped-def]
