@@ -5,14 +5,15 @@ not disclosed) and posts only for its own code (403 hospital_mismatch)."""
 import httpx
 import pytest
 
-from shared.auth import Role
+from conftest import claims_of, forge
+from shared.auth import Role, SigningKey
 from tests.e2e.conftest import Platform
 from tests.e2e.settlement_support import EXAMPLE_1, beneficiary, settle
 
 pytestmark = pytest.mark.e2e
 
 
-def test_the_settlement_auth_matrix(platform: Platform, auth, codec) -> None:  # type: ignore[no-untyped-def]
+def test_the_settlement_auth_matrix(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
     url = platform.urls["settlement"]
     patient = beneficiary(platform, auth, "minimum_allowance")
     own = settle(platform, auth, patient, "AUTH-1", EXAMPLE_1)
@@ -32,7 +33,7 @@ def test_the_settlement_auth_matrix(platform: Platform, auth, codec) -> None:  #
         "lookup audit": lambda h: httpx.get(f"{url}/v1/audit/lookups", headers=h,
                                             params={"from_date": "2023-01-01", "to_date": "2023-01-31"}),
     }
-    forged = codec.mint(subject="test-his", role=Role.HIS, hospital_code="060001").rsplit(".", 1)[0] + ".forged"
+    forged = forge(claims_of("his"), SigningKey.generate())  # signed by a key nobody trusts
     for name, call in calls.items():
         for headers, status in (({}, 401), ({"Authorization": f"Bearer {forged}"}, 401),
                                 (auth(Role.AGENCY), 403), (auth(Role.SERVICE), 403)):

@@ -1,10 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.settlement.database import Base
-from shared.db import BigId
+from shared.db import BigId, UtcDateTime
 
 
 class PersonLookupRow(Base):
@@ -16,7 +16,7 @@ class PersonLookupRow(Base):
     __table_args__ = (Index("ix_person_lookups_at_hospital", "at", "hospital_code"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str] = mapped_column(String(64), doc="the token subject")
     hospital_code: Mapped[str] = mapped_column(String(12))
     id_number: Mapped[str] = mapped_column(String(18))
