@@ -36,7 +36,8 @@ def test_every_timestamp_in_every_response_has_its_offset(sqlite_platform: Platf
     settlement_id = settled.json()["settlement_id"]
     answers += [
         httpx.get(f"{settlement}/v1/settlements/{settlement_id}", headers=his),
-        httpx.post(f"{settlement}/v1/settlements/{settlement_id}/cancel", headers=ops, timeout=30),
+        httpx.post(f"{settlement}/v1/settlements/{settlement_id}/cancel", headers=ops, timeout=30,
+                   json={"reason": "时区测试"}),
         httpx.post(f"{settlement}/v1/admissions", headers=his, timeout=30, json={
             "admission_number": "TZ-A1", "hospital_code": "060001", "id_number": number,
             "admitted_on": "2023-04-01"}),
@@ -51,5 +52,6 @@ def test_every_timestamp_in_every_response_has_its_offset(sqlite_platform: Platf
     ]
     assert [r.status_code for r in answers if r.status_code >= 300] == [], [r.text for r in answers]
     stamps = [t for r in answers for t in timestamps(r.json())]
-    assert {"created_at", "recorded_at", "at", "settled_at", "as_recorded_at"} <= {key for key, _ in stamps}
+    assert {"created_at", "recorded_at", "at", "settled_at", "cancelled_at", "as_recorded_at"} <= {
+        key for key, _ in stamps}
     assert without_offset(stamps) == []
