@@ -88,8 +88,8 @@ def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
 
 class SettlementFlow:
     def __init__(
-        self, database: Database, peers: Peers, *, lookup_limiter: RateLimiter, deadline_seconds: float = 30,
-        max_attempts: int = 40,
+        self, database: Database, peers: Peers, *, lookup_limiter: RateLimiter, deadline_seconds: float,
+        max_attempts: int,
     ) -> None:
         """`lookup_limiter`: per hospital (lookups.allow_lookup); `deadline_seconds`, `max_attempts`: see
         `SettlementSettings`."""

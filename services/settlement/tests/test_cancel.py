@@ -26,7 +26,7 @@ WRONG_PERSON = CancelRequest(reason="患者信息录入错误 (wrong patient)")
 def flow(database: Database) -> SettlementFlow:
     unused = ServiceClient("unused", "http://127.0.0.1:9")  # a cancel asks no peer
     return SettlementFlow(database, Peers(registry=unused, catalog=unused, assistance=unused),
-                          lookup_limiter=RateLimiter(1, 1))
+                          lookup_limiter=RateLimiter(1, 1), deadline_seconds=30, max_attempts=40)
 
 
 async def test_a_settlement_cancelled_eight_times_at_once_is_reversed_once(database: Database) -> None:
