@@ -47,6 +47,9 @@ def test_a_peer_down_is_503_writes_nothing_and_gives_the_serial_back(platform: P
     assert settled.status_code == 201, settled.text
     assert funds(settled.json()) == EXAMPLE_1_FUNDS
     assert written(platform, id_number)[0] == [{"his_serial": serial, "status": "settled"}]
+    # Both attempts claimed the serial (each claim audits the look-up it leads to); the first gave it back.
+    assert fetch(platform.databases["settlement"], "SELECT reference FROM person_lookups WHERE id_number = $1",
+                 id_number) == [{"reference": serial}] * 2
 
 
 def test_a_settlement_past_its_deadline_is_503_and_gives_the_serial_back(  # type: ignore[no-untyped-def]
