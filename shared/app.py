@@ -4,15 +4,15 @@ errors, and for a service with a database its engine, readiness check and dispos
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
-from shared.auth import BEARER_SCHEME, Principal, Role, TokenVerifier, authenticate, load_public_keys, require
+from shared.auth import Principal, Role, TokenVerifier, authenticate, load_public_keys, require
 from shared.db import Database, install_database_problems
+from shared.docs import DOCS_ASSETS_URL, SWAGGER_UI_PARAMETERS, install_openapi
 from shared.edge import RequestLimitsMiddleware
-from shared.errors import PROBLEM_MEDIA_TYPE, ProblemDetails, install_problem_handlers
+from shared.errors import install_problem_handlers
 from shared.observability import (
     Metrics,
     ReadinessCheck,
@@ -25,14 +25,6 @@ from shared.rate_limit import RateLimiter
 from shared.settings import ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[None]]
-
-_PROBLEM_RESPONSES = {
-    "401": "缺少或无效的令牌 (missing or invalid token)",
-    "403": "令牌不适用于本服务，或角色、权限不足 (wrong audience, role or scope not allowed)",
-    "422": "请求校验失败 (validation failed)",
-    "429": "令牌请求过于频繁，见 Retry-After (rate limited; see Retry-After)",
-}
-_PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})  # /metrics: a token, or a port of its own
 
 
 def build_service_app(
@@ -73,7 +65,10 @@ def build_service_app(
             if stop_metrics is not None:
                 stop_metrics()
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPIOffline(
+        title=title, description=description, version="0.1.0", lifespan=lifespan,
+        static_url=DOCS_ASSETS_URL, swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
+    )
     app.state.settings = settings
     app.state.database = database
     app.state.token_verifier = TokenVerifier(
@@ -96,7 +91,7 @@ def build_service_app(
         # Authentication (and the caller's rate limit) runs before anything else a route depends on
         # (no existence leaks).
         app.include_router(router, dependencies=[caller])
-    _document_problems(app)
+    install_openapi(app)
     return app
 
 
@@ -124,42 +119,3 @@ def _authenticate_within_limits(limiters: dict[Role, RateLimiter]) -> Callable[[
         return principal
 
     return caller
-
-
-def _document_problems(app: FastAPI) -> None:
-    """Every operation documents its bearer token and its problem responses with the ProblemDetails
-    schema (FastAPI would document 422 as its own HTTPValidationError, which we never send)."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes,
-        )
-        schema.setdefault("components", {})["securitySchemes"] = {"bearer": BEARER_SCHEME}
-        components = schema["components"].setdefault("schemas", {})
-        components["ProblemDetails"] = ProblemDetails.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
-        components.pop("HTTPValidationError", None)
-        components.pop("ValidationError", None)
-        ref = {"$ref": "#/components/schemas/ProblemDetails"}
-        for path, operations in schema.get("paths", {}).items():
-            for operation in operations.values():
-                responses = operation.setdefault("responses", {})
-                if path in _PUBLIC_PATHS:
-                    responses.pop("422", None)
-                else:
-                    operation["security"] = [{"bearer": []}]
-                    for status, text in _PROBLEM_RESPONSES.items():
-                        responses[status] = {"description": text}
-                    if "requestBody" in operation:
-                        responses["400"] = {"description": "请求体无法解析 (the body cannot be parsed)"}
-                        responses["413"] = {"description": "请求体过大 (the body is over its limit)"}
-                for status, response in responses.items():
-                    if status[0] in "45":
-                        response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -102,10 +102,28 @@ class ProblemDetails(BaseModel):
     model_config = {"extra": "allow"}
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` for a route's own problem statuses (401/403/422 are added to all)."""
-    return {status: {"model": ProblemDetails, "description": _HTTP_CODES.get(status, ("", "", ""))[1]}
-            for status in statuses}
+def problem_responses(*problems: int | Problem) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for a route's own problems (401/403/422 are added to all): a status, or
+    a problem the route raises, which its docs then show as the example of that status."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for problem in problems:
+        status = problem if isinstance(problem, int) else problem.status
+        response = responses.setdefault(
+            status, {"model": ProblemDetails, "description": _HTTP_CODES.get(status, ("", "", ""))[1]}
+        )
+        if isinstance(problem, Problem):
+            examples = response.setdefault("content", {PROBLEM_MEDIA_TYPE: {"examples": {}}})
+            examples[PROBLEM_MEDIA_TYPE]["examples"][problem.code] = {
+                "summary": problem.detail, "value": problem_example(problem),
+            }
+    return responses
+
+
+def problem_example(problem: Problem) -> dict[str, Any]:
+    """The body a service answers for `problem`, less what only a request has (instance, request_id)."""
+    body = problem_body(None, status=problem.status, code=problem.code, title=problem.title, detail=problem.detail,
+                        extra=problem.extra)
+    return {key: value for key, value in body.items() if key not in ("instance", "request_id")}
 
 
 def problem_body(

@@ -1,0 +1,150 @@
+"""What a service's API docs show, and from where.
+
+Swagger UI (/docs) and ReDoc (/redoc) load their scripts and styles from the service itself
+(`fastapi-offline` ships them): hospital and insurance networks do not reach the internet. Every
+documented problem status carries an example that fits it: the problem the route raises where it
+names one (`problem_responses`), else the usual one of that status.
+"""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from shared.auth import BEARER_SCHEME
+from shared.errors import (
+    PROBLEM_MEDIA_TYPE,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Problem,
+    ProblemDetails,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    problem_example,
+)
+from shared.http_client import PeerUnavailable
+
+DOCS_ASSETS_URL = "/docs-assets"
+# Swagger UI's default validator badge would fetch an image from validator.swagger.io.
+SWAGGER_UI_PARAMETERS = {"validatorUrl": None}
+
+SAMPLE_REQUEST_ID = "f663ce47e27d43b9ace120a4d7511c3c"
+_PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+_ADDED_TO_ALL = {
+    "401": "缺少或无效的令牌 (missing or invalid token)",
+    "403": "角色或权限不足 (role or scope not allowed)",
+    "422": "请求校验失败 (validation failed)",
+}
+_MALFORMED_BODY = "请求体无法解析 (the body cannot be parsed)"
+
+
+def _validation_failed(*errors: dict[str, Any]) -> Problem:
+    return Problem(
+        "请求参数校验未通过 (the request does not match the schema)", status=422, code="validation_failed",
+        title="Validation failed", extra={"errors": list(errors)},
+    )
+
+
+USUAL_PROBLEMS: dict[int, tuple[Problem, ...]] = {
+    400: (Problem("请求体不是合法的 JSON (the body is not valid JSON)", code="malformed_json"),),
+    401: (
+        Unauthorized("缺少访问令牌 (missing bearer token)", code="missing_token"),
+        Unauthorized("令牌无效 (invalid token)", code="invalid_token"),
+        Unauthorized("令牌已过期 (token expired)", code="token_expired"),
+    ),
+    403: (
+        Forbidden("角色 his 无权访问 (role not allowed here)", code="role_not_allowed"),
+        Forbidden("缺少权限 persons:write (missing scope)", code="scope_missing"),
+    ),
+    404: (NotFound("未找到所请求的资源 (not found)"),),
+    409: (Conflict("与现有记录冲突 (conflicts with the current state)"),),
+    413: (Problem("请求体过大 (the body is too large)", status=413, code="payload_too_large",
+                  title="Payload too large"),),
+    429: (TooManyRequests("请求过于频繁，请稍后重试 (too many requests; retry shortly)"),),
+    503: (
+        PeerUnavailable("registry", "timeout"),
+        ServiceUnavailable("数据库暂不可用，请稍后重试 (the database is unavailable; retry shortly)",
+                           code="database_unavailable"),
+    ),
+}
+# Any operation may meet these whatever else it raises; for the other statuses a route's own
+# problems replace the usual ones.
+_ALWAYS_POSSIBLE = frozenset({400, 401, 403, 422})
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Every operation documents its bearer token and its problem responses with the ProblemDetails
+    schema (FastAPI would document 422 as its own HTTPValidationError, which we never send) and an
+    example of each."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes,
+        )
+        schema.setdefault("components", {})["securitySchemes"] = {"bearer": BEARER_SCHEME}
+        components = schema["components"].setdefault("schemas", {})
+        components["ProblemDetails"] = ProblemDetails.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                _document_operation(path, operation)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_operation(path: str, operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    if path in _PUBLIC_PATHS:
+        responses.pop("422", None)
+    else:
+        operation["security"] = [{"bearer": []}]
+        for status, text in _ADDED_TO_ALL.items():
+            # FastAPI documents a 422 where there is something to validate, or the route names one
+            if status != "422" or status in responses:
+                responses.setdefault(status, {})["description"] = text
+        if "requestBody" in operation:
+            responses["400"] = {"description": _MALFORMED_BODY}
+    for status, response in responses.items():
+        if status[0] not in "45":
+            continue
+        own = response.get("content", {}).get(PROBLEM_MEDIA_TYPE, {}).get("examples", {})
+        usual = {}
+        if not own or int(status) in _ALWAYS_POSSIBLE:
+            usual = {p.code: {"summary": p.detail, "value": problem_example(p)} for p in _usual(int(status), operation)}
+        examples = {**own, **usual}
+        for example in examples.values():
+            example["value"] = {**example["value"], "instance": path, "request_id": SAMPLE_REQUEST_ID}
+        response["content"] = {PROBLEM_MEDIA_TYPE: {
+            "schema": {"$ref": "#/components/schemas/ProblemDetails"}, "examples": examples,
+        }}
+
+
+def _usual(status: int, operation: dict[str, Any]) -> tuple[Problem, ...]:
+    if status == 422:
+        return (_validation_failed(_field_error(operation)),)
+    return USUAL_PROBLEMS.get(status, ())
+
+
+def _field_error(operation: dict[str, Any]) -> dict[str, Any]:
+    """A field error this operation can really give, as pydantic words it."""
+    for parameter in operation.get("parameters", ()):
+        where, name, schema = parameter["in"], parameter["name"], parameter.get("schema", {})
+        if name == "id_number":
+            return {"loc": [where, name], "msg": "身份证号码校验位错误 (check digit does not match)",
+                    "type": "id_number_bad_check_digit"}
+        if "pattern" in schema:
+            return {"loc": [where, name], "msg": f"String should match pattern '{schema['pattern']}'",
+                    "type": "string_pattern_mismatch"}
+        if schema.get("format") == "date":
+            return {"loc": [where, name], "msg": "Input should be a valid date or datetime, input is too short",
+                    "type": "date_from_datetime_parsing"}
+    return {"loc": ["body"], "msg": "Field required", "type": "missing"}
