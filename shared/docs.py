@@ -64,14 +64,14 @@ USUAL_PROBLEMS: dict[int, tuple[Problem, ...]] = {
                   title="Payload too large"),),
     429: (TooManyRequests("请求过于频繁，请稍后重试 (too many requests; retry shortly)"),),
     503: (
-        PeerUnavailable("registry", "timeout"),
+        PeerUnavailable("catalog", "timeout"),
         ServiceUnavailable("数据库暂不可用，请稍后重试 (the database is unavailable; retry shortly)",
                            code="database_unavailable"),
     ),
 }
-# Any operation may meet these whatever else it raises; for the other statuses a route's own
-# problems replace the usual ones.
-_ALWAYS_POSSIBLE = frozenset({400, 401, 403, 422})
+# An operation behind a token meets these whatever else it raises (503: its database or a peer can
+# be down); for the other statuses, and on the public paths, a route's own problems replace them.
+_ALWAYS_POSSIBLE = frozenset({400, 401, 403, 422, 503})
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -118,7 +118,7 @@ def _document_operation(path: str, operation: dict[str, Any]) -> None:
             continue
         own = response.get("content", {}).get(PROBLEM_MEDIA_TYPE, {}).get("examples", {})
         usual = {}
-        if not own or int(status) in _ALWAYS_POSSIBLE:
+        if not own or (int(status) in _ALWAYS_POSSIBLE and path not in _PUBLIC_PATHS):
             usual = {p.code: {"summary": p.detail, "value": problem_example(p)} for p in _usual(int(status), operation)}
         examples = {**own, **usual}
         for example in examples.values():

@@ -23,7 +23,7 @@ from prometheus_client import (
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import internal_error, problem_response, problem_responses
+from shared.errors import ServiceUnavailable, internal_error, problem_response, problem_responses
 from shared.id_number import mask_in_text
 from shared.request_context import current_request_id, reset_request_id, set_request_id
 
@@ -179,7 +179,10 @@ def health_router(
 
     @router.get(
         "/readyz", summary="就绪探针：数据库与依赖服务 (readiness: database and peers)",
-        responses=problem_responses(503),
+        responses=problem_responses(ServiceUnavailable(
+            "依赖不可用 (a dependency is not reachable)", code="not_ready",
+            extra={"checks": {"database": "ok", "catalog": "failed: PeerUnavailable"}},
+        )),
     )
     async def readyz(request: Request) -> Readiness:
         outcomes = await asyncio.gather(*(check() for check in checks.values()), return_exceptions=True)

@@ -32,12 +32,12 @@ def _grant_window(identities: list[dict[str, Any]]) -> tuple[date, date] | None:
     return None
 
 
+LOOKUP_LIMITED = "本院查询参保人身份过于频繁，请稍后重试 (this hospital looks persons up too often; retry later)"
+
+
 def allow_lookup(limiter: RateLimiter, hospital_code: str) -> None:
     """429 lookup_rate_limited when the hospital looks persons up faster than its limit."""
-    limiter.check(
-        hospital_code, code="lookup_rate_limited",
-        detail="本院查询参保人身份过于频繁，请稍后重试 (this hospital looks persons up too often; retry later)",
-    )
+    limiter.check(hospital_code, code="lookup_rate_limited", detail=LOOKUP_LIMITED)
 
 
 async def patient(peers: Peers, id_number: str, on: date) -> Patient:

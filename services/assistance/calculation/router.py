@@ -55,7 +55,11 @@ def _compute(request: Request, item: CalculationRequest) -> CalculationResult:
 
 @router.post(
     "", summary="计算一次结算的各项基金支付 (compute one settlement: every fund's share, with a trace)",
-    responses=problem_responses(422),
+    responses=problem_responses(
+        Unprocessable("区划 370602 在 2015-03-20 无有效救助政策 (no policy in force)", code="no_policy"),
+        Unprocessable("基本医保统筹测算标准的参数尚未经本地核实，不能据以结算"
+                      " (its figures are placeholders: pass the amount or confirm them)", code="unverified_parameters"),
+    ),
 )
 async def compute(_: Calculator, body: CalculationRequest, request: Request) -> CalculationResult:
     try:

@@ -48,7 +48,9 @@ async def list_regions(book: Book) -> list[RegionPolicies]:
 
 @router.get(
     "/in-force", summary="某区划某日适用的政策及其参数 (the policy a settlement there and then would use)",
-    responses=problem_responses(404),
+    responses=problem_responses(
+        NotFound("区划 370602 在 2015-06-01 无有效救助政策 (no policy in force)", code="no_policy"),
+    ),
 )
 async def policy_in_force(
     book: Book,
@@ -62,7 +64,8 @@ async def policy_in_force(
     return PolicyDetail(policy=info, parameters=parameters)
 
 
-@router.get("/{policy_id}", summary="一项政策及其参数 (a policy and its parameters)", responses=problem_responses(404))
+@router.get("/{policy_id}", summary="一项政策及其参数 (a policy and its parameters)",
+            responses=problem_responses(NotFound("无此政策 yantai-2099 (no such policy)", code="policy_not_found")))
 async def read_policy(book: Book, policy_id: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,64}$")]) -> PolicyDetail:
     info = next((p for p in book.index if p.id == policy_id), None)
     if info is None:

@@ -33,7 +33,7 @@ def _out(row: HospitalRow, regions: dict[str, RegionRow], on: date) -> HospitalO
 
 
 @router.get("", summary="定点医疗机构列表 (designated hospitals, by region and name)",
-            responses=problem_responses(404))
+            responses=problem_responses(NotFound("未知区划代码 370699 (unknown region code)", code="region_not_found")))
 async def list_hospitals(
     _: Reader,
     hospitals: Hospitals,
@@ -59,7 +59,8 @@ async def list_hospitals(
     )
 
 
-@router.get("/{code}", summary="按编码查询医疗机构 (a hospital by code)", responses=problem_responses(404))
+@router.get("/{code}", summary="按编码查询医疗机构 (a hospital by code)", responses=problem_responses(
+    NotFound("未知医疗机构编码 069999 (unknown hospital code)", code="hospital_not_found")))
 async def read_hospital(
     code: Annotated[str, Path(pattern=r"^[0-9]{6,12}$", examples=["060001"])],
     _: Reader,

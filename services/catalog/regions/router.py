@@ -26,7 +26,7 @@ async def region_tree(_: Reader, regions: Regions) -> list[RegionNode]:
 
 
 @router.get("/{code}", summary="区划详情 (a region with its path and children)",
-            responses=problem_responses(404))
+            responses=problem_responses(NotFound("未知区划代码 370699 (unknown region code)", code="region_not_found")))
 async def region_detail(
     _: Reader, code: Annotated[str, Path(pattern=r"^[0-9]{6}$", examples=["370602"])], regions: Regions,
 ) -> RegionDetail:

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from services.registry.dependencies import AuditLog, Reader, ValidPerson
+from services.registry.persons.service import person_not_found
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/v1/persons/{id_number}/history", tags=["audit 变更记录"])
@@ -22,7 +23,7 @@ class AuditEntry(BaseModel):
 
 
 @router.get("", summary="该人员的全部变更记录 (every change to the person, oldest first)",
-            responses=problem_responses(404))
+            responses=problem_responses(person_not_found()))
 async def history(
     principal: Reader, person: ValidPerson, audit: AuditLog,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,

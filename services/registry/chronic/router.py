@@ -8,16 +8,22 @@ from services.registry.chronic.rules import DiseaseList
 from services.registry.chronic.schemas import DiseaseOut, FilingCreate, FilingDecision, FilingOut
 from services.registry.chronic.service import file, review
 from services.registry.dependencies import Reader, ValidPerson
+from services.registry.persons.service import person_not_found
 from shared.auth import Principal, Role, Scope, require
 from shared.categories import InsuranceType
 from shared.db import DbSession
-from shared.errors import problem_responses
+from shared.errors import Conflict, NotFound, Unprocessable, problem_responses
 from shared.http_client import ServiceClient
 
 router = APIRouter(tags=["chronic 门诊慢特病"])
 # Filings are medical-security business (the 医保 window): operations staff record and review them.
 Clerk = Annotated[Principal, Depends(require(Role.OPS, scope=Scope.PERSONS_WRITE))]
 FilingId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+_REVIEW_PROBLEMS = (
+    person_not_found(),
+    NotFound("无此备案 (no such filing)", code="filing_not_found"),
+    Conflict("该备案无需审核 (not pending review)", code="filing_not_pending"),
+)
 
 
 async def _diseases(request: Request) -> DiseaseList:
@@ -42,7 +48,15 @@ async def list_diseases(
 
 @router.post("/v1/persons/{id_number}/chronic-filings", status_code=status.HTTP_201_CREATED,
              summary="门诊慢特病备案，次日起享受待遇 (file a chronic disease; benefits from the next day)",
-             responses=problem_responses(403, 404, 409, 503))
+             responses=problem_responses(
+                 person_not_found(),
+                 Conflict("该病种已备案 (already filed)", code="filing_exists",
+                          extra={"filing_id": "5d0c0f0a4f3b4a4e9a1c2b3d4e5f6a7b"}),
+                 Unprocessable("备案日期未参保 (not insured on the filing date)", code="person_not_insured"),
+                 Unprocessable("该医疗机构在当日不是一站式结算定点 (not designated on that date)",
+                               code="hospital_not_designated"),
+                 503,
+             ))
 async def create_filing(
     principal: Clerk, person: ValidPerson, data: FilingCreate, session: DbSession, diseases: Diseases,
     catalog: Catalog,
@@ -52,14 +66,15 @@ async def create_filing(
 
 
 @router.get("/v1/persons/{id_number}/chronic-filings", summary="门诊慢特病备案记录 (a person's filings)",
-            responses=problem_responses(404))
+            responses=problem_responses(person_not_found()))
 async def list_filings(_: Reader, person: ValidPerson, session: DbSession) -> list[FilingOut]:
     rows = await session.scalars(select(ChronicFilingRow).where(ChronicFilingRow.person_id == person.id)
                                  .order_by(ChronicFilingRow.filed_on))
     return [FilingOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.post("/v1/persons/{id_number}/chronic-filings/{filing_id}/approve", responses=problem_responses(404, 409),
+@router.post("/v1/persons/{id_number}/chronic-filings/{filing_id}/approve",
+             responses=problem_responses(*_REVIEW_PROBLEMS),
              summary="季度审核通过 (approve after the quarterly review)")
 async def approve_filing(
     principal: Clerk, person: ValidPerson, filing_id: FilingId, data: FilingDecision, session: DbSession,
@@ -68,7 +83,8 @@ async def approve_filing(
                                     from_attributes=True)
 
 
-@router.post("/v1/persons/{id_number}/chronic-filings/{filing_id}/reject", responses=problem_responses(404, 409),
+@router.post("/v1/persons/{id_number}/chronic-filings/{filing_id}/reject",
+             responses=problem_responses(*_REVIEW_PROBLEMS),
              summary="季度审核未通过 (reject after the quarterly review)")
 async def reject_filing(
     principal: Clerk, person: ValidPerson, filing_id: FilingId, data: FilingDecision, session: DbSession,

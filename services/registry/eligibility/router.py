@@ -46,7 +46,7 @@ def _eligibility(records: PersonRecords, on: date, at: datetime | None, principa
 @router.get(
     "/v1/persons/{id_number}/eligibility",
     summary="某日的参保与救助资格 (insurance and identities in force on a date)",
-    responses=problem_responses(404),
+    responses=problem_responses(person_not_found()),
 )
 async def eligibility(
     principal: Reader, id_number: IdNumberPath, request: Request,

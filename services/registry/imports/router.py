@@ -17,10 +17,12 @@ from shared.auth import Principal, Role, Scope, require
 from shared.categories import OWNER, Category
 from shared.csv_export import csv_download
 from shared.db import repository
-from shared.errors import NotFound, Unprocessable, field_errors, problem_responses
+from shared.errors import Conflict, NotFound, Unprocessable, field_errors, problem_responses
 from shared.types import BusinessDate
 
 router = APIRouter(prefix="/v1/imports", tags=["imports 名单导入"])
+_IN_PROGRESS = Conflict("该批次正在导入 (this batch is being imported)", code="import_in_progress")
+_NO_BATCH = NotFound("无此批次 (no such batch)", code="batch_not_found")
 Importer = Annotated[Principal, Depends(require(Role.AGENCY, Role.OPS, scope=Scope.PERSONS_WRITE))]
 Imports = repository(ImportRepository)
 
@@ -79,7 +81,12 @@ async def _import(
     "", response_model=ImportSummary, summary="推送名单（JSON） (push a beneficiary list as JSON rows)",
     description="incremental：名单中的人新增身份（次月生效）；full：本月完整名单，名单外持有该类别者次月起终止。"
     " dry_run=true 只返回差异（最多1000条；带 Accept: text/csv 则下载全部差异）。同一 batch_id 重发不会重复导入。",
-    responses={**CSV_RESPONSE, **problem_responses(403, 409, 503)},
+    responses={**CSV_RESPONSE, **problem_responses(
+        _IN_PROGRESS,
+        Unprocessable("该批次号已用于另一份名单 (this batch id was used for a different list)", code="batch_id_reused"),
+        Unprocessable("完整名单须注明区划 (a full list needs region_code)", code="region_required"),
+        503,
+    )},
 )
 async def import_json(
     request: Request, body: ListImport, principal: Importer, imports: Imports, regions: Regions,
@@ -91,7 +98,11 @@ async def import_json(
 @router.post(
     "/csv", response_model=ImportSummary, summary="推送名单（CSV，中文表头，UTF-8 或 GB18030） (push a list as CSV)",
     description="表头：身份证号、姓名、区划代码、认定文号、认定日期（身份证号必填）。请求体为文件内容 (text/csv)。",
-    responses={**CSV_RESPONSE, **problem_responses(403, 409, 413, 503)},
+    responses={**CSV_RESPONSE, **problem_responses(
+        _IN_PROGRESS, 413,
+        Unprocessable("名单没有数据行 (the list has no rows)", code="empty_list"),
+        503,
+    )},
     openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def import_csv(
@@ -131,7 +142,7 @@ def _owner(principal: Principal, agency: str | None) -> str:
     return agency
 
 
-@router.get("/{batch_id}", summary="批次结果 (a batch's result)", responses=problem_responses(404))
+@router.get("/{batch_id}", summary="批次结果 (a batch's result)", responses=problem_responses(_NO_BATCH))
 async def read_batch(
     principal: Reader, batch_id: BatchPath, imports: Imports,
     agency: AgencyQuery = None,
@@ -142,7 +153,7 @@ async def read_batch(
     return await stored_summary(imports, stored, principal, replayed=False)
 
 
-@router.get("/{batch_id}/rows", summary="逐行结果 (the result of each row)", responses=problem_responses(404))
+@router.get("/{batch_id}/rows", summary="逐行结果 (the result of each row)", responses=problem_responses(_NO_BATCH))
 async def batch_rows(
     principal: Reader, batch_id: BatchPath, imports: Imports,
     agency: AgencyQuery = None,
@@ -159,7 +170,7 @@ async def batch_rows(
 
 @router.get(
     "/{batch_id}/rows.csv", summary="下载逐行结果（CSV，UTF-8 带 BOM，Excel 可直接打开） (download the row results)",
-    responses={200: {"content": {"text/csv": {}}}, **problem_responses(404)},
+    responses={200: {"content": {"text/csv": {}}}, **problem_responses(_NO_BATCH)},
 )
 async def batch_rows_csv(
     principal: Reader, batch_id: BatchPath, imports: Imports,

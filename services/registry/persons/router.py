@@ -14,9 +14,9 @@ from services.registry.persons.schemas import (
     PersonUpdate,
     RegionCode,
 )
-from services.registry.persons.service import change_insurance, register_person, update_person
+from services.registry.persons.service import change_insurance, person_not_found, register_person, update_person
 from shared.auth import Principal
-from shared.errors import Unprocessable, problem_responses
+from shared.errors import Conflict, Forbidden, Unprocessable, problem_responses
 from shared.id_number import IdNumberStr
 
 router = APIRouter(prefix="/v1/persons", tags=["persons 参保人员"])
@@ -33,13 +33,21 @@ def person_out(row: PersonRow, principal: Principal) -> PersonOut:
 @router.post(
     "", status_code=status.HTTP_201_CREATED, summary="登记参保人员 (register an insured person)",
     description="insured_from 仅医保经办（ops）可填；机构令牌填写时 403 enrolment_by_ops_only。",
-    responses=problem_responses(403, 409),
+    responses=problem_responses(
+        Forbidden("参保起始日等参保登记信息只能由医保经办录入 (only the insurance office (ops) records enrolment:"
+                  " leave out insured_from)", code="enrolment_by_ops_only"),
+        Conflict("该身份证号已登记 (a person with this ID number exists)", code="person_exists"),
+    ),
 )
 async def create_person(principal: Writer, data: PersonCreate, persons: Persons) -> PersonOut:
     return person_out(await register_person(persons, data, principal), principal)
 
 
-@router.get("", summary="查询参保人员：按身份证号，或按区划内姓名 (search by ID number, or by name within a region)")
+@router.get(
+    "", summary="查询参保人员：按身份证号，或按区划内姓名 (search by ID number, or by name within a region)",
+    responses=problem_responses(Unprocessable(
+        "请按身份证号，或按区划加姓名查询 (give id_number, or name and region_code)", code="search_too_broad")),
+)
 async def search_persons(
     principal: Reader,
     persons: Persons,
@@ -59,7 +67,7 @@ async def search_persons(
 
 @router.get(
     "/{id_number}", summary="按身份证号查询参保人员 (a person by ID number)",
-    responses=problem_responses(404),
+    responses=problem_responses(person_not_found()),
 )
 async def read_person(principal: Reader, person: ValidPerson) -> PersonOut:
     return person_out(person, principal)
@@ -67,7 +75,7 @@ async def read_person(principal: Reader, person: ValidPerson) -> PersonOut:
 
 @router.patch(
     "/{id_number}", summary="变更姓名或区划，留存历史 (change name or region; history kept)",
-    responses=problem_responses(403, 404),
+    responses=problem_responses(person_not_found()),
 )
 async def patch_person(principal: Enroller, data: PersonUpdate, person: ValidPerson, persons: Persons) -> PersonOut:
     await update_person(persons, person, data, principal)
@@ -77,7 +85,7 @@ async def patch_person(principal: Enroller, data: PersonUpdate, person: ValidPer
 @router.post(
     "/{id_number}/insurance", status_code=status.HTTP_201_CREATED,
     summary="登记参保状态变化 (record an enrolment change: active, suspended, ended)",
-    responses=problem_responses(403, 404),
+    responses=problem_responses(person_not_found()),
 )
 async def record_insurance(
     principal: Enroller, data: InsuranceChange, person: ValidPerson, persons: Persons,
@@ -87,7 +95,8 @@ async def record_insurance(
 
 
 @router.get(
-    "/{id_number}/insurance", summary="参保状态历史 (enrolment history)", responses=problem_responses(404),
+    "/{id_number}/insurance", summary="参保状态历史 (enrolment history)",
+    responses=problem_responses(person_not_found()),
 )
 async def insurance_history(_: Reader, person: ValidPerson, persons: Persons) -> list[InsuranceEventOut]:
     events = (await persons.insurance_events([person.id]))[person.id]

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from services.settlement.idempotency import REPLAYABLE, REPLAYED
+from services.settlement.lookups import LOOKUP_LIMITED
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import (
     Cancellation,
@@ -15,7 +16,15 @@ from services.settlement.settlements.schemas import (
 from services.settlement.settlements.service import SettlementFlow, cancellation_note
 from shared.auth import Principal, Role, Scope, ensure_hospital_access, require
 from shared.db import DbSession
-from shared.errors import NotFound, Unprocessable, problem_responses
+from shared.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unprocessable,
+    problem_responses,
+)
 from shared.id_number import mask
 from shared.types import BusinessDate
 
@@ -37,6 +46,23 @@ async def _flow(request: Request) -> SettlementFlow:
 
 
 Flow = Annotated[SettlementFlow, Depends(_flow)]
+_SETTLE_PROBLEMS = (
+    Forbidden("令牌所属医院与结算医院不一致 (the token belongs to another hospital)", code="hospital_mismatch"),
+    Conflict("该流水号正在结算中，请稍后重试 (this serial number is being settled; retry shortly)",
+             code="settlement_in_progress"),
+    Conflict("该流水号的结算已撤销，重新结算请使用新的流水号"
+             " (this settlement was cancelled; settle again with a new serial)", code="settlement_cancelled"),
+    Unprocessable("该流水号已用于另一笔不同的结算 (this serial number was used for a different settlement)",
+                  code="idempotency_key_reused"),
+    Unprocessable("险种与登记不符：HIS为职工医保，救助对象登记为居民医保"
+                  " (insurance type mismatch: the HIS sent employee, the registry has resident)",
+                  code="insurance_type_mismatch"),
+    TooManyRequests(LOOKUP_LIMITED, code="lookup_rate_limited"),
+    ServiceUnavailable("结算超时，请稍后以同一流水号重试 (the settlement took too long; retry with the same serial)",
+                       code="settlement_timeout"),
+    ServiceUnavailable("该参保人同时有多笔结算，请稍后重试 (concurrent settlements of this person; retry)",
+                       code="person_busy"),
+)
 
 
 @router.post(
@@ -44,7 +70,7 @@ Flow = Annotated[SettlementFlow, Depends(_flow)]
     summary="出院结算：一单制 (settle a discharge: every fund's share on one statement)",
     description="HIS流水号为幂等键：同号同内容返回原结算单；同号不同内容 422；处理中 409。"
     " The HIS serial is the idempotency key: same body → the stored statement byte for byte.",
-    responses={201: REPLAYABLE, **problem_responses(403, 409, 429, 503)},
+    responses={201: REPLAYABLE, **problem_responses(*_SETTLE_PROBLEMS)},
 )
 async def settle(principal: Writer, body: SettlementRequest, flow: Flow) -> Response:
     statement, replayed = await flow.settle(body, principal)
@@ -52,7 +78,8 @@ async def settle(principal: Writer, body: SettlementRequest, flow: Flow) -> Resp
                     headers=REPLAYED if replayed else None)
 
 
-@router.get("/{settlement_id}", summary="结算单 (a settlement's statement)", responses=problem_responses(404))
+@router.get("/{settlement_id}", summary="结算单 (a settlement's statement)",
+            responses=problem_responses(NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")))
 async def read_settlement(principal: Reader, settlement_id: SettlementId, settlements: Settlements) -> Statement:
     row = await settlements.by_id(settlement_id)
     if row is None or row.statement is None:
@@ -62,7 +89,9 @@ async def read_settlement(principal: Reader, settlement_id: SettlementId, settle
         update={"status": row.status, "cancellation": cancellation_note(row)})
 
 
-@router.get("", summary="本院结算列表，按出院日期 (settlements of the hospital by discharge date)")
+@router.get("", summary="本院结算列表，按出院日期 (settlements of the hospital by discharge date)",
+            responses=problem_responses(Unprocessable(
+                "起始日期晚于截止日期 (discharged_from is after discharged_to)", code="invalid_date_range")))
 async def list_settlements(
     principal: Reader,
     settlements: Settlements,
@@ -88,7 +117,11 @@ async def list_settlements(
 
 @router.post(
     "/{settlement_id}/cancel", summary="撤销结算，冲销累计 (cancel: reversing ledger entries)",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(
+        NotFound("未找到该结算 (no such settlement)", code="settlement_not_found"),
+        Conflict("该结算已撤销或尚未结算完成，不能撤销 (only a settled settlement can be cancelled)",
+                 code="settlement_not_cancellable"),
+    ),
 )
 async def cancel(principal: Writer, settlement_id: SettlementId, body: CancelRequest, flow: Flow) -> Cancellation:
     return await flow.cancel(settlement_id, principal, body)
