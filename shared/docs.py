@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from shared.auth import BEARER_SCHEME
 from shared.errors import (
@@ -92,6 +93,7 @@ def install_openapi(app: FastAPI) -> None:
         )
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
+        _restore_examples(components)
         for path, operations in schema.get("paths", {}).items():
             for operation in operations.values():
                 _document_operation(path, operation)
@@ -99,6 +101,23 @@ def install_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _restore_examples(components: dict[str, Any]) -> None:
+    """FastAPI drops every null from the document it builds, the nulls of examples too, which leaves an
+    example of a model without its required nullable fields: put each model's own examples back."""
+    models: dict[str, list[type[BaseModel]]] = {}
+    pending = [BaseModel]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        extra = model.model_config.get("json_schema_extra")
+        if isinstance(extra, dict) and "examples" in extra:
+            models.setdefault(model.__name__, []).append(model)
+    for name, schema in components.items():
+        found = models.get(name.removesuffix("-Input").removesuffix("-Output"), [])
+        if len(found) == 1 and "examples" in schema:
+            schema["examples"] = found[0].model_config["json_schema_extra"]["examples"]  # type: ignore[index]
 
 
 def _document_operation(path: str, operation: dict[str, Any]) -> None:

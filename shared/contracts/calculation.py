@@ -134,6 +134,37 @@ class CalculationRequest(BaseModel):
     year_to_date: YearToDate = Field(default_factory=YearToDate)
 
 
+# POLICY.md §8 example 1 as the running system answers it (Yantai 2023, resident 低保, inpatient, a bill
+# of 50,000 with basic insurance 26,520 given): the docs' examples of a calculation and a statement.
+EXAMPLE_1_YEAR_TO_DATE_AFTER = {
+    "admissions": 1, "basic_paid": "26520.00", "critical_illness_burden": "18480.00",
+    "critical_illness_paid": "7462.00", "assistance_base": "11018.00", "assistance_paid": "8814.40",
+    "re_assistance_base": "2203.60", "re_assistance_paid": "0.00", "special_drugs_cost": "0.00",
+    "special_drugs_paid": "0.00", "large_expense_base": "0.00", "large_expense_paid": "0.00",
+    "assistance_paid_inpatient": "8814.40", "assistance_paid_outpatient": "0.00", "assistance_paid_ordinary": "0.00",
+}
+EXAMPLE_1_TRACE = [  # the steps as returned, less their empty fields
+    {"rule": "policy_range", "label": "符合政策范围金额 = 总额 − 全自费 − 超限价 − 先行自付", "base": "50000.00",
+     "amount": "45000.00"},
+    {"rule": "basic_insurance", "label": "基本医保统筹（医保核心已结算）", "base": "45000.00", "amount": "26520.00",
+     "source": "given by the HIS / insurance core"},
+    {"rule": "burden_after_basic", "label": "基本医保后政策范围内个人负担", "amount": "18480.00"},
+    {"rule": "critical_illness_tilted", "label": "大病保险（特困/低保/返贫致贫倾斜）", "base": "18480.00",
+     "threshold": "7000.00", "accumulator_before": "0.00", "accumulator_after": "18480.00", "amount": "7462.00",
+     "source": "004 §三(四)1 居民：7000元起付，65/70/75/80%，不设年度最高支付限额"},
+    {"rule": "assistance_base", "label": "救助基数（政策范围内个人负担）", "amount": "11018.00"},
+    {"rule": "assistance", "label": "医疗救助（低保对象，住院；年度累计应付 8814.40 − 此前 0.00）", "base": "11018.00",
+     "threshold": "0.00", "ratio": "0.80", "cap_remaining": "30000.00", "accumulator_before": "0.00",
+     "accumulator_after": "11018.00", "amount": "8814.40",
+     "source": "004 §三(六)1 低保对象80%，年度救助限额3万元（限额：all 余 30000.00）"},
+    {"rule": "re_assistance", "label": "再救助（低保对象）（年度累计应付 0.00 − 此前 0.00）", "base": "2203.60",
+     "threshold": "5000.00", "ratio": "0.70", "cap_remaining": "20000.00", "accumulator_before": "0.00",
+     "accumulator_after": "2203.60", "amount": "0.00",
+     "source": "004 §三(六)1 再救助：5000元以上70%，年度再救助限额2万元"},
+    {"rule": "personal_share", "label": "个人自付 = 总额 − 各项基金支付", "amount": "7203.60"},
+]
+
+
 class TraceStep(BaseModel):
     rule: str = Field(description="规则代码 (rule code)")
     label: str = Field(description="中文说明 (for the clerk)")
@@ -153,6 +184,17 @@ class Alternative(BaseModel):
 
 
 class CalculationResult(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "policy_id": "yantai-2023", "identity_applied": "minimum_allowance", "reason": None,
+        "policy_range": "45000.00", "basic_insurance": "26520.00", "basic_insurance_source": "given",
+        "critical_illness": "7462.00", "special_drugs": "0.00", "large_expense": "0.00", "other_payments": "0.00",
+        "assistance": "8814.40", "re_assistance": "0.00", "personal_share": "7203.60",
+        "year_to_date_after": EXAMPLE_1_YEAR_TO_DATE_AFTER, "illness_poverty_grant_after": None,
+        "annual_caps": {"assistance_paid": "30000.00", "re_assistance_paid": "20000.00"},
+        "alternatives": [{"identity": "minimum_allowance", "assistance_total": "8814.40"}],
+        "trace": EXAMPLE_1_TRACE,
+    }]})
+
     policy_id: str
     identity_applied: Category | None
     reason: str | None = Field(description="未予救助的原因 (why no assistance, if none)")

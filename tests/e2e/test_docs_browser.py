@@ -1,6 +1,7 @@
 """Each running service's API docs in a real headless browser (Debian's chromium) that can reach
 nothing but 127.0.0.1, as on a hospital network: Swagger UI (/docs) and ReDoc (/redoc) render
-every operation, and every asset the pages name is served by the service itself."""
+every operation, and every asset the pages name is served by the service itself. And the statement
+the docs show is the one the platform gives for POLICY.md §8 example 1."""
 
 import html
 import os
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Platform
+from tests.e2e.test_settlement_flow import EXAMPLE_1, beneficiary, settle
 
 pytestmark = pytest.mark.e2e
 SERVICES = ("registry", "catalog", "assistance", "settlement")
@@ -99,3 +101,14 @@ def test_redoc_renders_every_operation_offline(platform: Platform, browse, servi
     rendered = set(re.findall(r'data-section-id="operation/([^"]+)"', dom))
     assert rendered == {operation["operationId"] for operation in _operations(base)}
     assert "存活探针 (liveness)" in html.unescape(dom)
+
+
+def test_the_documented_statement_is_what_the_platform_settles(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    spec = httpx.get(f"{platform.urls['settlement']}/openapi.json").json()
+    [documented] = spec["components"]["schemas"]["Statement"]["examples"]
+    answer = settle(platform, auth, beneficiary(platform, auth, "minimum_allowance"), "ZY20230320-0001", EXAMPLE_1)
+    assert answer.status_code == 201, answer.text
+    statement = answer.json()
+    trace = [{k: v for k, v in step.items() if v is not None} for step in statement["trace"]]
+    per_request = ("settlement_id", "id_number", "settled_at")
+    assert {**statement, "trace": trace} | {k: documented[k] for k in per_request} == documented

@@ -10,6 +10,24 @@ from shared.types import BusinessDate
 
 
 class Eligibility(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{  # the demo person on 2023-06-01, with pii:read
+        "id_number": "370602199001011239", "on": "2023-06-01", "as_recorded_at": None, "insured": True,
+        "insurance_type": "resident", "insurance_status": "active", "region_code": "370602",
+        "identities": [{
+            "identity_id": "13678812b059481f93039bdd927d18db", "category": "minimum_allowance",
+            "category_label": "低保对象", "source_agency": "civil_affairs", "source_agency_label": "民政部门",
+            "document_number": "芝民低保〔2023〕3号", "approved_on": "2023-01-10", "ended_on": None,
+            "effective_from": "2023-02-01", "effective_until": None, "change": "added", "reason": None,
+            "recorded_at": "2026-11-30T11:20:37.687326Z", "superseded_at": None,
+        }],
+        "chronic_filings": [{
+            "filing_id": "6010624ef73847ad8be7997db0acd6c0", "disease_code": "B01", "disease_name": "糖尿病",
+            "disease_class": "B", "hospital_code": "060001", "filed_on": "2023-03-10", "status": "in_force",
+            "effective_from": "2023-03-11", "decided_by": None, "decision_reason": None,
+            "created_at": "2026-11-30T11:25:52.205946Z",
+        }],
+    }]})
+
     id_number: str = Field(description="身份证号；无 pii:read 权限时脱敏 (masked without pii:read)")
     on: date = Field(description="查询日期 (the date asked about)")
     as_recorded_at: datetime | None = Field(description="按该时刻的记录作答；空为当前记录 (records as they stood then)")

@@ -21,6 +21,12 @@ class AdmissionRequest(BaseModel):
 
 
 class Admission(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{  # the demo 低保 person: no deposit
+        "admission_id": "835ef004d3954c3cbe60ec16f0b5e2e2", "admission_number": "ZY2023000123",
+        "hospital_code": "060001", "id_number": "370602********1239", "admitted_on": "2023-03-01",
+        "identities": ["minimum_allowance"], "treat_first_pay_later": True, "note": None,
+    }]})
+
     admission_id: str
     admission_number: str
     hospital_code: str

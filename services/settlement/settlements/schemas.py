@@ -6,7 +6,15 @@ from pydantic_core import PydanticCustomError
 
 from shared.categories import Category, InsuranceType, MedicalType
 from shared.clock import today
-from shared.contracts.calculation import Bill, CauseCode, DiseaseClass, TraceStep, YearToDate
+from shared.contracts.calculation import (
+    EXAMPLE_1_TRACE,
+    EXAMPLE_1_YEAR_TO_DATE_AFTER,
+    Bill,
+    CauseCode,
+    DiseaseClass,
+    TraceStep,
+    YearToDate,
+)
 from shared.id_number import IdNumberStr
 from shared.id_number import parse as parse_id_number
 from shared.money import Money
@@ -108,6 +116,22 @@ class FundLine(BaseModel):
 
 class Statement(BaseModel):
     """一单制结算单: the single statement."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{  # POLICY.md §8 example 1, as settled
+        "settlement_id": "c4383e4c50df42a2a7944de8d5baf1fd", "status": "settled", "his_serial": "ZY20230320-0001",
+        "hospital_code": "060001", "id_number": "370602********1239", "medical_type": "inpatient",
+        "admitted_on": "2023-03-01", "discharged_on": "2023-03-20", "policy_id": "yantai-2023",
+        "identity_applied": "minimum_allowance", "reason": None, "total": "50000.00", "policy_range": "45000.00",
+        "funds": [
+            {"fund": "390100", "label": "基本医保统筹基金", "amount": "26520.00"},
+            {"fund": "390200", "label": "大病保险", "amount": "7462.00"},
+            {"fund": "610100", "label": "医疗救助", "amount": "8814.40"},
+            {"fund": "610100", "label": "医疗救助（再救助）", "amount": "0.00"},
+        ],
+        "fund_total": "42796.40", "other_payments": "0.00", "personal_share": "7203.60",
+        "year_to_date_after": EXAMPLE_1_YEAR_TO_DATE_AFTER, "trace": EXAMPLE_1_TRACE,
+        "settled_at": "2026-11-30T11:21:00.956411Z",
+    }]})
 
     settlement_id: str
     status: str = Field(description="settled / cancelled")
