@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -101,6 +102,15 @@ def test_redoc_renders_every_operation_offline(platform: Platform, browse, servi
     rendered = set(re.findall(r'data-section-id="operation/([^"]+)"', dom))
     assert rendered == {operation["operationId"] for operation in _operations(base)}
     assert "存活探针 (liveness)" in html.unescape(dom)
+
+
+def test_both_pages_show_the_settlement_examples(platform: Platform, browse) -> None:  # type: ignore[no-untyped-def]
+    base = platform.urls["settlement"]
+    settle = httpx.get(f"{base}/openapi.json").json()["paths"]["/v1/settlements"]["post"]
+    # a deep link opens the operation, with its request, statement and problem examples
+    swagger = html.unescape(browse(f"{base}/docs#/{quote(settle['tags'][0])}/{settle['operationId']}"))
+    assert "ZY20230320-0001" in swagger and '"7203.60"' in swagger and "hospital_mismatch" in swagger
+    assert '"7203.60"' in html.unescape(browse(f"{base}/redoc"))
 
 
 def test_the_documented_statement_is_what_the_platform_settles(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
