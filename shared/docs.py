@@ -149,21 +149,30 @@ def _document_operation(path: str, operation: dict[str, Any]) -> None:
 
 def _usual(status: int, operation: dict[str, Any]) -> tuple[Problem, ...]:
     if status == 422:
-        return (_validation_failed(_field_error(operation)),)
+        error = _field_error(operation)
+        return () if error is None else (_validation_failed(error),)
     return USUAL_PROBLEMS.get(status, ())
 
 
-def _field_error(operation: dict[str, Any]) -> dict[str, Any]:
-    """A field error this operation can really give, as pydantic words it."""
+def _field_error(operation: dict[str, Any]) -> dict[str, Any] | None:
+    """A field error this operation can really give, as pydantic words it (None: it takes no input)."""
     for parameter in operation.get("parameters", ()):
-        where, name, schema = parameter["in"], parameter["name"], parameter.get("schema", {})
-        if name == "id_number":
-            return {"loc": [where, name], "msg": "身份证号码校验位错误 (check digit does not match)",
+        loc, schema = [parameter["in"], parameter["name"]], parameter.get("schema", {})
+        schema = next((s for s in schema.get("anyOf", ()) if s.get("type") != "null"), schema)  # optional
+        if parameter["name"] == "id_number":
+            return {"loc": loc, "msg": "身份证号码校验位错误 (check digit does not match)",
                     "type": "id_number_bad_check_digit"}
         if "pattern" in schema:
-            return {"loc": [where, name], "msg": f"String should match pattern '{schema['pattern']}'",
+            return {"loc": loc, "msg": f"String should match pattern '{schema['pattern']}'",
                     "type": "string_pattern_mismatch"}
         if schema.get("format") == "date":
-            return {"loc": [where, name], "msg": "Input should be a valid date or datetime, input is too short",
+            return {"loc": loc, "msg": "Input should be a valid date or datetime, input is too short",
                     "type": "date_from_datetime_parsing"}
-    return {"loc": ["body"], "msg": "Field required", "type": "missing"}
+        if schema.get("type") == "integer":
+            return {"loc": loc, "msg": "Input should be a valid integer, unable to parse string as an integer",
+                    "type": "int_parsing"}
+        if parameter.get("required"):
+            return {"loc": loc, "msg": "Field required", "type": "missing"}
+    if "requestBody" in operation:
+        return {"loc": ["body"], "msg": "Field required", "type": "missing"}
+    return None

@@ -146,6 +146,8 @@ def _without_request(body: dict[str, Any]) -> dict[str, Any]:
     ("get", "/v1/policies/in-force", "/v1/policies/in-force?region_code=370602&on=2015-06-01", "404", "no_policy",
      Role.OPS, None),
     ("get", "/v1/policies/{policy_id}", "/v1/policies/yantai-2023", "401", "missing_token", None, None),
+    ("get", "/v1/policies/{policy_id}", "/v1/policies/A", "422", "validation_failed", Role.OPS, None),
+    ("get", "/v1/policies", "/v1/policies?on=x", "422", "validation_failed", Role.OPS, None),
     ("post", "/v1/calculations", "/v1/calculations", "422", "no_policy", Role.SERVICE, {
         "region_code": "370602", "insurance_type": "resident", "medical_type": "inpatient",
         "discharged_on": "2015-03-20", "bill": {"total": "50000"},
