@@ -31,7 +31,7 @@ DOCS_ASSETS_URL = "/docs-assets"
 # Swagger UI's default validator badge would fetch an image from validator.swagger.io.
 SWAGGER_UI_PARAMETERS = {"validatorUrl": None}
 
-SAMPLE_REQUEST_ID = "f663ce47e27d43b9ace120a4d7511c3c"
+_SAMPLE_REQUEST_ID = "f663ce47e27d43b9ace120a4d7511c3c"
 _PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _ADDED_TO_ALL = {
     "401": "缺少或无效的令牌 (missing or invalid token)",
@@ -48,7 +48,7 @@ def _validation_failed(*errors: dict[str, Any]) -> Problem:
     )
 
 
-USUAL_PROBLEMS: dict[int, tuple[Problem, ...]] = {
+_USUAL_PROBLEMS: dict[int, tuple[Problem, ...]] = {
     400: (Problem("请求体不是合法的 JSON (the body is not valid JSON)", code="malformed_json"),),
     401: (
         Unauthorized("缺少访问令牌 (missing bearer token)", code="missing_token"),
@@ -141,7 +141,7 @@ def _document_operation(path: str, operation: dict[str, Any]) -> None:
             usual = {p.code: {"summary": p.detail, "value": problem_example(p)} for p in _usual(int(status), operation)}
         examples = {**own, **usual}
         for example in examples.values():
-            example["value"] = {**example["value"], "instance": path, "request_id": SAMPLE_REQUEST_ID}
+            example["value"] = {**example["value"], "instance": path, "request_id": _SAMPLE_REQUEST_ID}
         response["content"] = {PROBLEM_MEDIA_TYPE: {
             "schema": {"$ref": "#/components/schemas/ProblemDetails"}, "examples": examples,
         }}
@@ -151,7 +151,7 @@ def _usual(status: int, operation: dict[str, Any]) -> tuple[Problem, ...]:
     if status == 422:
         error = _field_error(operation)
         return () if error is None else (_validation_failed(error),)
-    return USUAL_PROBLEMS.get(status, ())
+    return _USUAL_PROBLEMS.get(status, ())
 
 
 def _field_error(operation: dict[str, Any]) -> dict[str, Any] | None:
