@@ -91,7 +91,7 @@ def build_service_app(
         # Authentication (and the caller's rate limit) runs before anything else a route depends on
         # (no existence leaks).
         app.include_router(router, dependencies=[caller])
-    install_openapi(app)
+    install_openapi(app, service, settings)
     return app
 
 

@@ -6,13 +6,15 @@ documented problem status carries an example that fits it: the problem the route
 names one (`problem_responses`), else the usual one of that status.
 """
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 
 from shared.auth import BEARER_SCHEME
+from shared.edge import TOO_LARGE_DETAIL
 from shared.errors import (
     PROBLEM_MEDIA_TYPE,
     Conflict,
@@ -23,22 +25,30 @@ from shared.errors import (
     ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
+    bilingual_message,
+    field_errors,
     problem_example,
 )
 from shared.http_client import PeerUnavailable
+from shared.id_number import IdNumberStr
+from shared.settings import ServiceSettings
 
 DOCS_ASSETS_URL = "/docs-assets"
 # Swagger UI's default validator badge would fetch an image from validator.swagger.io.
 SWAGGER_UI_PARAMETERS = {"validatorUrl": None}
 
 _SAMPLE_REQUEST_ID = "f663ce47e27d43b9ace120a4d7511c3c"
-_PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+_PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})  # /metrics: a token, or a port of its own
 _ADDED_TO_ALL = {
     "401": "缺少或无效的令牌 (missing or invalid token)",
-    "403": "角色或权限不足 (role or scope not allowed)",
+    "403": "令牌不适用于本服务，或角色、权限不足 (wrong audience, role or scope not allowed)",
     "422": "请求校验失败 (validation failed)",
+    "429": "令牌请求过于频繁，见 Retry-After (rate limited; see Retry-After)",
 }
-_MALFORMED_BODY = "请求体无法解析 (the body cannot be parsed)"
+_ADDED_WITH_A_BODY = {
+    "400": "请求体无法解析 (the body cannot be parsed)",
+    "413": "请求体过大 (the body is over its limit)",
+}
 
 
 def _validation_failed(*errors: dict[str, Any]) -> Problem:
@@ -49,7 +59,8 @@ def _validation_failed(*errors: dict[str, Any]) -> Problem:
 
 
 _USUAL_PROBLEMS: dict[int, tuple[Problem, ...]] = {
-    400: (Problem("请求体不是合法的 JSON (the body is not valid JSON)", code="malformed_json"),),
+    400: (Problem("请求体不是有效的 JSON (the body is not valid JSON)", code="malformed_json",
+                  title="Malformed JSON"),),
     401: (
         Unauthorized("缺少访问令牌 (missing bearer token)", code="missing_token"),
         Unauthorized("令牌无效 (invalid token)", code="invalid_token"),
@@ -61,9 +72,8 @@ _USUAL_PROBLEMS: dict[int, tuple[Problem, ...]] = {
     ),
     404: (NotFound("未找到所请求的资源 (not found)"),),
     409: (Conflict("与现有记录冲突 (conflicts with the current state)"),),
-    413: (Problem("请求体过大 (the body is too large)", status=413, code="payload_too_large",
-                  title="Payload too large"),),
-    429: (TooManyRequests("请求过于频繁，请稍后重试 (too many requests; retry shortly)"),),
+    429: (TooManyRequests(
+        "请求过于频繁，请稍后再试 (too many requests for this token; retry after the time in Retry-After)"),),
     503: (
         PeerUnavailable("catalog", "timeout"),
         ServiceUnavailable("数据库暂不可用，请稍后重试 (the database is unavailable; retry shortly)",
@@ -72,13 +82,19 @@ _USUAL_PROBLEMS: dict[int, tuple[Problem, ...]] = {
 }
 # An operation behind a token meets these whatever else it raises (503: its database or a peer can
 # be down); for the other statuses, and on the public paths, a route's own problems replace them.
-_ALWAYS_POSSIBLE = frozenset({400, 401, 403, 422, 503})
+_ALWAYS_POSSIBLE = frozenset({400, 401, 403, 413, 422, 429, 503})
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, service: str, settings: ServiceSettings) -> None:
     """Every operation documents its bearer token and its problem responses with the ProblemDetails
     schema (FastAPI would document 422 as its own HTTPValidationError, which we never send) and an
     example of each."""
+    usual = {
+        **_USUAL_PROBLEMS,
+        403: (*_USUAL_PROBLEMS[403], Forbidden(
+            f"令牌不可用于 {service} 服务 (token audience does not include {service})", code="wrong_audience")),
+    }
+    body_limits = {"application/json": settings.max_json_body_bytes, "text/csv": settings.max_csv_body_bytes}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -96,7 +112,7 @@ def install_openapi(app: FastAPI) -> None:
         _restore_examples(components)
         for path, operations in schema.get("paths", {}).items():
             for operation in operations.values():
-                _document_operation(path, operation)
+                _document_operation(path, operation, usual, body_limits)
         app.openapi_schema = schema
         return schema
 
@@ -120,7 +136,9 @@ def _restore_examples(components: dict[str, Any]) -> None:
             schema["examples"] = found[0].model_config["json_schema_extra"]["examples"]  # type: ignore[index]
 
 
-def _document_operation(path: str, operation: dict[str, Any]) -> None:
+def _document_operation(
+    path: str, operation: dict[str, Any], usual: dict[int, tuple[Problem, ...]], body_limits: dict[str, int],
+) -> None:
     responses = operation.setdefault("responses", {})
     if path in _PUBLIC_PATHS:
         responses.pop("422", None)
@@ -131,15 +149,16 @@ def _document_operation(path: str, operation: dict[str, Any]) -> None:
             if status != "422" or status in responses:
                 responses.setdefault(status, {})["description"] = text
         if "requestBody" in operation:
-            responses["400"] = {"description": _MALFORMED_BODY}
+            for status, text in _ADDED_WITH_A_BODY.items():
+                responses.setdefault(status, {})["description"] = text
     for status, response in responses.items():
         if status[0] not in "45":
             continue
         own = response.get("content", {}).get(PROBLEM_MEDIA_TYPE, {}).get("examples", {})
-        usual = {}
+        problems: tuple[Problem, ...] = ()
         if not own or (int(status) in _ALWAYS_POSSIBLE and path not in _PUBLIC_PATHS):
-            usual = {p.code: {"summary": p.detail, "value": problem_example(p)} for p in _usual(int(status), operation)}
-        examples = {**own, **usual}
+            problems = _usual(int(status), operation, usual, body_limits)
+        examples = {**own, **{p.code: {"summary": p.detail, "value": problem_example(p)} for p in problems}}
         for example in examples.values():
             example["value"] = {**example["value"], "instance": path, "request_id": _SAMPLE_REQUEST_ID}
         response["content"] = {PROBLEM_MEDIA_TYPE: {
@@ -147,32 +166,45 @@ def _document_operation(path: str, operation: dict[str, Any]) -> None:
         }}
 
 
-def _usual(status: int, operation: dict[str, Any]) -> tuple[Problem, ...]:
+def _usual(
+    status: int, operation: dict[str, Any], usual: dict[int, tuple[Problem, ...]], body_limits: dict[str, int],
+) -> tuple[Problem, ...]:
     if status == 422:
         error = _field_error(operation)
         return () if error is None else (_validation_failed(error),)
-    return _USUAL_PROBLEMS.get(status, ())
+    if status == 413:
+        media = next(iter(operation.get("requestBody", {}).get("content", {})), "application/json")
+        limit = body_limits.get(media, body_limits["application/json"])
+        return (Problem(TOO_LARGE_DETAIL.format(limit=limit), status=413, code="payload_too_large",
+                        title="Payload too large"),)
+    return usual.get(status, ())
 
 
 def _field_error(operation: dict[str, Any]) -> dict[str, Any] | None:
-    """A field error this operation can really give, as pydantic words it (None: it takes no input)."""
+    """A field error this operation can really give, as the service words it (None: it takes no input)."""
     for parameter in operation.get("parameters", ()):
         loc, schema = [parameter["in"], parameter["name"]], parameter.get("schema", {})
         schema = next((s for s in schema.get("anyOf", ()) if s.get("type") != "null"), schema)  # optional
         if parameter["name"] == "id_number":
-            return {"loc": loc, "msg": "身份证号码校验位错误 (check digit does not match)",
-                    "type": "id_number_bad_check_digit"}
+            return _refusal(loc, IdNumberStr, "370602199001011230")  # a wrong check digit
         if "pattern" in schema:
-            return {"loc": loc, "msg": f"String should match pattern '{schema['pattern']}'",
-                    "type": "string_pattern_mismatch"}
+            return _refusal(loc, Annotated[str, StringConstraints(pattern=schema["pattern"])], "\x00")
         if schema.get("format") == "date":
-            return {"loc": loc, "msg": "Input should be a valid date or datetime, input is too short",
-                    "type": "date_from_datetime_parsing"}
+            return _refusal(loc, date, "2023-3-20")
         if schema.get("type") == "integer":
-            return {"loc": loc, "msg": "Input should be a valid integer, unable to parse string as an integer",
-                    "type": "int_parsing"}
+            return _refusal(loc, int, "ten")
         if parameter.get("required"):
-            return {"loc": loc, "msg": "Field required", "type": "missing"}
-    if "requestBody" in operation:
-        return {"loc": ["body"], "msg": "Field required", "type": "missing"}
-    return None
+            return _missing(loc)
+    return _missing(["body"]) if "requestBody" in operation else None
+
+
+def _refusal(loc: list[str], annotation: Any, value: str) -> dict[str, Any]:
+    try:
+        TypeAdapter(annotation).validate_python(value)
+    except ValidationError as exc:
+        return {**field_errors(exc)[0], "loc": loc}
+    raise ValueError(f"{value!r} is not refused")
+
+
+def _missing(loc: list[str]) -> dict[str, Any]:
+    return {"loc": loc, "msg": bilingual_message({"type": "missing", "msg": "Field required"}), "type": "missing"}

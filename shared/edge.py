@@ -24,7 +24,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from shared.errors import PROBLEM_MEDIA_TYPE, problem_body, problem_response
 
 MAX_HEAD_BYTES = 16 * 1024
-_TOO_LARGE_DETAIL = "请求体过大 (the request body is over the limit of {limit} bytes)"
+TOO_LARGE_DETAIL = "请求体过大 (the request body is over the limit of {limit} bytes)"
 log = logging.getLogger("shared.edge")
 
 
@@ -33,7 +33,7 @@ class BodyTooLarge(StarletteHTTPException):
     turns any other error while it reads a body into a 400; the app renders it as a 413 problem."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, _TOO_LARGE_DETAIL.format(limit=limit))
+        super().__init__(413, TOO_LARGE_DETAIL.format(limit=limit))
 
 
 class RequestLimitsMiddleware:
@@ -58,7 +58,7 @@ class RequestLimitsMiddleware:
             if declared.isdigit() and int(declared) > limit:
                 await problem_response(
                     Request(scope), status=413, code="payload_too_large", title="Payload too large",
-                    detail=_TOO_LARGE_DETAIL.format(limit=limit),
+                    detail=TOO_LARGE_DETAIL.format(limit=limit),
                 )(scope, receive, send)
                 return
             await self.app(scope, receive, send)

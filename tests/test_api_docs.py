@@ -9,7 +9,7 @@ import jsonschema_rs
 import pytest
 from fastapi import FastAPI
 
-from conftest import JWT_SECRET, asgi_client
+from conftest import KEY_SETTINGS, PEER_KEY_SETTINGS, asgi_client
 from services.assistance.app import create_app as assistance_app
 from services.assistance.settings import AssistanceSettings
 from services.catalog.app import create_app as catalog_app
@@ -24,12 +24,12 @@ from shared.errors import PROBLEM_MEDIA_TYPE
 APPS: dict[str, Callable[[Path], FastAPI]] = {
     # building an app opens no database: a file that is never created will do
     "registry": lambda var: registry_app(RegistrySettings(
-        jwt_secret=JWT_SECRET, database_url=f"sqlite:///{var / 'registry.db'}", log_json=False)),
+        **PEER_KEY_SETTINGS, database_url=f"sqlite:///{var / 'registry.db'}", log_json=False)),
     "catalog": lambda var: catalog_app(CatalogSettings(
-        jwt_secret=JWT_SECRET, database_url=f"sqlite:///{var / 'catalog.db'}", log_json=False)),
-    "assistance": lambda var: assistance_app(AssistanceSettings(jwt_secret=JWT_SECRET, log_json=False)),
+        **KEY_SETTINGS, database_url=f"sqlite:///{var / 'catalog.db'}", log_json=False)),
+    "assistance": lambda var: assistance_app(AssistanceSettings(**KEY_SETTINGS, log_json=False)),
     "settlement": lambda var: settlement_app(SettlementSettings(
-        jwt_secret=JWT_SECRET, database_url=f"sqlite:///{var / 'settlement.db'}", log_json=False)),
+        **PEER_KEY_SETTINGS, database_url=f"sqlite:///{var / 'settlement.db'}", log_json=False)),
 }
 
 
@@ -111,11 +111,15 @@ def test_every_problem_status_shows_examples_of_that_status(
             if status == "401":
                 assert set(examples) == {"missing_token", "invalid_token", "token_expired"}
             if status == "403":
-                assert {"role_not_allowed", "scope_missing"} <= set(examples)
+                assert {"role_not_allowed", "scope_missing", "wrong_audience"} <= set(examples)
             if status == "422":
                 assert examples["validation_failed"]["errors"]
             if status == "400":
                 assert set(examples) == {"malformed_json"}
+            if status == "413":
+                assert set(examples) == {"payload_too_large"}
+            if status == "429":
+                assert "rate_limited" in examples
             if service != "registry":
                 assert "person_not_found" not in examples, f"{method} {path} {status}"
 
@@ -142,6 +146,9 @@ def _without_request(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("method", "path", "url", "status", "code", "role", "body"), [
+    ("post", "/v1/calculations", "/v1/calculations", "400", "malformed_json", Role.SERVICE, b"{bad"),
+    ("post", "/v1/calculations", "/v1/calculations", "413", "payload_too_large", Role.SERVICE, b"over the limit"),
+    ("get", "/v1/policies/{policy_id}", "/v1/policies/yantai-2023", "403", "wrong_audience", Role.OPS, None),
     ("get", "/v1/policies/{policy_id}", "/v1/policies/yantai-2099", "404", "policy_not_found", Role.OPS, None),
     ("get", "/v1/policies/in-force", "/v1/policies/in-force?region_code=370602&on=2015-06-01", "404", "no_policy",
      Role.OPS, None),
@@ -159,11 +166,18 @@ def _without_request(body: dict[str, Any]) -> dict[str, Any]:
 ])
 async def test_a_documented_problem_is_what_the_service_answers(
     specs: dict[str, dict[str, Any]], auth, method: str, path: str, url: str, status: str, code: str,  # type: ignore[no-untyped-def]
-    role: Role | None, body: dict[str, Any] | None,
+    role: Role | None, body: dict[str, Any] | bytes | None,
 ) -> None:
     documented = _problem_examples(specs["assistance"]["paths"][path][method], status)[code]
-    async with asgi_client(APPS["assistance"](Path("."))) as client:
-        answer = await client.request(method, url, json=body, headers=auth(role) if role else {})
+    headers = {"Content-Type": "application/json"}
+    if role is not None:
+        headers |= auth(role, audience=["registry"]) if code == "wrong_audience" else auth(role)
+    content = body if isinstance(body, bytes) else None
+    app = APPS["assistance"](Path("."))
+    if code == "payload_too_large":
+        content = b" " * (app.state.settings.max_json_body_bytes + 1)
+    async with asgi_client(app) as client:
+        answer = await client.request(method, url, json=None if content else body, content=content, headers=headers)
     assert answer.status_code == int(status)
     assert _without_request(answer.json()) == _without_request(documented)
 
@@ -177,3 +191,15 @@ async def test_the_calculation_example_is_what_the_service_answers(
         answer = (await client.post("/v1/calculations", json=request, headers=auth(Role.SERVICE))).json()
     trace = [{k: v for k, v in step.items() if v is not None} for step in answer["trace"]]
     assert {**answer, "trace": trace} == documented
+
+
+async def test_the_documented_rate_limit_is_what_the_service_answers(
+    specs: dict[str, dict[str, Any]], auth,  # type: ignore[no-untyped-def]
+) -> None:
+    documented = _problem_examples(specs["assistance"]["paths"]["/v1/policies/{policy_id}"]["get"], "429")
+    app = assistance_app(AssistanceSettings(
+        **KEY_SETTINGS, log_json=False, rate_limit_ops_per_second=0.001, rate_limit_ops_burst=1))
+    async with asgi_client(app) as client:
+        answers = [await client.get("/v1/policies/yantai-2023", headers=auth(Role.OPS)) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 429]
+    assert _without_request(answers[1].json()) == _without_request(documented["rate_limited"])
