@@ -130,7 +130,7 @@ class Statement(BaseModel):
         ],
         "fund_total": "42796.40", "other_payments": "0.00", "personal_share": "7203.60",
         "year_to_date_after": EXAMPLE_1_YEAR_TO_DATE_AFTER, "trace": EXAMPLE_1_TRACE,
-        "settled_at": "2026-11-30T11:21:00.956411Z",
+        "settled_at": "2026-11-30T11:21:00.956411Z", "cancellation": None,
     }]})
 
     settlement_id: str
