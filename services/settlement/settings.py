@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -34,4 +36,9 @@ class SettlementSettings(DatabaseSettings, PeerSettings):
     )
     lookup_burst: int = Field(
         default=200, ge=1, description="look-ups a hospital may make at once, before 429 lookup_rate_limited",
+    )
+    monitoring_min_share: Decimal = Field(
+        default=Decimal("0.10"), ge=0, le=1, decimal_places=4,
+        description="目录外费用占比高于此值的医院列入监测 (004 §四(十); the share is ours, docs/rules.md §10) "
+        "(hospitals above this out-of-catalog share are listed)",
     )

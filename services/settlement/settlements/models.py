@@ -17,6 +17,7 @@ class SettlementRow(Base):
         UniqueConstraint("hospital_code", "his_serial", name="uq_settlements_hospital_serial"),
         Index("ix_settlements_hospital_discharged", "hospital_code", "discharged_on"),
         Index("ix_settlements_person_year", "id_number", "year"),
+        Index("ix_settlements_discharged", "discharged_on"),  # monitoring: every hospital over a period
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -31,6 +32,10 @@ class SettlementRow(Base):
     discharged_on: Mapped[date]
     identity_applied: Mapped[str | None] = mapped_column(String(32))
     total: Mapped[Decimal | None] = mapped_column(Yuan)
+    # The bill's split, kept for monitoring (services/settlement/monitoring); null on settlements
+    # recorded before it was kept whose split the statement cannot tell.
+    bill_full_self_pay: Mapped[Decimal | None] = mapped_column(Yuan, doc="全自费 fulamt_ownpay_amt")
+    bill_over_limit_self_pay: Mapped[Decimal | None] = mapped_column(Yuan, doc="超限价自费 overlmt_selfpay")
     basic_insurance: Mapped[Decimal | None] = mapped_column(Yuan)
     critical_illness: Mapped[Decimal | None] = mapped_column(Yuan)
     assistance: Mapped[Decimal | None] = mapped_column(Yuan)

@@ -2,14 +2,13 @@
 hot path, and reads hand back plain rows (attribute access by column name)."""
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement.settlements.models import SettlementRow
-from shared.contracts.calculation import CalculationResult
+from shared.contracts.calculation import Bill, CalculationResult
 from shared.db import dialect_insert
 
 if TYPE_CHECKING:
@@ -62,14 +61,15 @@ class SettlementRepository:
         ))
 
     async def mark_settled(
-        self, settlement_id: str, settled_at: datetime, statement: str, total: Decimal, result: CalculationResult,
+        self, settlement_id: str, settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
     ) -> None:
         done = await self.connection.execute(
             update(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id, _SETTLEMENTS.c.status == "in_progress")
             .values(
                 status="settled", statement=statement, settled_at=settled_at,
                 identity_applied=result.identity_applied.value if result.identity_applied else None,
-                total=total,
+                total=bill.total, bill_full_self_pay=bill.full_self_pay,
+                bill_over_limit_self_pay=bill.over_limit_self_pay,
                 personal_share=result.personal_share, basic_insurance=result.basic_insurance,
                 critical_illness=result.critical_illness, assistance=result.assistance,
                 re_assistance=result.re_assistance,

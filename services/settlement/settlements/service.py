@@ -205,7 +205,7 @@ class SettlementFlow:
             statement = self._statement(settlement_id, request, patient, result, settled_at).model_dump_json()
             under_grant = grant_read if result.identity_applied == Category.ILLNESS_POVERTY else None
             if await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at, statement,
-                                       request.bill.total, result, under_grant):
+                                       request.bill, result, under_grant):
                 return statement
             # a concurrent settlement of the same person (or under the same grant) moved what was read:
             # compute again

@@ -24,7 +24,7 @@ from services.settlement.audit.repository import LookupAuditRepository
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
 from services.settlement.settlements.repository import CLAIM_LEASE, TAKEN_OVER, SettlementRepository
-from shared.contracts.calculation import CalculationResult
+from shared.contracts.calculation import Bill, CalculationResult
 from shared.db import Database
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class SettlementStore(Protocol):
 
     async def record(
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
-        settled_at: datetime, statement: str, total: Decimal, result: CalculationResult,
+        settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
         grant: GrantRead | None = None,
     ) -> bool:
         """`grant`: the settlement was applied under it; its version must not have moved either."""
@@ -86,13 +86,13 @@ class PortableStore:
 
     async def record(
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
-        settled_at: datetime, statement: str, total: Decimal, result: CalculationResult,
+        settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
         grant: GrantRead | None = None,
     ) -> bool:
         async with self.database.engine.begin() as connection:
             ledger = LedgerRepository(connection)
             # First, as on PostgreSQL: a settlement no longer in progress raises before anything is written.
-            await SettlementRepository(connection).mark_settled(settlement_id, settled_at, statement, total, result)
+            await SettlementRepository(connection).mark_settled(settlement_id, settled_at, statement, bill, result)
             grant_moved = grant is None or await ledger.move_grant(read.id_number, grant.window_from, grant.version)
             if not grant_moved or await ledger.append(read, settlement_id, "settlement", deltas, caps) is None:
                 await connection.rollback()
@@ -123,8 +123,9 @@ FROM (VALUES (1)) AS one LEFT JOIN person_years ON id_number = $5 AND year = $6
 _READ = "SELECT * FROM person_years WHERE id_number = $1 AND year = $2"
 
 # $1 id_number, $2 year, $3 the person-year's entry count after this settlement (the version),
-# $4 settlement id, $5–$8 the entries as arrays, $9–$17 the settlement's figures, $18–$32 the
-# balances; under a grant, $33 its first day and $34 its version as read.
+# $4 settlement id, $5–$8 the entries as arrays, $9–$17 the settlement's figures ($12 the bill's total,
+# full self-pay and over-limit self-pay in one array, for monitoring), $18–$32 the balances; under a
+# grant, $33 its first day and $34 its version as read.
 _MOVE_FIRST = f"""
     INSERT INTO person_years (id_number, year, entries, {_BALANCES}) SELECT $1, $2, $3, {_NEW_BALANCES} FROM pending
     WHERE {{granted}} ON CONFLICT (id_number, year) DO NOTHING RETURNING entries"""
@@ -160,8 +161,9 @@ appended AS (
 ),
 settled AS (
     UPDATE settlements SET status = 'settled', statement = $9, settled_at = $10, identity_applied = $11,
-        total = $12, personal_share = $13, basic_insurance = $14, critical_illness = $15, assistance = $16,
-        re_assistance = $17
+        total = ($12::numeric[])[1], bill_full_self_pay = ($12::numeric[])[2],
+        bill_over_limit_self_pay = ($12::numeric[])[3], personal_share = $13, basic_insurance = $14,
+        critical_illness = $15, assistance = $16, re_assistance = $17
     WHERE id IN (SELECT id FROM pending) AND EXISTS (SELECT FROM moved)
 )
 SELECT EXISTS (SELECT FROM pending) AS pending, EXISTS (SELECT FROM moved) AS moved
@@ -204,7 +206,7 @@ class PostgresStore:
 
     async def record(
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
-        settled_at: datetime, statement: str, total: Decimal, result: CalculationResult,
+        settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
         grant: GrantRead | None = None,
     ) -> bool:
         balances, entries = read.moved_by(deltas)
@@ -216,8 +218,8 @@ class PostgresStore:
                 [e.accumulator for e in entries], [e.amount for e in entries],
                 [e.balance_after for e in entries], [caps.get(e.accumulator) for e in entries],
                 statement, settled_at, result.identity_applied.value if result.identity_applied else None,
-                total, result.personal_share, result.basic_insurance, result.critical_illness,
-                result.assistance, result.re_assistance,
+                [bill.total, bill.full_self_pay, bill.over_limit_self_pay], result.personal_share,
+                result.basic_insurance, result.critical_illness, result.assistance, result.re_assistance,
                 *(balances[name] for name in ACCUMULATORS), *under_grant,
             )
         if not row["pending"]:

@@ -10,18 +10,18 @@ from services.settlement.settlements.models import SettlementRow
 from services.settlement.settlements.schemas import SettlementRequest
 from services.settlement.settlements.store import SettlementStore
 from shared.categories import Category
-from shared.contracts.calculation import CalculationResult
+from shared.contracts.calculation import Bill, CalculationResult
 from shared.db import Database
 
 ID_NUMBER = "370602199001011239"
+BILL = Bill(total=Decimal(50000))
 
 
-def discharge(serial: str) -> SettlementRequest:
+def discharge(serial: str, **changes: object) -> SettlementRequest:
     return SettlementRequest.model_validate({
         "his_serial": serial, "hospital_code": "060001", "id_number": ID_NUMBER, "insurance_type": "resident",
-        "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20",
-        "bill": {"total": "50000"},
-    })
+        "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20", "bill": BILL,
+    } | changes)
 
 
 # Only the figures the store keeps; the calculation's own tests check how they are reached.
@@ -34,10 +34,14 @@ DELTAS = {"admissions": Decimal(1), "assistance_base": Decimal("11018.00"), "ass
 CAPS = {"assistance_paid": Decimal("30000.00")}
 
 
-async def record(store: SettlementStore, serial: str, deltas: dict[str, Decimal], caps: dict[str, Decimal]) -> bool:
-    read = await store.claim(f"{serial:0>32}", "hash", discharge(serial), "test-his")
+async def record(
+    store: SettlementStore, serial: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
+    request: SettlementRequest | None = None, result: CalculationResult = RESULT,
+) -> bool:
+    request = request or discharge(serial)
+    read = await store.claim(f"{serial:0>32}", "hash", request, "test-his")
     assert read is not None
-    return await store.record(read, f"{serial:0>32}", deltas, caps, datetime.now(UTC), "{}", Decimal(50000), RESULT)
+    return await store.record(read, f"{serial:0>32}", deltas, caps, datetime.now(UTC), "{}", request.bill, result)
 
 
 async def counts(database: Database) -> tuple[int, list[str]]:

@@ -11,7 +11,7 @@ from services.settlement.audit.models import PersonLookupRow
 from services.settlement.ledger.repository import LedgerRepository
 from services.settlement.settlements.repository import CLAIM_LEASE
 from services.settlement.settlements.store import GrantRead, PortableStore, PostgresStore, settlement_store
-from services.settlement.tests.support import CAPS, DELTAS, ID_NUMBER, RESULT, counts, discharge, record
+from services.settlement.tests.support import BILL, CAPS, DELTAS, ID_NUMBER, RESULT, counts, discharge, record
 from shared.db import Database
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -59,7 +59,7 @@ async def test_stale_balances_write_nothing(database: Database) -> None:
     stale = await store.claim("c" * 32, "hash", discharge("S2"), "test-his")
     assert stale is not None
     assert await record(store, "S3", DELTAS, CAPS)  # moves the balances after `stale` was read
-    assert not await store.record(stale, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
+    assert not await store.record(stale, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", BILL, RESULT)
     assert (await store.read(ID_NUMBER, 2023)).balances["assistance_paid"] == Decimal("17628.80")
     assert await counts(database) == (6, ["settled", "settled", "in_progress"])
 
@@ -78,7 +78,7 @@ async def test_recording_a_settlement_twice_is_refused_and_writes_nothing(databa
     assert await record(store, "S1", DELTAS, CAPS)
     again = await store.read(ID_NUMBER, 2023)
     with pytest.raises(RuntimeError, match="not in progress"):
-        await store.record(again, f"{'S1':0>32}", DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
+        await store.record(again, f"{'S1':0>32}", DELTAS, CAPS, datetime.now(UTC), "{}", BILL, RESULT)
     assert (await store.read(ID_NUMBER, 2023)).entries == 1
     assert await counts(database) == (3, ["settled"])
 
@@ -95,14 +95,14 @@ async def test_under_a_grant_a_stale_grant_version_writes_nothing(database: Data
     second = await store.claim("b" * 32, "hash", later_year, "test-his")
     assert first is not None and second is not None and second.year == 2024
     now = datetime.now(UTC)
-    assert await store.record(first, "a" * 32, DELTAS, CAPS, now, "{}", Decimal(1), RESULT, grant)
-    assert not await store.record(second, "b" * 32, DELTAS, CAPS, now, "{}", Decimal(1), RESULT, grant)
+    assert await store.record(first, "a" * 32, DELTAS, CAPS, now, "{}", BILL, RESULT, grant)
+    assert not await store.record(second, "b" * 32, DELTAS, CAPS, now, "{}", BILL, RESULT, grant)
     assert (await store.read(ID_NUMBER, 2024)).entries == 0
     assert await counts(database) == (3, ["settled", "in_progress"])
     async with database.autocommit.connect() as connection:
         assert await LedgerRepository(connection).grant_version(ID_NUMBER, date(2023, 2, 1)) == 1
     fresh = GrantRead(date(2023, 2, 1), 1)
-    assert await store.record(second, "b" * 32, DELTAS, CAPS, now, "{}", Decimal(1), RESULT, fresh)
+    assert await store.record(second, "b" * 32, DELTAS, CAPS, now, "{}", BILL, RESULT, fresh)
 
 
 async def test_a_stale_person_year_under_a_grant_writes_nothing_and_leaves_the_grant(database: Database) -> None:
@@ -114,7 +114,7 @@ async def test_a_stale_person_year_under_a_grant_writes_nothing_and_leaves_the_g
     assert stale is not None and stale.entries == 1
     assert await record(store, "S3", DELTAS, CAPS)  # moves the person-year after `stale` was read
     grant = GrantRead(date(2023, 2, 1), 0)
-    assert not await store.record(stale, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT, grant)
+    assert not await store.record(stale, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", BILL, RESULT, grant)
     assert await counts(database) == (6, ["settled", "settled", "in_progress"])
     async with database.autocommit.connect() as connection:
         assert await LedgerRepository(connection).grant_version(ID_NUMBER, date(2023, 2, 1)) == 0
@@ -132,7 +132,7 @@ async def test_an_abandoned_claim_is_taken_over_after_the_lease_and_its_first_ow
                                    claimed_at + CLAIM_LEASE + timedelta(seconds=1))
     assert taken_over is not None
     with pytest.raises(RuntimeError, match="not in progress"):  # the first owner, had it only stalled
-        await store.record(taken_over, "a" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
-    assert await store.record(taken_over, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", Decimal(1), RESULT)
+        await store.record(taken_over, "a" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", BILL, RESULT)
+    assert await store.record(taken_over, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", BILL, RESULT)
     assert await counts(database) == (3, ["settled"])
     assert await store.claim("d" * 32, "hash", discharge("S1"), "test-his", claimed_at + 2 * CLAIM_LEASE) is None
