@@ -18,6 +18,10 @@ def shares(platform: Platform, auth, role: Role = Role.OPS, **params: object) ->
     return httpx.get(f"{platform.urls['settlement']}/v1/monitoring/out-of-catalog", headers=auth(role), params=params)
 
 
+def _without_request(problem: dict) -> dict:  # type: ignore[type-arg]
+    return {k: v for k, v in problem.items() if k not in ("instance", "request_id")}
+
+
 def settled(response: httpx.Response) -> str:
     assert response.status_code == 201, response.text
     return response.json()["settlement_id"]
@@ -88,3 +92,13 @@ def test_only_ops_see_the_monitoring(platform: Platform, auth, role: Role) -> No
     refused = shares(platform, auth, role, period="2023-03")
     assert refused.status_code == 403, refused.text
     assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_the_documented_period_problems_are_what_the_service_answers(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    spec = httpx.get(f"{platform.urls['settlement']}/openapi.json").json()
+    documented = spec["paths"]["/v1/monitoring/out-of-catalog"]["get"]["responses"]["422"]["content"][
+        "application/problem+json"]["examples"]
+    for code, params in (("invalid_period", {"period": "2023-13"}),
+                         ("invalid_date_range", {"from_date": "2023-04-01", "to_date": "2023-03-01"}),
+                         ("date_range_too_long", {"from_date": "2023-01-01", "to_date": "2024-01-02"})):
+        assert _without_request(shares(platform, auth, **params).json()) == _without_request(documented[code]["value"])

@@ -4,10 +4,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from services.settlement.monitoring.repository import MonitoringRepository
-from services.settlement.monitoring.rules import above, period_of
+from services.settlement.monitoring.rules import PERIOD_PROBLEMS, above, period_of
 from services.settlement.monitoring.schemas import OutOfCatalogShares
 from shared.auth import Principal, Role, Scope, require
 from shared.db import DbSession
+from shared.errors import problem_responses
 from shared.types import BusinessDate
 
 router = APIRouter(prefix="/v1/monitoring", tags=["monitoring 定点医疗机构监测"])
@@ -21,6 +22,7 @@ Ops = Annotated[Principal, Depends(require(Role.OPS, scope=Scope.SETTLEMENTS_REA
     description="004 §四(十)：按出院日期计，期间为一个月份（period）或起止日期（含首尾）；不含已撤销的结算。"
     " By discharge date: a month (period=2023-03) or from_date and to_date, both days included; settlements in "
     "force of assistance beneficiaries; ops only.",
+    responses=problem_responses(*PERIOD_PROBLEMS),
 )
 async def out_of_catalog(
     _: Ops,

@@ -25,6 +25,18 @@ class Period:
     last_day: date
 
 
+_NOT_A_MONTH = (f"期间须为 {FIRST_DAY.year}–{LAST_DAY.year} 年间的年月，如 2023-03 "
+                "(period must be a month, YYYY-MM)")
+_REVERSED = "起始日期晚于截止日期 (from_date is after to_date)"
+_TOO_LONG = f"查询区间不能超过{MAX_DAYS}天 (at most {MAX_DAYS} days at once)"
+PERIOD_PROBLEMS = (
+    Unprocessable(_NOT_A_MONTH, code="invalid_period"),
+    Unprocessable(_REVERSED, code="invalid_date_range"),
+    Unprocessable(_TOO_LONG, code="date_range_too_long"),
+)
+"""What `period_of` refuses, for the route's docs."""
+
+
 def period_of(month: str | None, from_date: date | None, to_date: date | None) -> Period:
     """A calendar month (`2023-03`) or a range of at most `MAX_DAYS` days, one or the other."""
     if month is not None:
@@ -33,18 +45,16 @@ def period_of(month: str | None, from_date: date | None, to_date: date | None) -
                                 code="invalid_period")
         found = _MONTH.fullmatch(month)
         if found is None or not FIRST_DAY.year <= int(found[1]) <= LAST_DAY.year:
-            raise Unprocessable(f"期间须为 {FIRST_DAY.year}–{LAST_DAY.year} 年间的年月，如 2023-03 "
-                                "(period must be a month, YYYY-MM)", code="invalid_period")
+            raise Unprocessable(_NOT_A_MONTH, code="invalid_period")
         year, number = int(found[1]), int(found[2])
         return Period(date(year, number, 1), date(year, number, monthrange(year, number)[1]))
     if from_date is None or to_date is None:
         raise Unprocessable("须给出期间，或起止日期两者 (give period, or both from_date and to_date)",
                             code="invalid_period")
     if from_date > to_date:
-        raise Unprocessable("起始日期晚于截止日期 (from_date is after to_date)", code="invalid_date_range")
+        raise Unprocessable(_REVERSED, code="invalid_date_range")
     if (to_date - from_date).days >= MAX_DAYS:
-        raise Unprocessable(f"查询区间不能超过{MAX_DAYS}天 (at most {MAX_DAYS} days at once)",
-                            code="date_range_too_long")
+        raise Unprocessable(_TOO_LONG, code="date_range_too_long")
     return Period(from_date, to_date)
 
 
