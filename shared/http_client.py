@@ -44,7 +44,10 @@ class RemoteProblem(Problem):
 
     status, code, title = 502, "peer_rejected", "Bad gateway"
 
-    def __init__(self, peer: str, remote_status: int, remote_code: str, remote_detail: str) -> None:
+    def __init__(
+        self, peer: str, remote_status: int, remote_code: str, remote_detail: str,
+        remote_problem: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(
             f"依赖服务 {peer} 拒绝了请求 ({peer} answered {remote_status} {remote_code})",
             extra={"peer": peer, "peer_code": remote_code},
@@ -53,6 +56,7 @@ class RemoteProblem(Problem):
         self.remote_status = remote_status
         self.remote_code = remote_code
         self.remote_detail = remote_detail
+        self.remote_problem = remote_problem or {}  # the whole problem body, e.g. the line it names
 
 
 class ServiceClient:
@@ -142,6 +146,7 @@ class ServiceClient:
         if 400 <= status < 500 and isinstance(payload, dict):
             raise RemoteProblem(
                 self.peer, status, str(payload.get("code", "unknown")), str(payload.get("detail", "")),
+                payload,
             )
         raise PeerUnavailable(self.peer, f"HTTP {status}")
 

@@ -2,14 +2,12 @@
 Chinese Windows writes), or JSON rows. Every row becomes a `ListRow`; a field that cannot be read
 makes that row a rejection, never the whole list."""
 
-import csv
-import io
 import re
-from datetime import date
 from typing import Any
 
 from services.registry.imports.plan import ListRow
 from services.registry.persons.schemas import MAX_NAME, check_name
+from shared.tabular import csv_records, parse_date
 
 HEADERS = {
     "身份证号": "id_number", "身份证号码": "id_number", "公民身份号码": "id_number", "id_number": "id_number",
@@ -18,35 +16,8 @@ HEADERS = {
     "认定文号": "document_number", "文号": "document_number", "document_number": "document_number",
     "认定日期": "approved_on", "approved_on": "approved_on",
 }
-_DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$")
 MAX_FIELD = 64
 _CONTROL = re.compile(r"[\x00-\x1f]")
-
-
-class UnreadableList(ValueError):
-    """The file as a whole cannot be read (no ID-number column, not text)."""
-
-
-def decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableList("文件既不是 UTF-8 也不是 GB18030 编码 (neither UTF-8 nor GB18030)")
-
-
-def parse_date(text: str) -> date:
-    match = _DATE.match(text.strip())
-    if match is None:
-        raise ValueError(f"日期格式不对 (not a date)：{text[:20]}")
-    try:
-        day = date(*(int(part) for part in match.groups()))
-    except ValueError as exc:
-        raise ValueError(f"日期不存在 (no such date)：{text[:20]}") from exc
-    if not 1900 <= day.year <= 2099:
-        raise ValueError(f"日期超出范围 (date out of range)：{text[:20]}")
-    return day
 
 
 def row_of(row_no: int, fields: dict[str, Any]) -> ListRow:
@@ -77,25 +48,7 @@ def row_of(row_no: int, fields: dict[str, Any]) -> ListRow:
 
 
 def rows_from_csv(content: bytes) -> list[ListRow]:
-    reader = csv.reader(io.StringIO(decode(content), newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise UnreadableList("空文件 (empty file)")
-        columns = [HEADERS.get(name.strip().lstrip("\ufeff")) for name in header]
-        named = [c for c in columns if c]
-        if "id_number" not in columns:
-            raise UnreadableList("缺少“身份证号”列 (no 身份证号 column)")
-        if len(named) != len(set(named)):
-            raise UnreadableList("表头有重复的列 (a column appears twice in the header)")
-        rows = []
-        for line_no, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            rows.append(row_of(line_no, {col: cell for col, cell in zip(columns, cells, strict=False) if col}))
-    except csv.Error as exc:
-        raise UnreadableList(f"CSV 格式错误：{exc} (malformed CSV)") from exc
-    return rows
+    return [row_of(line_no, fields) for line_no, fields in csv_records(content, HEADERS, "id_number", "身份证号")]
 
 
 def rows_from_json(items: list[dict[str, Any]]) -> list[ListRow]:

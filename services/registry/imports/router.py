@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from services.registry.dependencies import Reader
 from services.registry.identities.service import ensure_not_by_application, ensure_owner
-from services.registry.imports.parsing import UnreadableList, rows_from_csv, rows_from_json
+from services.registry.imports.parsing import rows_from_csv, rows_from_json
 from services.registry.imports.plan import ListRow, ListSpec
 from services.registry.imports.regions import RegionDirectory
 from services.registry.imports.repository import ImportRepository
@@ -18,6 +18,7 @@ from shared.categories import OWNER, Category
 from shared.csv_export import csv_download
 from shared.db import repository
 from shared.errors import Conflict, NotFound, Unprocessable, field_errors, problem_responses
+from shared.tabular import UnreadableFile
 from shared.types import BusinessDate
 
 router = APIRouter(prefix="/v1/imports", tags=["imports 名单导入"])
@@ -120,7 +121,7 @@ async def import_csv(
         header = ListHeader(batch_id=batch_id, category=category, mode=mode, region_code=region_code,
                             list_date=list_date, document_number=document_number, dry_run=dry_run)
         rows = rows_from_csv(content)
-    except UnreadableList as exc:
+    except UnreadableFile as exc:
         raise Unprocessable(str(exc), code="unreadable_list") from exc
     except ValidationError as exc:
         errors = field_errors(exc)

@@ -1,0 +1,62 @@
+"""Files that agencies and the insurance bureau send: CSV in UTF-8 or GB18030 (what Excel on a
+Chinese Windows writes), dates as they write them. Used by every import (registry lists, the item
+catalog)."""
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from datetime import date
+
+_DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$")
+
+
+class UnreadableFile(ValueError):
+    """The file as a whole cannot be read (not text, no key column, a malformed CSV)."""
+
+
+def decode(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("文件既不是 UTF-8 也不是 GB18030 编码 (neither UTF-8 nor GB18030)")
+
+
+def parse_date(text: str) -> date:
+    """2023-03-20, 2023/3/20, 20230320 or 2023年3月20日."""
+    match = _DATE.match(text.strip())
+    if match is None:
+        raise ValueError(f"日期格式不对 (not a date)：{text[:20]}")
+    try:
+        day = date(*(int(part) for part in match.groups()))
+    except ValueError as exc:
+        raise ValueError(f"日期不存在 (no such date)：{text[:20]}") from exc
+    if not 1900 <= day.year <= 2099:
+        raise ValueError(f"日期超出范围 (date out of range)：{text[:20]}")
+    return day
+
+
+def csv_records(
+    content: bytes, headers: Mapping[str, str], required: str, required_label: str,
+) -> list[tuple[int, dict[str, str]]]:
+    """(line number, {field: cell}) for every row that is not blank; `headers` maps each accepted
+    header to its field, `required` is the field without which the file means nothing."""
+    reader = csv.reader(io.StringIO(decode(content), newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise UnreadableFile("空文件 (empty file)")
+        columns = [headers.get(name.strip().lstrip("\ufeff")) for name in header]
+        named = [c for c in columns if c]
+        if required not in columns:
+            raise UnreadableFile(f"缺少“{required_label}”列 (no {required_label} column)")
+        if len(named) != len(set(named)):
+            raise UnreadableFile("表头有重复的列 (a column appears twice in the header)")
+        return [
+            (line_no, {col: cell for col, cell in zip(columns, cells, strict=False) if col})
+            for line_no, cells in enumerate(reader, start=2) if any(cell.strip() for cell in cells)
+        ]
+    except csv.Error as exc:
+        raise UnreadableFile(f"CSV 格式错误：{exc} (malformed CSV)") from exc
