@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for service in WITH_DATABASE:
         subprocess.run([sys.executable, "-m", f"services.{service}", "migrate"], env=env, check=True)
-    subprocess.run([sys.executable, "-m", "services.registry", "seed"], env=env, check=True)
+    for service in ("registry", "catalog"):
+        subprocess.run([sys.executable, "-m", f"services.{service}", "seed"], env=env, check=True)
 
     processes: list[subprocess.Popen[bytes]] = []
     stopping = False

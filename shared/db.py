@@ -8,8 +8,9 @@ reached answers 503 with Retry-After (`install_database_problems`), never 500.
 
 import asyncio
 import functools
+import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ import asyncpg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ColumnElement,
     DateTime,
@@ -31,6 +33,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     event,
+    insert,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -132,6 +135,32 @@ def one_of(dialect_name: str, column: Any, values: Sequence[Any]) -> ColumnEleme
 @functools.cache
 def _array_of(column: Any) -> postgresql.ARRAY:
     return postgresql.ARRAY(column.type)
+
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+async def insert_many(session: AsyncSession, table: Table, values: list[dict[str, Any]]) -> None:
+    """Many rows in the session's transaction (imports). On PostgreSQL a COPY on the transaction's
+    own connection (200,000 rows in about a second); elsewhere batched INSERTs."""
+    if not values:
+        return
+    if session.bind.dialect.name == "postgresql":
+        columns = list(values[0])
+        as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+        records = [tuple(json.dumps(v[c], ensure_ascii=False) if c in as_json and v[c] is not None else v[c]
+                         for c in columns) for v in values]
+        connection = await (await session.connection()).get_raw_connection()
+        await connection.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, columns=columns, records=records)
+        return
+    for part in chunks(values, 500):  # SQLite: a few hundred placeholders per statement
+        await session.execute(insert(table), list(part))
 
 
 def dialect_insert(connection: AsyncConnection, table: Table) -> Any:

@@ -24,6 +24,8 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from shared.errors import PROBLEM_MEDIA_TYPE, problem_body, problem_response
 
 MAX_HEAD_BYTES = 16 * 1024
+# Bodies held to the file limit: CSV lists and Excel workbooks (the item catalog).
+_FILE_TYPES = (b"text/csv", b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 TOO_LARGE_DETAIL = "请求体过大 (the request body is over the limit of {limit} bytes)"
 log = logging.getLogger("shared.edge")
 
@@ -51,7 +53,7 @@ class RequestLimitsMiddleware:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 declared = value
-            elif name == b"content-type" and value[:8].lower() == b"text/csv":
+            elif name == b"content-type" and value.lower().startswith(_FILE_TYPES):
                 limit = self.max_csv
         if declared is not None:
             # The HTTP server has refused a Content-Length that is no number and delivers no more than it says.

@@ -5,8 +5,11 @@ catalog)."""
 import csv
 import io
 import re
-from collections.abc import Mapping
-from datetime import date
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+
+import openpyxl
 
 _DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$")
 
@@ -43,20 +46,52 @@ def csv_records(
 ) -> list[tuple[int, dict[str, str]]]:
     """(line number, {field: cell}) for every row that is not blank; `headers` maps each accepted
     header to its field, `required` is the field without which the file means nothing."""
-    reader = csv.reader(io.StringIO(decode(content), newline=""))
     try:
-        header = next(reader, None)
-        if header is None:
-            raise UnreadableFile("空文件 (empty file)")
-        columns = [headers.get(name.strip().lstrip("\ufeff")) for name in header]
-        named = [c for c in columns if c]
-        if required not in columns:
-            raise UnreadableFile(f"缺少“{required_label}”列 (no {required_label} column)")
-        if len(named) != len(set(named)):
-            raise UnreadableFile("表头有重复的列 (a column appears twice in the header)")
-        return [
-            (line_no, {col: cell for col, cell in zip(columns, cells, strict=False) if col})
-            for line_no, cells in enumerate(reader, start=2) if any(cell.strip() for cell in cells)
-        ]
+        return records(csv.reader(io.StringIO(decode(content), newline="")), headers, required, required_label)
     except csv.Error as exc:
         raise UnreadableFile(f"CSV 格式错误：{exc} (malformed CSV)") from exc
+
+
+def xlsx_records(
+    content: bytes, headers: Mapping[str, str], required: str, required_label: str,
+) -> list[tuple[int, dict[str, str]]]:
+    """The same from the first sheet of an Excel workbook (.xlsx); dates and numbers as text."""
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise UnreadableFile("不是有效的 Excel (.xlsx) 文件 (not an .xlsx workbook)") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        return records(([_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)),
+                       headers, required, required_label)
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def records(
+    rows: Iterable[Sequence[str]], headers: Mapping[str, str], required: str, required_label: str,
+) -> list[tuple[int, dict[str, str]]]:
+    rows = iter(rows)
+    header = next(rows, None)
+    if header is None:
+        raise UnreadableFile("空文件 (empty file)")
+    columns = [headers.get(name.strip().lstrip("\ufeff")) for name in header]
+    named = [c for c in columns if c]
+    if required not in columns:
+        raise UnreadableFile(f"缺少“{required_label}”列 (no {required_label} column)")
+    if len(named) != len(set(named)):
+        raise UnreadableFile("表头有重复的列 (a column appears twice in the header)")
+    return [
+        (line_no, {col: cell for col, cell in zip(columns, cells, strict=False) if col})
+        for line_no, cells in enumerate(rows, start=2) if any(cell.strip() for cell in cells)
+    ]

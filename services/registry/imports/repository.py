@@ -1,12 +1,11 @@
 """Bulk reads and writes for list imports, in SQLAlchemy Core: a list of 200,000 rows is read and
 written in chunks, never row by row through the ORM."""
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, insert, select, text, update
+from sqlalchemy import ColumnElement, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.audit.models import AuditRow
@@ -15,21 +14,15 @@ from services.registry.identities.models import IdentityRow
 from services.registry.imports.models import ImportBatchRow, ImportRowRow
 from services.registry.imports.plan import HeldIdentity
 from services.registry.persons.models import PersonRow
-from shared.db import one_of
+from shared.db import chunks, insert_many, one_of
 from shared.regions import region_prefix
 
-T = TypeVar("T")
 CHUNK = 20_000
 PERSONS, IDENTITIES = PersonRow.__table__, IdentityRow.__table__
 ROWS, AUDIT = ImportRowRow.__table__, AuditRow.__table__
 HELD_COLUMNS = [IDENTITIES.c[name] for name in (
     "id", "identity_key", "person_id", "category", "document_number", "approved_on", "ended_on", "effective_from",
     "effective_until", "superseded_at")]
-
-
-def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 class ImportRepository:
@@ -98,21 +91,7 @@ class ImportRepository:
                                        .values(superseded_at=at))
 
     async def insert_many(self, table: Any, values: list[dict[str, Any]]) -> None:
-        """On PostgreSQL a COPY on the transaction's own connection (200,000 rows in about a second);
-        elsewhere batched INSERTs."""
-        if not values:
-            return
-        if self.postgres:
-            columns = list(values[0])
-            as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
-            records = [tuple(json.dumps(v[c], ensure_ascii=False) if c in as_json and v[c] is not None else v[c]
-                             for c in columns) for v in values]
-            connection = await (await self.session.connection()).get_raw_connection()
-            await connection.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-                table.name, columns=columns, records=records)
-            return
-        for part in chunks(values, 500):
-            await self.session.execute(insert(table), list(part))
+        await insert_many(self.session, table, values)
 
     @property
     def _chunk(self) -> int:
