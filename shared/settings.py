@@ -29,7 +29,8 @@ class ServiceSettings(BaseSettings):
         default=1024 * 1024, ge=1024, description="largest request body that is not CSV (413 beyond it)",
     )
     max_csv_body_bytes: int = Field(
-        default=1024 * 1024, ge=1024, description="largest text/csv or .xlsx request body (list and catalog imports; 413 beyond it)",
+        default=1024 * 1024, ge=1024,
+        description="largest text/csv or .xlsx request body (list and catalog imports; 413 beyond it)",
     )
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535,

@@ -39,8 +39,9 @@ def _table(outcomes: Iterable[RowOutcome]) -> Iterable[list[object]]:
 @router.post(
     "/imports", response_model=ItemImportSummary,
     summary="导入医保目录（CSV 或 Excel） (import the item catalog as the insurance bureau publishes it)",
-    description="表头：医保目录编码、名称、类型、目录类别、自付比例、限价、开始日期、结束日期（UTF-8 或 GB18030 的 CSV，"
-    "或 .xlsx 第一张表）。dry_run=true 只返回差异（最多1000条；带 Accept: text/csv 则下载全部差异）。"
+    description="表头：医保目录编码、名称、类型、目录类别、自付比例、限价、开始日期、结束日期"
+    "（UTF-8 或 GB18030 的 CSV，或 .xlsx 第一张表）。"
+    "dry_run=true 只返回差异（最多1000条；带 Accept: text/csv 则下载全部差异）。"
     "同一 batch_id 重发不改变任何数据；同号不同内容 422。",
     responses={200: {"content": {"application/json": {}, "text/csv": {}}}, **problem_responses(403, 413)},
     openapi_extra={"requestBody": {"required": True, "content": {

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from shared.contracts.items import ClassifiedLine, Classification, FeeLine, line_problem
+from shared.contracts.items import Classification, ClassifiedLine, FeeLine, line_problem
 from shared.money import ZERO, to_yuan
 
 
