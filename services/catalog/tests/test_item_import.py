@@ -75,7 +75,8 @@ async def test_a_gb18030_file_dry_run_shows_the_difference_then_imports_it(clien
     body = preview.json()
     assert counts(body) == (4, 1, 1, 1, 1, 1) and body["dry_run"] and body["changes_total"] == 4
     assert [(c["row_no"], c["code"], c["action"] or c["reason_code"]) for c in body["changes"]] == [
-        (3, "SAMPLE-D002", "changed"), (4, "SAMPLE-T003", "ended"), (5, "GB-NEW-1", "added"), (6, "GB-BAD-1", "bad_row")]
+        (3, "SAMPLE-D002", "changed"), (4, "SAMPLE-T003", "ended"), (5, "GB-NEW-1", "added"),
+        (6, "GB-BAD-1", "bad_row")]
     assert await versions(client, auth, "GB-NEW-1") == []  # a dry run writes nothing
     done = await send(client, auth, content, "diff-1")
     assert counts(done.json()) == (4, 1, 1, 1, 1, 1) and not done.json()["dry_run"]
@@ -99,7 +100,8 @@ async def test_an_excel_workbook_imports_as_the_csv_does(client: AsyncClient, au
     sheet = workbook.active
     sheet.append(HEADER.strip().split(","))
     sheet.append(["XL-1", "Excel药品", "药品", "乙类", 0.1, 12.5, "2024-01-01", None])
-    sheet.append([110200001, "Excel诊疗", "诊疗项目", "甲类", None, None, "2024/1/1", None])  # a code Excel made a number
+    # a code Excel made a number
+    sheet.append([110200001, "Excel诊疗", "诊疗项目", "甲类", None, None, "2024/1/1", None])
     out = io.BytesIO()
     workbook.save(out)
     response = await send(client, auth, out.getvalue(), "excel-1", media_type=XLSX)
