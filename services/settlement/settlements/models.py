@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.settlement.database import Base, Yuan
@@ -49,3 +49,25 @@ class SettlementRow(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     cancelled_by: Mapped[str | None] = mapped_column(String(64), doc="the token subject")
     cancelled_by_operator: Mapped[str | None] = mapped_column(String(64), doc="the person at the HIS window")
+
+
+class SettlementLineRow(Base):
+    """One fee line of an itemized bill (NHSA 2301) as the catalog classified it, written with its
+    settlement (store.record): what the HIS billed and how each line split."""
+
+    __tablename__ = "settlement_lines"
+
+    settlement_id: Mapped[str] = mapped_column(ForeignKey("settlements.id"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True, doc="position in the bill, from 1")
+    feedetl_sn: Mapped[str] = mapped_column(String(30))
+    original_sn: Mapped[str | None] = mapped_column(String(30), doc="the line a refund refunds")
+    item_code: Mapped[str] = mapped_column(String(50))
+    item_name: Mapped[str | None] = mapped_column(String(200), doc="the catalog's name on the line's date")
+    category: Mapped[str | None] = mapped_column(String(1), doc="A / B / C; None: no entry in force")
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(16, 6))
+    amount: Mapped[Decimal] = mapped_column(Yuan)
+    occurred_on: Mapped[date]
+    full_self_pay: Mapped[Decimal] = mapped_column(Yuan)
+    over_limit_self_pay: Mapped[Decimal] = mapped_column(Yuan)
+    pre_self_pay: Mapped[Decimal] = mapped_column(Yuan)

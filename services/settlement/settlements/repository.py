@@ -1,20 +1,23 @@
 """Settlement rows, in SQLAlchemy Core: the claim and the final update are on every settlement's
 hot path, and reads hand back plain rows (attribute access by column name)."""
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.settlement.settlements.models import SettlementRow
+from services.settlement.settlements.models import SettlementLineRow, SettlementRow
 from shared.contracts.calculation import Bill, CalculationResult
+from shared.contracts.items import ClassifiedLine
 from shared.db import dialect_insert
 
 if TYPE_CHECKING:
     from services.settlement.settlements.schemas import SettlementRequest
 
 _SETTLEMENTS = SettlementRow.__table__
+_LINES = SettlementLineRow.__table__
 CLAIM_LEASE = timedelta(minutes=5)
 """A claim still in progress after this was abandoned (its process died between the claim and the
 record) and the next request with its serial takes it over. Far longer than a settlement may take
@@ -22,6 +25,11 @@ record) and the next request with its serial takes it over. Far longer than a se
 taken over."""
 # What a new claim replaces in an abandoned one (created_at is the time of the claim).
 TAKEN_OVER = ("id", "request_hash", "id_number", "year", "medical_type", "admitted_on", "discharged_on", "created_at")
+
+
+def line_values(line_no: int, line: ClassifiedLine) -> dict[str, object]:
+    """A fee line as its row in settlement_lines (without the settlement id)."""
+    return {"line_no": line_no, **line.model_dump()}
 
 
 class SettlementRepository:
@@ -120,3 +128,12 @@ class SettlementRepository:
             query.order_by(_SETTLEMENTS.c.discharged_on, _SETTLEMENTS.c.id).limit(limit).offset(offset)
         )
         return list(rows), total or 0
+
+    async def add_lines(self, settlement_id: str, lines: Sequence[ClassifiedLine]) -> None:
+        await self.connection.execute(insert(_LINES), [
+            {"settlement_id": settlement_id, **line_values(n, line)} for n, line in enumerate(lines, start=1)])
+
+    async def lines(self, settlement_id: str, *, limit: int, offset: int) -> list[Row]:
+        return list(await self.connection.execute(
+            select(_LINES).where(_LINES.c.settlement_id == settlement_id).order_by(_LINES.c.line_no)
+            .limit(limit).offset(offset)))

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
@@ -15,6 +16,7 @@ from shared.contracts.calculation import (
     TraceStep,
     YearToDate,
 )
+from shared.contracts.items import ItemCategory, ItemizedBill
 from shared.id_number import IdNumberStr
 from shared.id_number import parse as parse_id_number
 from shared.money import Money
@@ -44,7 +46,11 @@ class SettlementRequest(BaseModel):
     discharged_on: BusinessDate
     disease_class: DiseaseClass = None
     cause: CauseCode = None
-    bill: Bill
+    bill: Bill | None = Field(default=None, description="费用汇总 (the bill in summary); or fee_details, not both")
+    fee_details: ItemizedBill | None = Field(
+        default=None,
+        description="费用明细 (2301): 目录分类后得出汇总 (the catalog's split of the lines makes the summary)",
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> "SettlementRequest":
@@ -99,6 +105,33 @@ class CancelRequest(BaseModel):
         return data
 
 
+class BillSplit(BaseModel):
+    """The bill's self-pay parts, as the HIS summed them or as the catalog classified its lines."""
+
+    full_self_pay: Money = Field(description="全自费 fulamt_ownpay_amt")
+    over_limit_self_pay: Money = Field(description="超限价自费 overlmt_selfpay")
+    pre_self_pay: Money = Field(description="先行自付 preselfpay_amt")
+    itemized_lines: int | None = Field(description="费用明细行数；汇总结算为空 (fee lines; None for a summary bill)")
+
+
+class SettlementLine(BaseModel):
+    """One fee line kept with the settlement, as the catalog classified it."""
+
+    line_no: int
+    feedetl_sn: str
+    original_sn: str | None
+    item_code: str
+    item_name: str | None
+    category: ItemCategory | None = Field(description="A 甲 / B 乙 / C 丙; None: no entry in force on the date")
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Money
+    occurred_on: date
+    full_self_pay: Money
+    over_limit_self_pay: Money
+    pre_self_pay: Money
+
+
 class CancellationNote(BaseModel):
     """Who cancelled a settlement, when and why."""
 
@@ -145,6 +178,8 @@ class Statement(BaseModel):
     identity_applied: Category | None
     reason: str | None = Field(description="未予救助的原因 (why no assistance, if none)")
     total: Money
+    split: BillSplit | None = Field(
+        default=None, description="自付部分（明细时为目录分类结果） (the self-pay parts; None on older statements)")
     policy_range: Money
     funds: list[FundLine]
     fund_total: Money

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Row
 
 from services.settlement import lookups
@@ -27,6 +28,7 @@ from services.settlement.lookups import Patient
 from services.settlement.peers import Peers
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import (
+    BillSplit,
     Cancellation,
     CancellationNote,
     CancelRequest,
@@ -38,9 +40,16 @@ from services.settlement.settlements.schemas import (
 from services.settlement.settlements.store import GrantRead, settlement_store
 from shared.auth import Principal, ensure_hospital_access
 from shared.categories import Category, InsuranceType
-from shared.contracts.calculation import CalculationRequest, CalculationResult, IllnessPovertyGrant, YearToDate
+from shared.contracts.calculation import Bill, CalculationRequest, CalculationResult, IllnessPovertyGrant, YearToDate
+from shared.contracts.items import (
+    Classification,
+    ClassifiedLine,
+    ClassifyRequest,
+    check_fee_lines,
+    problem_extra,
+)
 from shared.db import Database
-from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
+from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable, field_errors
 from shared.http_client import RemoteProblem
 from shared.id_number import mask
 from shared.rate_limit import RateLimiter
@@ -79,6 +88,23 @@ def cancellation_note(row: Row) -> CancellationNote | None:
                             operator=row.cancelled_by_operator)
 
 
+def check_bill_form(request: SettlementRequest) -> None:
+    """A summary or fee lines, never both (which would the statement believe?), never neither."""
+    if request.bill is not None and request.fee_details is not None:
+        raise Unprocessable("费用汇总与费用明细只能二选一 (send the bill in summary or its fee lines, not both)",
+                            code="bill_summary_and_lines")
+    if request.bill is None and request.fee_details is None:
+        raise Unprocessable("缺少费用：bill 或 fee_details (no bill: send bill or fee_details)", code="bill_missing")
+    if request.fee_details is not None:
+        check_fee_lines(request.fee_details.lines)
+
+
+def request_hash(request: SettlementRequest) -> str:
+    # A summary bill hashes as before fee_details existed: a retry across the upgrade still replays.
+    exclude = {"fee_details"} if request.fee_details is None else None
+    return hashlib.sha256(request.model_dump_json(exclude=exclude).encode()).hexdigest()
+
+
 def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
     if not principal.sees_hospital(hospital_code):
         raise Forbidden(
@@ -107,13 +133,14 @@ class SettlementFlow:
         # Before the claim, so a refused request writes nothing (a replay, which looks nobody up,
         # counts too: the limit is far above what a HIS retries).
         lookups.allow_lookup(self.lookup_limiter, request.hospital_code)
-        request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+        check_bill_form(request)
+        fingerprint = request_hash(request)
         settlement_id = uuid.uuid4().hex
-        person_year = await self.store.claim(settlement_id, request_hash, request, principal.subject)
+        person_year = await self.store.claim(settlement_id, fingerprint, request, principal.subject)
         if person_year is None:
             async with self.database.autocommit.connect() as connection:
                 existing = await SettlementRepository(connection).by_serial(request.hospital_code, request.his_serial)
-            return self._replay(existing, request_hash), True
+            return self._replay(existing, fingerprint), True
         deadline = asyncio.timeout(self.deadline_seconds)
         try:
             async with deadline:
@@ -164,8 +191,34 @@ class SettlementFlow:
         return (IllnessPovertyGrant(window_from=window[0], window_until=window[1] - timedelta(days=1),
                                     assistance_base=base, assistance_paid=paid), GrantRead(window[0], version))
 
+    async def _classify(self, request: SettlementRequest) -> Classification | None:
+        """The catalog's split of the fee lines (None for a summary bill)."""
+        if request.fee_details is None:
+            return None
+        body = ClassifyRequest(service_date=request.discharged_on, lines=request.fee_details.lines)
+        try:
+            answer = await self.peers.catalog.post("/v1/items:classify", body.model_dump(mode="json"), idempotent=True)
+        except RemoteProblem as exc:
+            if exc.remote_status == 422:
+                raise Unprocessable(exc.remote_detail, code=exc.remote_code,
+                                    extra=problem_extra(exc.remote_problem)) from exc
+            raise
+        return Classification.model_validate(answer)
+
+    @staticmethod
+    def _bill(request: SettlementRequest, classified: Classification | None) -> Bill:
+        if classified is None:
+            assert request.bill is not None, "check_bill_form"
+            return request.bill
+        assert request.fee_details is not None
+        try:
+            return request.fee_details.summary(classified)
+        except ValidationError as exc:  # e.g. refunds beyond the charges, or paid amounts beyond the policy range
+            errors = field_errors(exc)
+            raise Unprocessable(errors[0]["msg"], code="validation_failed", extra={"errors": errors}) from exc
+
     async def _calculate(
-        self, request: SettlementRequest, hospital: dict[str, Any], patient: Patient, ytd: YearToDate,
+        self, request: SettlementRequest, bill: Bill, hospital: dict[str, Any], patient: Patient, ytd: YearToDate,
         grant: IllnessPovertyGrant | None,
     ) -> CalculationResult:
         calculation = CalculationRequest(
@@ -173,7 +226,7 @@ class SettlementFlow:
             region_code=patient.region_code or hospital["region"]["code"],
             hospital_region_code=hospital["region"]["code"], insurance_type=request.insurance_type,
             medical_type=request.medical_type, hospital_level=hospital.get("level"),
-            discharged_on=request.discharged_on, identities=patient.identities, bill=request.bill,
+            discharged_on=request.discharged_on, identities=patient.identities, bill=bill,
             disease_class=request.disease_class, cause=request.cause, year_to_date=ytd,
         )
         try:
@@ -187,25 +240,29 @@ class SettlementFlow:
         return CalculationResult.model_validate(answer)
 
     async def _settle_claimed(self, settlement_id: str, request: SettlementRequest, person_year: PersonYear) -> str:
-        patient, hospital = await asyncio.gather(
+        patient, hospital, classified = await asyncio.gather(
             lookups.patient(self.peers, request.id_number, request.discharged_on),
             lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on, self.hospitals),
+            self._classify(request),
         )
         ensure_registered_insurance_type(request, patient)
+        bill = self._bill(request, classified)
+        lines = classified.lines if classified is not None else None
         for attempt in range(self.max_attempts):
             if attempt:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
                 person_year = await self.store.read(person_year.id_number, person_year.year)
             ytd = person_year.year_to_date()
             grant, grant_read = await self._grant(request, patient) or (None, None)
-            result = await self._calculate(request, hospital, patient, ytd, grant)
+            result = await self._calculate(request, bill, hospital, patient, ytd, grant)
             after = result.year_to_date_after
             deltas = {name: Decimal(getattr(after, name)) - Decimal(getattr(ytd, name)) for name in ACCUMULATORS}
             settled_at = datetime.now(UTC)
-            statement = self._statement(settlement_id, request, patient, result, settled_at).model_dump_json()
+            statement = self._statement(settlement_id, request, bill, lines, patient, result,
+                                        settled_at).model_dump_json()
             under_grant = grant_read if result.identity_applied == Category.ILLNESS_POVERTY else None
             if await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at, statement,
-                                       request.bill, result, under_grant):
+                                       bill, result, under_grant, lines):
                 return statement
             # a concurrent settlement of the same person (or under the same grant) moved what was read:
             # compute again
@@ -216,8 +273,8 @@ class SettlementFlow:
 
     @staticmethod
     def _statement(
-        settlement_id: str, request: SettlementRequest, patient: Patient, result: CalculationResult,
-        settled_at: datetime,
+        settlement_id: str, request: SettlementRequest, bill: Bill, lines: list[ClassifiedLine] | None,
+        patient: Patient, result: CalculationResult, settled_at: datetime,
     ) -> Statement:
         # The four funds of every statement; special drugs and the large-expense subsidy when they paid.
         amounts = {name: getattr(result, name) for name in FUND_LABELS
@@ -231,7 +288,9 @@ class SettlementFlow:
             hospital_code=request.hospital_code, id_number=mask(request.id_number), medical_type=request.medical_type,
             admitted_on=request.admitted_on, discharged_on=request.discharged_on, policy_id=result.policy_id,
             identity_applied=result.identity_applied,
-            reason=patient.reason or result.reason, total=request.bill.total, policy_range=result.policy_range,
+            reason=patient.reason or result.reason, total=bill.total, policy_range=result.policy_range,
+            split=BillSplit(full_self_pay=bill.full_self_pay, over_limit_self_pay=bill.over_limit_self_pay,
+                            pre_self_pay=bill.pre_self_pay, itemized_lines=len(lines) if lines is not None else None),
             funds=funds, fund_total=sum(amounts.values(), Decimal(0)), other_payments=result.other_payments,
             personal_share=result.personal_share,
             year_to_date_after=result.year_to_date_after, trace=result.trace, settled_at=settled_at,

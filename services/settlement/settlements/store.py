@@ -1,11 +1,11 @@
 """The two writes on every settlement's hot path, behind one interface:
 
 - `claim`: take the HIS serial (the idempotency record) and read the person-year's balances;
-- `record`: if the balances are still the ones read, move them, append the ledger entries and store
-  the statement, all or nothing (False, with nothing written, when a concurrent settlement of the
-  same person moved them first, or, for a settlement under an illness-poverty grant, moved the
-  grant's version; on PostgreSQL, a lost race for a person-year's first row may still move that
-  version, see `_GRANTED`).
+- `record`: if the balances are still the ones read, move them, append the ledger entries, store
+  the statement and, for an itemized bill, its classified fee lines, all or nothing (False, with
+  nothing written, when a concurrent settlement of the same person moved them first, or, for a
+  settlement under an illness-poverty grant, moved the grant's version; on PostgreSQL, a lost race
+  for a person-year's first row may still move that version, see `_GRANTED`).
 
 On PostgreSQL each is one statement on a bare asyncpg connection, committed on its own; the record
 is a data-modifying CTE, atomic as any single statement (no BEGIN/COMMIT round trips). Through
@@ -15,6 +15,7 @@ default of `make run`) the same writes go through the SQLAlchemy repositories in
 tests/test_store.py holds both to one contract.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,8 +24,10 @@ from typing import TYPE_CHECKING, Protocol
 from services.settlement.audit.repository import LookupAuditRepository
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
-from services.settlement.settlements.repository import CLAIM_LEASE, TAKEN_OVER, SettlementRepository
+from services.settlement.settlements.models import SettlementLineRow
+from services.settlement.settlements.repository import CLAIM_LEASE, TAKEN_OVER, SettlementRepository, line_values
 from shared.contracts.calculation import Bill, CalculationResult
+from shared.contracts.items import ClassifiedLine
 from shared.db import Database
 
 if TYPE_CHECKING:
@@ -53,9 +56,10 @@ class SettlementStore(Protocol):
     async def record(
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
-        grant: GrantRead | None = None,
+        grant: GrantRead | None = None, lines: Sequence[ClassifiedLine] | None = None,
     ) -> bool:
-        """`grant`: the settlement was applied under it; its version must not have moved either."""
+        """`grant`: the settlement was applied under it; its version must not have moved either.
+        `lines`: an itemized bill's fee lines, kept with the settlement."""
 
 
 def settlement_store(database: Database) -> SettlementStore:
@@ -87,7 +91,7 @@ class PortableStore:
     async def record(
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
-        grant: GrantRead | None = None,
+        grant: GrantRead | None = None, lines: Sequence[ClassifiedLine] | None = None,
     ) -> bool:
         async with self.database.engine.begin() as connection:
             ledger = LedgerRepository(connection)
@@ -97,6 +101,8 @@ class PortableStore:
             if not grant_moved or await ledger.append(read, settlement_id, "settlement", deltas, caps) is None:
                 await connection.rollback()
                 return False
+            if lines:
+                await SettlementRepository(connection).add_lines(settlement_id, lines)
             return True
 
 
@@ -159,7 +165,7 @@ appended AS (
     FROM moved CROSS JOIN unnest($5::text[], $6::numeric[], $7::numeric[], $8::numeric[])
         AS e(accumulator, amount, balance_after, cap)
 ),
-settled AS (
+{lines_cte}settled AS (
     UPDATE settlements SET status = 'settled', statement = $9, settled_at = $10, identity_applied = $11,
         total = ($12::numeric[])[1], bill_full_self_pay = ($12::numeric[])[2],
         bill_over_limit_self_pay = ($12::numeric[])[3], personal_share = $13, basic_insurance = $14,
@@ -168,18 +174,42 @@ settled AS (
 )
 SELECT EXISTS (SELECT FROM pending) AS pending, EXISTS (SELECT FROM moved) AS moved
 """
-# (first settlement of the person-year, under a grant) → the statement.
+# An itemized bill's lines, one array per column (after the grant's parameters, if any).
+_LINE_COLUMNS = [column.name for column in SettlementLineRow.__table__.columns if column.name != "settlement_id"]
+_LINE_TYPES = {"line_no": "int", "quantity": "numeric", "unit_price": "numeric", "amount": "numeric",
+               "occurred_on": "date", "full_self_pay": "numeric", "over_limit_self_pay": "numeric",
+               "pre_self_pay": "numeric"}
+_LINES = """lines AS (
+    INSERT INTO settlement_lines (settlement_id, {columns})
+    SELECT $4, {columns} FROM moved CROSS JOIN unnest({arrays}) AS l({columns})
+),
+"""
+
+
+def _lines_cte(first_parameter: int) -> str:
+    return _LINES.format(columns=", ".join(_LINE_COLUMNS), arrays=", ".join(
+        f"${first_parameter + n}::{_LINE_TYPES.get(name, 'text')}[]" for n, name in enumerate(_LINE_COLUMNS)))
+
+
+# (first settlement of the person-year, under a grant, itemized) → the statement.
 _RECORDS = {
-    (first, under_grant): _RECORD.format(
+    (first, under_grant, itemized): _RECORD.format(
         granted_cte=(
             _GRANTED.format(person_year_locked="true") if first
             else _PERSON_YEAR_LOCKED + _GRANTED.format(person_year_locked="EXISTS (SELECT FROM current)")
         ) if under_grant else "",
         move=(_MOVE_FIRST if first else _MOVE_NEXT).format(
             granted="EXISTS (SELECT FROM granted)" if under_grant else "true"),
+        lines_cte=_lines_cte(35 if under_grant else 33) if itemized else "",
     )
-    for first in (True, False) for under_grant in (True, False)
+    for first in (True, False) for under_grant in (True, False) for itemized in (True, False)
 }
+
+
+def _line_arrays(lines: Sequence[ClassifiedLine]) -> list[list[object]]:
+    rows = [line_values(n, line) for n, line in enumerate(lines, start=1)]
+    return [[row[name] for row in rows] for name in _LINE_COLUMNS]
+
 
 
 class PostgresStore:
@@ -207,20 +237,21 @@ class PostgresStore:
     async def record(
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
-        grant: GrantRead | None = None,
+        grant: GrantRead | None = None, lines: Sequence[ClassifiedLine] | None = None,
     ) -> bool:
         balances, entries = read.moved_by(deltas)
         under_grant = () if grant is None else (grant.window_from, grant.version)
+        line_arrays = _line_arrays(lines) if lines else []
         async with self.database.driver_connection() as connection:
             row = await connection.fetchrow(
-                _RECORDS[(read.entries == 0, grant is not None)],
+                _RECORDS[(read.entries == 0, grant is not None, bool(lines))],
                 read.id_number, read.year, read.entries + 1, settlement_id,
                 [e.accumulator for e in entries], [e.amount for e in entries],
                 [e.balance_after for e in entries], [caps.get(e.accumulator) for e in entries],
                 statement, settled_at, result.identity_applied.value if result.identity_applied else None,
                 [bill.total, bill.full_self_pay, bill.over_limit_self_pay], result.personal_share,
                 result.basic_insurance, result.critical_illness, result.assistance, result.re_assistance,
-                *(balances[name] for name in ACCUMULATORS), *under_grant,
+                *(balances[name] for name in ACCUMULATORS), *under_grant, *line_arrays,
             )
         if not row["pending"]:
             raise RuntimeError(f"settlement {settlement_id} was not in progress")

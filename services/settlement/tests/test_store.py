@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from services.settlement.audit.models import PersonLookupRow
 from services.settlement.ledger.repository import LedgerRepository
-from services.settlement.settlements.repository import CLAIM_LEASE
+from services.settlement.settlements.repository import CLAIM_LEASE, SettlementRepository
 from services.settlement.settlements.store import GrantRead, PortableStore, PostgresStore, settlement_store
 from services.settlement.tests.support import BILL, CAPS, DELTAS, ID_NUMBER, RESULT, counts, discharge, record
+from shared.contracts.items import ClassifiedLine
 from shared.db import Database
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -136,3 +137,50 @@ async def test_an_abandoned_claim_is_taken_over_after_the_lease_and_its_first_ow
     assert await store.record(taken_over, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", BILL, RESULT)
     assert await counts(database) == (3, ["settled"])
     assert await store.claim("d" * 32, "hash", discharge("S1"), "test-his", claimed_at + 2 * CLAIM_LEASE) is None
+
+
+def _lines(count: int) -> list[ClassifiedLine]:
+    return [ClassifiedLine(
+        feedetl_sn=f"F{n}", original_sn=None if n % 2 else f"F{n - 1}", item_code="SAMPLE-D002", item_name="示例",
+        category="B" if n % 3 else None, quantity=Decimal("1.5") if n % 2 else Decimal("-1.5"),
+        unit_price=Decimal("56.666667"), amount=Decimal("85.00") if n % 2 else Decimal("-85.00"),
+        occurred_on=date(2023, 3, 20), full_self_pay=Decimal(0), over_limit_self_pay=Decimal("10.00"),
+        pre_self_pay=Decimal("7.50")) for n in range(1, count + 1)]
+
+
+@pytest.mark.parametrize("under_grant", [False, True])
+async def test_an_itemized_bill_keeps_its_lines_in_the_same_write(database: Database, under_grant: bool) -> None:
+    store = settlement_store(database)
+    grant = None
+    if under_grant:
+        async with database.autocommit.connect() as connection:
+            grant = GrantRead(date(2023, 2, 1), await LedgerRepository(connection).grant_version(ID_NUMBER,
+                                                                                                 date(2023, 2, 1)))
+    lines = _lines(2000)
+    for serial in ("S1", "S2"):  # the person-year's first settlement, then one that moves its row
+        read = await store.claim(f"{serial:0>32}", "hash", discharge(serial), "test-his")
+        assert read is not None
+        if grant is not None and serial == "S2":
+            grant = GrantRead(grant.window_from, grant.version + 1)
+        assert await store.record(read, f"{serial:0>32}", DELTAS, CAPS, datetime.now(UTC), "{}", BILL,
+                                  RESULT, grant, lines)
+    async with database.autocommit.connect() as connection:
+        kept = await SettlementRepository(connection).lines(f"{'S2':0>32}", limit=5000, offset=0)
+    assert len(kept) == 2000
+    assert [(r.line_no, r.feedetl_sn, r.original_sn, r.category, r.quantity, r.unit_price, r.amount)
+            for r in kept[:2]] == [
+        (1, "F1", None, "B", Decimal("1.5"), Decimal("56.666667"), Decimal("85.00")),
+        (2, "F2", "F1", "B", Decimal("-1.5"), Decimal("56.666667"), Decimal("-85.00"))]
+    assert (kept[2].category, kept[2].over_limit_self_pay, kept[2].pre_self_pay) == (None, Decimal("10.00"),
+                                                                                      Decimal("7.50"))
+
+
+async def test_stale_balances_write_no_lines(database: Database) -> None:
+    store = settlement_store(database)
+    stale = await store.claim("c" * 32, "hash", discharge("S2"), "test-his")
+    assert stale is not None
+    assert await record(store, "S3", DELTAS, CAPS)
+    assert not await store.record(stale, "c" * 32, DELTAS, CAPS, datetime.now(UTC), "{}", BILL, RESULT,
+                                  None, _lines(3))
+    async with database.autocommit.connect() as connection:
+        assert await SettlementRepository(connection).lines("c" * 32, limit=10, offset=0) == []
