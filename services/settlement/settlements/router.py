@@ -8,6 +8,7 @@ from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import (
     Cancellation,
     CancelRequest,
+    SettlementLine,
     SettlementPage,
     SettlementRequest,
     SettlementSummary,
@@ -87,6 +88,21 @@ async def read_settlement(principal: Reader, settlement_id: SettlementId, settle
     ensure_hospital_access(principal, row.hospital_code, code="settlement_not_found")
     return Statement.model_validate_json(row.statement).model_copy(
         update={"status": row.status, "cancellation": cancellation_note(row)})
+
+
+@router.get("/{settlement_id}/lines", summary="结算的费用明细及其分类 (an itemized settlement's fee lines, classified)",
+            responses=problem_responses(NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")))
+async def read_lines(
+    principal: Reader, settlement_id: SettlementId, settlements: Settlements,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 5000,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[SettlementLine]:
+    row = await settlements.by_id(settlement_id)
+    if row is None or row.statement is None:
+        raise NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")
+    ensure_hospital_access(principal, row.hospital_code, code="settlement_not_found")
+    return [SettlementLine.model_validate(line, from_attributes=True)
+            for line in await settlements.lines(settlement_id, limit=limit, offset=offset)]
 
 
 @router.get("", summary="本院结算列表，按出院日期 (settlements of the hospital by discharge date)",
