@@ -24,7 +24,7 @@ def fee(sn: str, code: str, quantity: str, price: str, amount: str, original: st
     return line | ({"original_sn": original} if original else {})
 
 
-# The split by hand (docs/rules.md §10; each part rounded to the fen per line, half up), discharge
+# The split by hand (docs/rules.md §11; each part rounded to the fen per line, half up), discharge
 # 2023-03-20, the sample catalog:
 #   L1 SAMPLE-D002 乙 10%, limit 50: 110 × 56.00 = 6,160.00; over (56 − 50) × 110 = 660.00;
 #      pre 10% × (6,160 − 660) = 550.00

@@ -1,4 +1,4 @@
-"""The item catalog's rules, pure: how a fee line splits (docs/rules.md §4 step 1, §10) and what a
+"""The item catalog's rules, pure: how a fee line splits (docs/rules.md §4 step 1, §11) and what a
 catalog file changes (decided before anything is written: the dry run's answer is the import's work).
 
 Classification of one line, by the catalog entry in force on the line's date:

@@ -1,4 +1,4 @@
-"""The item rules, pure: a fee line's split (docs/rules.md §10) and what a catalog file changes.
+"""The item rules, pure: a fee line's split (docs/rules.md §11) and what a catalog file changes.
 Every figure is worked out by hand from the rules, in the comment beside it."""
 
 from dataclasses import replace
