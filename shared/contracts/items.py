@@ -151,6 +151,19 @@ def check_fee_lines(lines: Sequence[FeeLine]) -> None:
                                "refund_exceeds_original")
 
 
+_EXAMPLE_LINE = FeeLine(feedetl_sn="FD0003", item_code="XA01ABC012A001010100001", quantity=Decimal(3),
+                        unit_price=Decimal("0.33"), amount=Decimal("1.01"))
+LINE_PROBLEM_EXAMPLES = (
+    line_problem(3, _EXAMPLE_LINE, "医保目录中无此编码 XA01ABC012A001010100001 (unknown item code)",
+                 "unknown_item_code"),
+    line_problem(3, _EXAMPLE_LINE, "金额1.01与数量×单价不符 (amount is not quantity × unit price)",
+                 "line_amount_mismatch"),
+    line_problem(3, _EXAMPLE_LINE, "退费行（数量为负）须注明原明细流水号 (a refund names its original line)",
+                 "refund_without_original"),
+)
+"""How a refusal naming a line reads (the docs of the routes that take fee lines)."""
+
+
 def problem_extra(problem: Any) -> dict[str, Any]:
     """The line a remote refusal named, if it named one (a catalog 422 forwarded by settlement)."""
     return {key: problem[key] for key in ("line", "feedetl_sn") if key in problem}

@@ -11,7 +11,7 @@ from services.catalog.items.schemas import ItemImportSummary, ItemOut, RowOutcom
 from services.catalog.items.service import CatalogFile, outcome_out, run_import, stored_summary
 from shared import clock
 from shared.auth import Principal, Role, Scope, require
-from shared.contracts.items import Classification, ClassifyRequest, check_fee_lines
+from shared.contracts.items import LINE_PROBLEM_EXAMPLES, Classification, ClassifyRequest, check_fee_lines
 from shared.csv_export import csv_download
 from shared.db import repository
 from shared.errors import NotFound, Unprocessable, problem_responses
@@ -25,6 +25,11 @@ Classifier = Annotated[Principal, Depends(require(Role.SERVICE, Role.OPS, scope=
 BatchPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+_NO_BATCH = NotFound("无此批次 (no such batch)", code="batch_not_found")
+_REUSED = Unprocessable("该批次号已用于另一份目录文件 (this batch id was used for a different file)",
+                        code="batch_id_reused")
+_EMPTY = Unprocessable("目录文件没有数据行 (the file has no rows)", code="empty_file")
+_UNREADABLE = Unprocessable("缺少“医保目录编码”列 (no 医保目录编码 column)", code="unreadable_file")
 ROW_HEADER = ["行号", "医保目录编码", "结果", "处理", "原因代码", "说明"]
 OUTCOME_WORDS = {"accepted": "接受", "rejected": "拒绝"}
 ACTION_WORDS = {"added": "新增", "changed": "变更", "unchanged": "无变化", "ended": "终止"}
@@ -43,7 +48,8 @@ def _table(outcomes: Iterable[RowOutcome]) -> Iterable[list[object]]:
     "（UTF-8 或 GB18030 的 CSV，或 .xlsx 第一张表）。"
     "dry_run=true 只返回差异（最多1000条；带 Accept: text/csv 则下载全部差异）。"
     "同一 batch_id 重发不改变任何数据；同号不同内容 422。",
-    responses={200: {"content": {"application/json": {}, "text/csv": {}}}, **problem_responses(403, 413)},
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}, **problem_responses(
+        _REUSED, _EMPTY, _UNREADABLE, 413)},
     openapi_extra={"requestBody": {"required": True, "content": {
         "text/csv": {"schema": {"type": "string"}},
         XLSX: {"schema": {"type": "string", "format": "binary"}},
@@ -70,7 +76,7 @@ async def import_items(
 
 
 @router.get("/imports/{batch_id}", summary="目录导入批次结果 (a catalog import's result)",
-            responses=problem_responses(404))
+            responses=problem_responses(_NO_BATCH))
 async def read_import(_: Operator, batch_id: BatchPath, items: Items) -> ItemImportSummary:
     stored = await items.batch(batch_id)
     if stored is None:
@@ -80,7 +86,7 @@ async def read_import(_: Operator, batch_id: BatchPath, items: Items) -> ItemImp
 
 @router.get(
     "/imports/{batch_id}/rows.csv", summary="下载逐行结果（CSV） (download the result of each row)",
-    responses={200: {"content": {"text/csv": {}}}, **problem_responses(404)},
+    responses={200: {"content": {"text/csv": {}}}, **problem_responses(_NO_BATCH)},
 )
 async def import_rows_csv(
     _: Operator, batch_id: BatchPath, items: Items,
@@ -109,7 +115,7 @@ async def list_items(
 @router.post(
     ":classify", summary="费用明细分类：全自费、超限价、先行自付 (split fee lines by the catalog)",
     description="按明细发生日（默认 service_date）有效的目录条目分类；未知编码 422 unknown_item_code（注明行）。",
-    responses=problem_responses(403),
+    responses=problem_responses(*LINE_PROBLEM_EXAMPLES),
 )
 async def classify_lines(_: Classifier, body: ClassifyRequest, items: Items) -> Classification:
     check_fee_lines(body.lines)

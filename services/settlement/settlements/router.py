@@ -16,6 +16,7 @@ from services.settlement.settlements.schemas import (
 )
 from services.settlement.settlements.service import SettlementFlow, cancellation_note
 from shared.auth import Principal, Role, Scope, ensure_hospital_access, require
+from shared.contracts.items import LINE_PROBLEM_EXAMPLES
 from shared.db import DbSession
 from shared.errors import (
     Conflict,
@@ -58,6 +59,9 @@ _SETTLE_PROBLEMS = (
     Unprocessable("险种与登记不符：HIS为职工医保，救助对象登记为居民医保"
                   " (insurance type mismatch: the HIS sent employee, the registry has resident)",
                   code="insurance_type_mismatch"),
+    Unprocessable("费用汇总与费用明细只能二选一 (send the bill in summary or its fee lines, not both)",
+                  code="bill_summary_and_lines"),
+    *LINE_PROBLEM_EXAMPLES,
     TooManyRequests(LOOKUP_LIMITED, code="lookup_rate_limited"),
     ServiceUnavailable("结算超时，请稍后以同一流水号重试 (the settlement took too long; retry with the same serial)",
                        code="settlement_timeout"),
