@@ -154,7 +154,10 @@ class Statement(BaseModel):
         "settlement_id": "c4383e4c50df42a2a7944de8d5baf1fd", "status": "settled", "his_serial": "ZY20230320-0001",
         "hospital_code": "060001", "id_number": "370602********1239", "medical_type": "inpatient",
         "admitted_on": "2023-03-01", "discharged_on": "2023-03-20", "policy_id": "yantai-2023",
-        "identity_applied": "minimum_allowance", "reason": None, "total": "50000.00", "policy_range": "45000.00",
+        "identity_applied": "minimum_allowance", "reason": None, "total": "50000.00",
+        "split": {"full_self_pay": "3000.00", "over_limit_self_pay": "0.00", "pre_self_pay": "2000.00",
+                  "itemized_lines": None},
+        "policy_range": "45000.00",
         "funds": [
             {"fund": "390100", "label": "基本医保统筹基金", "amount": "26520.00"},
             {"fund": "390200", "label": "大病保险", "amount": "7462.00"},
