@@ -14,7 +14,7 @@ import asyncio
 import hashlib
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +45,7 @@ from shared.contracts.items import (
     Classification,
     ClassifiedLine,
     ClassifyRequest,
+    ItemizedBill,
     check_fee_lines,
     problem_extra,
 )
@@ -191,11 +192,9 @@ class SettlementFlow:
         return (IllnessPovertyGrant(window_from=window[0], window_until=window[1] - timedelta(days=1),
                                     assistance_base=base, assistance_paid=paid), GrantRead(window[0], version))
 
-    async def _classify(self, request: SettlementRequest) -> Classification | None:
-        """The catalog's split of the fee lines (None for a summary bill)."""
-        if request.fee_details is None:
-            return None
-        body = ClassifyRequest(service_date=request.discharged_on, lines=request.fee_details.lines)
+    async def _classify(self, fee_details: ItemizedBill, discharged_on: date) -> Classification:
+        """The catalog's split of the fee lines, each by the catalog of its date (default the discharge)."""
+        body = ClassifyRequest(service_date=discharged_on, lines=fee_details.lines)
         try:
             answer = await self.peers.catalog.post("/v1/items:classify", body.model_dump(mode="json"), idempotent=True)
         except RemoteProblem as exc:
@@ -240,11 +239,14 @@ class SettlementFlow:
         return CalculationResult.model_validate(answer)
 
     async def _settle_claimed(self, settlement_id: str, request: SettlementRequest, person_year: PersonYear) -> str:
-        patient, hospital, classified = await asyncio.gather(
+        calls = [
             lookups.patient(self.peers, request.id_number, request.discharged_on),
             lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on, self.hospitals),
-            self._classify(request),
-        )
+        ]
+        if request.fee_details is not None:  # a summary bill costs no third task
+            calls.append(self._classify(request.fee_details, request.discharged_on))
+        patient, hospital, *itemized = await asyncio.gather(*calls)
+        classified = itemized[0] if itemized else None
         ensure_registered_insurance_type(request, patient)
         bill = self._bill(request, classified)
         lines = classified.lines if classified is not None else None
