@@ -1,14 +1,14 @@
 """settlement lines: the fee lines of an itemized bill, as the catalog classified them
 
 Revision ID: 20261130_11
-Revises: 20261130_02
+Revises: 20261130_07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '20261130_11'
-down_revision = '20261130_02'
+down_revision = '20261130_07'
 branch_labels = None
 depends_on = None
 
