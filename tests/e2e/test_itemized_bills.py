@@ -131,3 +131,14 @@ def test_a_bill_of_2000_lines_settles_in_one_request(platform: Platform, auth, c
                     " ON s.id = l.settlement_id WHERE s.his_serial = 'LONG-1'")
     assert count["n"] == 2000
     print(f"2,000-line settlement: {elapsed * 1000:.0f} ms")
+
+
+def test_paid_amounts_beyond_the_classified_policy_range_are_refused(platform: Platform, auth, catalog_loaded) -> None:  # type: ignore[no-untyped-def]
+    # the nine lines leave 45,000.00 of policy range: 45,000.01 paid by basic insurance cannot be
+    id_number = beneficiary(platform, auth, "minimum_allowance")
+    refused = settle_itemized(platform, auth, id_number, "ITEM-PAID", LINES, basic_insurance_paid="45000.01")
+    assert refused.status_code == 422 and refused.json()["code"] == "validation_failed", refused.text
+    assert "basic_insurance_paid" in refused.json()["detail"]
+    assert fetch(platform.databases["settlement"], "SELECT id FROM settlements WHERE id_number = $1", id_number) == []
+    accepted = settle_itemized(platform, auth, id_number, "ITEM-PAID-2", LINES, basic_insurance_paid="45000.00")
+    assert accepted.status_code == 201, accepted.text
