@@ -2,6 +2,7 @@ from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from services.catalog.dependencies import Reader
 from services.catalog.items.parsing import rows_from_file
@@ -63,7 +64,9 @@ async def import_items(
     content = await request.body()  # at most CATALOG_MAX_CSV_BODY_BYTES (shared.edge)
     excel = request.headers.get("content-type", "").startswith(XLSX)
     try:
-        rows = rows_from_file(content, excel=excel)
+        # Seconds of CPU for a whole catalog: off the event loop, so that classifications and look-ups
+        # are answered meanwhile (so is the plan, in run_import).
+        rows = await run_in_threadpool(rows_from_file, content, excel=excel)
     except UnreadableFile as exc:
         raise Unprocessable(str(exc), code="unreadable_file") from exc
     if not rows:

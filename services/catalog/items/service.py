@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from starlette.concurrency import run_in_threadpool
+
 from services.catalog.items.models import ItemImportBatchRow, ItemImportRowRow
 from services.catalog.items.repository import ItemRepository
 from services.catalog.items.rules import COUNTS, CatalogRow, Outcome, plan_catalog
@@ -34,7 +36,7 @@ class Imported:
 
 
 async def run_import(items: ItemRepository, data: CatalogFile, principal: Principal) -> Imported:
-    fingerprint = data.fingerprint()
+    fingerprint = await run_in_threadpool(data.fingerprint)
     if not data.dry_run:
         await items.serialize_imports()
     stored = await items.batch(data.batch_id)
@@ -43,7 +45,8 @@ async def run_import(items: ItemRepository, data: CatalogFile, principal: Princi
             raise Unprocessable("该批次号已用于另一份目录文件 (this batch id was used for a different file)",
                                 code="batch_id_reused")
         return Imported(await stored_summary(items, stored, replayed=True), [])
-    plan = plan_catalog(data.rows, await items.versions([row.code for row in data.rows if row.entry]))
+    current = await items.versions([row.code for row in data.rows if row.entry])
+    plan = await run_in_threadpool(plan_catalog, data.rows, current)  # off the event loop, as the parsing
     if not data.dry_run:
         now = datetime.now(UTC)
         await items.add_batch(ItemImportBatchRow(
