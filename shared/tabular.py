@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 import openpyxl
 
+MAX_UNPACKED_XLSX = 256 * 1024 * 1024
 _DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$")
 
 
@@ -57,9 +58,14 @@ def xlsx_records(
 ) -> list[tuple[int, dict[str, str]]]:
     """The same from the first sheet of an Excel workbook (.xlsx); dates and numbers as text."""
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        # A workbook is a zip: one that unpacks far beyond its size (a zip bomb) is not opened.
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(content)).infolist())
+        workbook = None if unpacked > MAX_UNPACKED_XLSX else openpyxl.load_workbook(
+            io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise UnreadableFile("不是有效的 Excel (.xlsx) 文件 (not an .xlsx workbook)") from exc
+    if workbook is None:
+        raise UnreadableFile("工作簿解压后超过 256 MiB (the workbook unpacks to more than 256 MiB)")
     try:
         sheet = workbook.worksheets[0]
         return records(([_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)),

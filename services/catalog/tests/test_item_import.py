@@ -3,6 +3,7 @@ or .xlsx), idempotent batches, the dry run's difference, the per-row result, and
 
 import csv
 import io
+import zipfile
 from collections.abc import AsyncIterator, Callable
 
 import openpyxl
@@ -111,6 +112,12 @@ async def test_an_excel_workbook_imports_as_the_csv_does(client: AsyncClient, au
     assert (entry["kind"], entry["category"], entry["valid_from"]) == ("treatment", "A", "2024-01-01")
     broken = await send(client, auth, b"not a workbook", "excel-2", media_type=XLSX)
     assert broken.status_code == 422 and broken.json()["code"] == "unreadable_file"
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive, archive.open("xl/bomb.xml", "w") as member:
+        for _ in range(257):  # 257 MiB of zeros, a few hundred KiB packed
+            member.write(bytes(1024 * 1024))
+    refused = await send(client, auth, bomb.getvalue(), "excel-3", media_type=XLSX)
+    assert refused.status_code == 422 and "256 MiB" in refused.json()["detail"]
 
 
 async def test_a_long_difference_is_truncated_and_downloads_whole_as_csv(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
