@@ -5,6 +5,7 @@ catalog)."""
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -13,6 +14,16 @@ import openpyxl
 
 MAX_UNPACKED_XLSX = 256 * 1024 * 1024
 _DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$")
+
+
+def printable_cell(text: str) -> str:
+    """What a cell carried, without the control characters the database would refuse nor the
+    invisible ones (bidi, zero-width) that would make it read as another."""
+    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+
+
+def unprintable(text: str) -> bool:
+    return printable_cell(text) != text
 
 
 class UnreadableFile(ValueError):

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from services.catalog.items.rules import CatalogRow, Entry
-from shared.tabular import csv_records, parse_date, xlsx_records
+from shared.tabular import csv_records, parse_date, printable_cell, unprintable, xlsx_records
 
 HEADERS = {
     "医保目录编码": "code", "医保编码": "code", "国家医保编码": "code", "编码": "code", "code": "code",
@@ -31,7 +31,6 @@ KINDS = {
 CATEGORIES = {"甲": "A", "甲类": "A", "A": "A", "乙": "B", "乙类": "B", "B": "B", "丙": "C", "丙类": "C", "C": "C"}
 CODE = re.compile(r"^[A-Za-z0-9._-]{1,50}$")
 MAX_NAME = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _decimal(text: str, what: str, places: int) -> Decimal:
@@ -57,8 +56,8 @@ def row_of(row_no: int, fields: dict[str, str]) -> CatalogRow:
     values = {k: v.strip() for k, v in fields.items()}
     code = values.get("code", "")
     try:
-        if _CONTROL.search("".join(values.values())):
-            raise ValueError("含控制字符 (control characters)")
+        if unprintable("".join(values.values())):
+            raise ValueError("含控制字符或不可见字符 (control or invisible characters)")
         if not CODE.match(code):
             raise ValueError("医保目录编码须为1至50位字母、数字、点或横线 (the code is 1 to 50 letters, digits, . - _)")
         name = values.get("name", "")
@@ -85,7 +84,7 @@ def row_of(row_no: int, fields: dict[str, str]) -> CatalogRow:
         if valid_to is not None and valid_to < valid_from:
             raise ValueError("结束日期早于开始日期 (结束日期 is before 开始日期)")
     except ValueError as exc:
-        return CatalogRow(row_no, code[:64], None, str(exc))
+        return CatalogRow(row_no, printable_cell(code)[:64], None, str(exc))
     return CatalogRow(row_no, code, Entry(code, name, kind, category, ratio, price_limit, valid_from, valid_to))
 
 

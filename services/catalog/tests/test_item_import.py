@@ -167,3 +167,13 @@ async def test_classify_splits_the_lines_by_the_entry_in_force(client: AsyncClie
         "unknown_item_code", 4, "X-4")
     his = await client.post("/v1/items:classify", json=body, headers=auth(Role.HIS))
     assert his.status_code == 403
+
+
+async def test_a_row_with_control_characters_is_rejected_and_recorded_readably(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    content = (HEADER + "CTL\x00-1,名称,药品,甲类,,,2024-01-01,\nCTL-2,名\u202e称,药品,甲类,,,2024-01-01,\n").encode()
+    response = await send(client, auth, content, "control-1")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["rejected"], body["added"]) == (2, 0)  # a bidi override in a name would hide what it says
+    assert [(c["code"], c["reason_code"]) for c in body["changes"]] == [
+        ("CTL\ufffd-1", "bad_row"), ("CTL-2", "bad_row")]

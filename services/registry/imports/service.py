@@ -3,7 +3,6 @@ named (and, for a full list, everyone holding the category in its region), plan,
 in one transaction with an audit entry per change and a result per row."""
 
 import hashlib
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from shared.auth import Principal
 from shared.categories import OWNER
 from shared.errors import Conflict, Unprocessable
 from shared.id_number import InvalidIdNumber, parse
+from shared.tabular import printable_cell
 
 PREVIEW_LIMIT = 1000
 ANALYZE_AFTER_ROWS = 5000
@@ -157,18 +157,12 @@ async def _write(imports: ImportRepository, data: ListToImport, plan: Plan, prin
     await imports.insert_many(AuditRow.__table__, audit)
     await imports.insert_many(ImportRowRow.__table__, [
         {"agency": data.agency, "batch_id": data.batch_id, "row_no": o.row_no,
-         "id_number": _printable(o.id_number)[:32], "name": _printable(o.name or "")[:64] or None,
+         "id_number": printable_cell(o.id_number)[:32], "name": printable_cell(o.name or "")[:64] or None,
          "outcome": o.outcome, "action": o.action,
          "reason_code": o.reason_code,
-         "message": _printable(o.message or "")[:128] or None, "person_id": o.person_id}
+         "message": printable_cell(o.message or "")[:128] or None, "person_id": o.person_id}
         for o in plan.outcomes
     ])
-
-
-def _printable(text: str) -> str:
-    """What a rejected row carried, without the control characters the database would refuse nor
-    the invisible ones that would make the row read as another."""
-    return "".join("\ufffd" if ch < " " or unicodedata.category(ch) in ("Cf", "Zl", "Zp") else ch for ch in text)
 
 
 def _held_dict(held: Any) -> dict[str, Any]:
@@ -218,7 +212,7 @@ async def _replayed(
 def outcome_out(outcome: Outcome | ImportRowRow, principal: Principal) -> RowOutcome:
     return RowOutcome(
         row_no=outcome.row_no, id_number=principal.visible_id_number(outcome.id_number),
-        name=_printable(outcome.name) if outcome.name else None,
+        name=printable_cell(outcome.name) if outcome.name else None,
         outcome=outcome.outcome, action=outcome.action, reason_code=outcome.reason_code, message=outcome.message,
     )
 
