@@ -19,7 +19,10 @@ CauseCode = Annotated[str | None, Field(
     pattern=r"^[a-z_]{1,40}$", description="伤病原因代码 (e.g. traffic_accident; some policies exclude causes)",
 )]
 
-_PAID_NAMES = {"basic_insurance_paid": "基本医保统筹已付", "critical_illness_paid": "大病保险已付"}
+_PAID_NAMES = {
+    "basic_insurance_paid": "基本医保统筹已付", "critical_illness_paid": "大病保险已付",
+    "large_expense_paid": "职工大额医疗费用补助已付",
+}
 
 
 class Bill(BaseModel):
@@ -40,6 +43,9 @@ class Bill(BaseModel):
     critical_illness_paid: NonNegativeMoney | None = Field(
         default=None, description="大病保险已付 hifmi_pay (if the insurance core computed it)"
     )
+    large_expense_paid: NonNegativeMoney | None = Field(
+        default=None, description="职工大额医疗费用补助已付 hifob_pay (employees; if the insurance core computed it)"
+    )
     hospital_reduction: NonNegativeMoney = Field(default=ZERO, description="医疗机构减免 (001 §四)")
     donations: NonNegativeMoney = Field(default=ZERO, description="社会捐助 (001 §四)")
 
@@ -53,7 +59,7 @@ class Bill(BaseModel):
         left = self.total - self.full_self_pay - self.over_limit_self_pay - self.pre_self_pay - self.special_drugs
         if left < 0:
             raise ValueError("特殊药品费用超过政策范围内费用 (special drugs exceed the policy-range amount)")
-        for name in ("basic_insurance_paid", "critical_illness_paid"):
+        for name in _PAID_NAMES:
             paid = getattr(self, name)
             if paid is not None:
                 left -= paid
@@ -201,6 +207,10 @@ class CalculationResult(BaseModel):
     policy_range: Money = Field(description="符合政策范围金额 inscp_scp_amt")
     basic_insurance: Money = Field(description="基本医保统筹 hifp_pay")
     basic_insurance_source: str = Field(description="given (HIS/core) or schedule")
+    large_expense_source: Literal["given", "schedule", "missing"] | None = Field(
+        default=None, description="职工大额的来源：given (hifob_pay from the core), schedule, or missing "
+        "(an employee's assistance computed without it); none for residents",
+    )
     critical_illness: Money = Field(description="大病保险 hifmi_pay")
     special_drugs: Money = Field(description="大病保险特殊药品")
     large_expense: Money = Field(description="职工大额医疗费用补助 hifob_pay")
@@ -215,3 +225,7 @@ class CalculationResult(BaseModel):
     )
     alternatives: list[Alternative]
     trace: list[TraceStep]
+    unverified_parameters: list[str] = Field(
+        default_factory=list, description="本次使用的未经核实的参数（仅当部署允许时） "
+        "(the placeholder figures this settlement was paid from; only where the deployment allows them)",
+    )

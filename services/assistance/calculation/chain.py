@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from services.assistance.calculation.result import Alternative, Calculation, Step
-from services.assistance.policies.model import DISEASE_CLASSES, Band, CriticalIllnessSchedule, Policy, pools_of
+from services.assistance.policies.model import (
+    DISEASE_CLASSES,
+    Band,
+    CriticalIllnessSchedule,
+    OutpatientBenefit,
+    Policy,
+    pools_of,
+)
 from shared.categories import LABELS_ZH, PRECEDENCE, Category, InsuranceType, MedicalType
 from shared.contracts.calculation import CalculationRequest, IllnessPovertyGrant, YearToDate
 from shared.money import MAX_AMOUNT, ZERO, to_yuan
@@ -70,13 +77,25 @@ def cumulative_ratio_amount(schedule: CriticalIllnessSchedule, burden: Decimal) 
     return total
 
 
-def _ensure_verified(verified: bool, what: str, allow_unverified: bool) -> None:
-    """A placeholder figure (`verified = false`) never pays real money unless the deployment says so."""
-    if not verified and not allow_unverified:
-        raise NotComputable(
-            "unverified_parameters",
-            f"{what}的参数尚未经本地核实，不能据以结算 (its figures are placeholders: pass the amount or confirm them)",
-        )
+@dataclass
+class _Placeholders:
+    """Whether placeholder figures (`verified = false`) may pay, and which ones this settlement used:
+    a placeholder never pays real money unless the deployment says so, and then the statement names it."""
+
+    allowed: bool
+    used: list[str] = field(default_factory=list)
+
+    def check(self, verified: bool, what: str, parameter: str) -> None:
+        if verified:
+            return
+        if not self.allowed:
+            raise NotComputable(
+                "unverified_parameters",
+                f"{what}的参数尚未经本地核实，不能据以结算"
+                " (its figures are placeholders: pass the amount or confirm them)",
+            )
+        if parameter not in self.used:
+            self.used.append(parameter)
 
 
 def _cumulative_share(
@@ -91,9 +110,9 @@ def _cumulative_share(
 
 def _band_step(
     band: Band, rule: str, label: str, base: Decimal, base_before: Decimal, paid_before: Decimal,
-    allow_unverified: bool,
+    placeholders: _Placeholders, parameter: str,
 ) -> tuple[Decimal, Step]:
-    _ensure_verified(band.verified, label, allow_unverified)
+    placeholders.check(band.verified, label, parameter)
     cap_remaining = max(ZERO, band.annual_cap - paid_before)
     share, how = _cumulative_share(band.threshold, band.ratio, base_before, base)
     amount = min(share, cap_remaining)
@@ -116,6 +135,7 @@ class _Option:
     caps: dict[str, Decimal] = field(default_factory=dict)
     grant_after: IllnessPovertyGrant | None = None
     reason: str | None = None  # set when this identity cannot apply
+    unverified: list[str] = field(default_factory=list)  # the placeholder figures it was computed from
 
     @property
     def total(self) -> Decimal:
@@ -126,6 +146,7 @@ def _assistance_under(
     policy: Policy, identity: Category, request: CalculationRequest, base: Decimal, allow_unverified: bool,
 ) -> _Option:
     option = _Option(identity)
+    placeholders = _Placeholders(allow_unverified, option.unverified)
     rule = policy.assistance[identity]
     medical_type, ytd = request.medical_type, request.year_to_date
     found = rule.ratio_for(medical_type, request.disease_class)
@@ -149,7 +170,7 @@ def _assistance_under(
     what = [LABELS_ZH[identity], MEDICAL_TYPE_ZH[medical_type]]
     if ratio_key != medical_type.value:
         what.append(DISEASE_CLASS_ZH[ratio_key.rsplit("_", 1)[1]])
-    _ensure_verified(rule.verified, f"医疗救助（{'，'.join(what)}）", allow_unverified)
+    placeholders.check(rule.verified, f"医疗救助（{'，'.join(what)}）", f"assistance.{identity.value}")
     base_before = grant.assistance_base if grant is not None else ytd.assistance_base
     paid = {pool: getattr(ytd, accumulator) for pool, accumulator in POOL_ACCUMULATOR.items()}
     if grant is not None:
@@ -180,15 +201,37 @@ def _assistance_under(
         remainder = base - amount
         option.re_assistance, step = _band_step(
             re_band, "re_assistance", f"再救助（{LABELS_ZH[identity]}）", remainder,
-            ytd.re_assistance_base, ytd.re_assistance_paid, allow_unverified,
+            ytd.re_assistance_base, ytd.re_assistance_paid, placeholders, f"re_assistance.{identity.value}",
         )
         option.steps.append(step)
         option.caps["re_assistance_paid"] = re_band.annual_cap
     return option
 
 
+def _outpatient_benefit_under(
+    benefit: OutpatientBenefit, identity: Category, request: CalculationRequest, actual: Decimal,
+    allow_unverified: bool,
+) -> _Option:
+    """What the outpatient benefit pays under one identity: its ratio of the actual burden on the year's
+    cumulative base (the same rounding as assistance), held to its own annual cap."""
+    option = _Option(identity, pools=("all", "outpatient"))
+    _Placeholders(allow_unverified, option.unverified).check(benefit.verified, "门诊救助", "outpatient_benefit")
+    ytd = request.year_to_date
+    cap_remaining = max(ZERO, benefit.annual_cap - ytd.assistance_paid_outpatient)
+    share, how = _cumulative_share(ZERO, benefit.ratio, ytd.assistance_base, actual)
+    option.assistance = min(share, cap_remaining)
+    option.caps = {"assistance_paid_outpatient": benefit.annual_cap}
+    option.steps.append(Step(
+        rule="outpatient_benefit", label=f"门诊救助（{LABELS_ZH[identity]}，门诊实际负担；{how}）",
+        base=actual, threshold=ZERO, ratio=benefit.ratio, cap_remaining=cap_remaining,
+        accumulator_before=ytd.assistance_base, accumulator_after=ytd.assistance_base + actual,
+        amount=option.assistance, source=_source(benefit.source, benefit.verified),
+    ))
+    return option
+
+
 def _basic(
-    policy: Policy, request: CalculationRequest, general: Decimal, allow_unverified: bool,
+    policy: Policy, request: CalculationRequest, general: Decimal, placeholders: _Placeholders,
 ) -> tuple[Decimal, Step]:
     bill, ytd = request.bill, request.year_to_date
     if bill.basic_insurance_paid is not None:
@@ -203,7 +246,7 @@ def _basic(
             "basic_insurance_required",
             "该政策无此险种/类别的基本医保计算标准，请传入基本医保已付金额 (pass basic_insurance_paid)",
         )
-    _ensure_verified(basic.verified, "基本医保统筹测算标准", allow_unverified)
+    placeholders.check(basic.verified, "基本医保统筹测算标准", "basic_insurance")
     level = request.hospital_level if request.hospital_level in schedule.ratio else "unknown"
     admission_number = ytd.admissions + 1 if request.medical_type is MedicalType.INPATIENT else 1
     deductible, ratio = schedule.deductible_for(level, admission_number), schedule.ratio[level]
@@ -224,7 +267,7 @@ def _tilted(policy: Policy, request: CalculationRequest) -> bool:
 
 
 def _critical_illness(
-    policy: Policy, request: CalculationRequest, burden: Decimal, allow_unverified: bool,
+    policy: Policy, request: CalculationRequest, burden: Decimal, placeholders: _Placeholders,
 ) -> tuple[Decimal, Step]:
     ytd, given = request.year_to_date, request.bill.critical_illness_paid
     ci = policy.critical_illness
@@ -246,14 +289,16 @@ def _critical_illness(
             "该政策无大病保险计算标准，请传入大病保险已付金额 (pass critical_illness_paid)",
         )
     tilted = _tilted(policy, request)
-    schedule = (ci.tilted if tilted else ci.normal)[request.insurance_type]
+    kind = "tilted" if tilted else "normal"
+    schedule = getattr(ci, kind)[request.insurance_type]
     before, after = ytd.critical_illness_burden, ytd.critical_illness_burden + burden
     amount = to_yuan(cumulative_ratio_amount(schedule, after)) - to_yuan(cumulative_ratio_amount(schedule, before))
     cap_remaining = None
     if schedule.annual_cap is not None:
         cap_remaining = max(ZERO, schedule.annual_cap - ytd.critical_illness_paid)
         if amount > cap_remaining:  # the cap binds: its figure decides the amount
-            _ensure_verified(schedule.cap_verified, "大病保险年度最高支付限额", allow_unverified)
+            placeholders.check(schedule.cap_verified, "大病保险年度最高支付限额",
+                               f"critical_illness.{kind}.{request.insurance_type.value}.annual_cap")
             amount = cap_remaining
     return amount, Step(
         rule="critical_illness_tilted" if tilted else "critical_illness",
@@ -264,7 +309,7 @@ def _critical_illness(
 
 
 def _special_drugs(
-    policy: Policy, request: CalculationRequest, allow_unverified: bool,
+    policy: Policy, request: CalculationRequest, placeholders: _Placeholders,
 ) -> tuple[Decimal, Step | None]:
     cost, ytd = request.bill.special_drugs, request.year_to_date
     if not cost:
@@ -274,25 +319,55 @@ def _special_drugs(
         raise NotComputable(
             "special_drugs_not_covered", "该政策无大病保险特殊药品标准 (this policy has no special-drug rule)",
         )
-    tilted = _tilted(policy, request)
-    band = ci.special_drugs["tilted" if tilted else "normal"]
+    kind = "tilted" if _tilted(policy, request) else "normal"
     return _band_step(
-        band, "special_drugs", "大病保险特殊药品" + ("（倾斜）" if tilted else ""), cost,
-        ytd.special_drugs_cost, ytd.special_drugs_paid, allow_unverified,
+        ci.special_drugs[kind], "special_drugs", "大病保险特殊药品" + ("（倾斜）" if kind == "tilted" else ""), cost,
+        ytd.special_drugs_cost, ytd.special_drugs_paid, placeholders, f"critical_illness.special_drugs.{kind}",
     )
+
+
+LARGE_EXPENSE_SOURCE = "004 §三(五) 经基本医保、大病保险、职工大额医疗费用补助等支付后的政策范围内个人负担"
 
 
 def _large_expense(
-    policy: Policy, request: CalculationRequest, burden: Decimal, allow_unverified: bool,
-) -> tuple[Decimal, Step | None]:
+    policy: Policy, request: CalculationRequest, burden: Decimal, placeholders: _Placeholders,
+) -> tuple[Decimal, Step | None, str | None]:
+    """The employee large-expense subsidy H (hifob_pay), deducted before assistance (004 §三(五)):
+    as the core computed it, else by the policy's schedule, else 0 with a line on the statement saying
+    the assistance was computed without it. (amount, step, source: given / schedule / missing)."""
+    given, ytd = request.bill.large_expense_paid, request.year_to_date
+    if request.insurance_type is not InsuranceType.EMPLOYEE:
+        if given:
+            raise NotComputable(
+                "large_expense_not_applicable",
+                "职工大额医疗费用补助只适用于职工医保 (large_expense_paid is for employee insurance only)",
+            )
+        return ZERO, None, None
+    if given is not None:
+        if given > burden:
+            raise NotComputable(
+                "large_expense_exceeds_burden",
+                "职工大额医疗费用补助超过大病保险后政策范围内个人负担 (large_expense_paid exceeds the burden left)",
+            )
+        return given, Step(
+            rule="large_expense", label="职工大额医疗费用补助（医保核心已结算）", base=burden, amount=given,
+            accumulator_before=ytd.large_expense_base, accumulator_after=ytd.large_expense_base + burden,
+            source="given by the HIS / insurance core",
+        ), "given"
     band = policy.large_expense
-    if band is None or request.insurance_type is not InsuranceType.EMPLOYEE:
-        return ZERO, None
-    ytd = request.year_to_date
-    return _band_step(
-        band, "large_expense", "职工大额医疗费用补助", burden, ytd.large_expense_base, ytd.large_expense_paid,
-        allow_unverified,
-    )
+    if band is not None:
+        amount, step = _band_step(
+            band, "large_expense", "职工大额医疗费用补助", burden, ytd.large_expense_base, ytd.large_expense_paid,
+            placeholders, "large_expense",
+        )
+        return amount, step, "schedule"
+    if request.insurance_type not in policy.insurance_types:
+        return ZERO, None, None
+    return ZERO, Step(
+        rule="large_expense_missing", amount=ZERO, source=LARGE_EXPENSE_SOURCE,
+        label="职工大额医疗费用补助：医保核心未提供且本政策未配置标准，救助按未扣除职工大额计算 "
+        "(computed without the employee large-expense subsidy)",
+    ), "missing"
 
 
 def _why_no_assistance(policy: Policy, request: CalculationRequest) -> str | None:
@@ -307,6 +382,9 @@ def _why_no_assistance(policy: Policy, request: CalculationRequest) -> str | Non
             and request.medical_type in policy.excluded_causes_medical_types):
         return f"{policy.excluded_causes[request.cause]}：不予救助 (excluded cause: {policy.excluded_causes_source})"
     if request.medical_type not in policy.medical_types:
+        benefit = policy.outpatient_benefit
+        if benefit is not None and request.medical_type in benefit.medical_types:
+            return f"本区未开展门诊救助 (the outpatient benefit is switched off: {benefit.source})"
         return f"本政策不救助{MEDICAL_TYPE_ZH[request.medical_type]}费用 (not covered by this policy)"
     if not request.identities:
         return "无当日有效的救助身份 (no assistance identity in force)"
@@ -316,21 +394,24 @@ def _why_no_assistance(policy: Policy, request: CalculationRequest) -> str | Non
 def calculate(policy: Policy, request: CalculationRequest, *, allow_unverified: bool = False) -> Calculation:
     """`allow_unverified`: let placeholder figures (`verified = false`) pay; for demos and tests."""
     bill, ytd = request.bill, request.year_to_date
+    placeholders = _Placeholders(allow_unverified)
     policy_range = bill.total - bill.full_self_pay - bill.over_limit_self_pay - bill.pre_self_pay
     general = policy_range - bill.special_drugs
     trace = [Step(
         rule="policy_range", label="符合政策范围金额 = 总额 − 全自费 − 超限价 − 先行自付",
         base=bill.total, amount=policy_range,
     )]
-    basic, basic_step = _basic(policy, request, general, allow_unverified)
+    basic, basic_step = _basic(policy, request, general, placeholders)
     trace.append(basic_step)
     burden = general - basic
     trace.append(Step(rule="burden_after_basic", label="基本医保后政策范围内个人负担", amount=burden))
-    critical, critical_step = _critical_illness(policy, request, burden, allow_unverified)
+    critical, critical_step = _critical_illness(policy, request, burden, placeholders)
     trace.append(critical_step)
-    special, special_step = _special_drugs(policy, request, allow_unverified)
-    large, large_step = _large_expense(policy, request, burden - critical, allow_unverified)
+    special, special_step = _special_drugs(policy, request, placeholders)
+    large, large_step, large_source = _large_expense(policy, request, burden - critical, placeholders)
     trace.extend(step for step in (special_step, large_step) if step is not None)
+    if large_source == "missing":
+        large_step = None  # a note on the statement, not a rule that paid or holds an accumulator
     after_insurance = burden - critical - large + (bill.special_drugs - special)
     other = bill.hospital_reduction + bill.donations
     if other > after_insurance:
@@ -346,10 +427,23 @@ def calculate(policy: Policy, request: CalculationRequest, *, allow_unverified: 
 
     reason = _why_no_assistance(policy, request)
     options: list[_Option] = []
+    assisted_base = base  # what the rule that pays works on
     if reason is None:
         held = set(request.identities)
-        covered = [i for i in PRECEDENCE if i in held and i in policy.assistance]
-        options = [_assistance_under(policy, i, request, base, allow_unverified) for i in covered]
+        benefit = policy.outpatient_benefit
+        if benefit is not None and request.medical_type in benefit.medical_types:
+            assisted_base = base + bill.full_self_pay + bill.over_limit_self_pay + bill.pre_self_pay
+            trace.append(Step(
+                rule="actual_burden", amount=assisted_base, source=benefit.source,
+                label="门诊实际负担 = 救助基数 + 全自费 + 超限价 + 先行自付"
+                " (the actual burden, outside the catalog too)",
+            ))
+            covered = [i for i in PRECEDENCE if i in held and i in benefit.categories]
+            options = [_outpatient_benefit_under(benefit, i, request, assisted_base, allow_unverified)
+                       for i in covered]
+        else:
+            covered = [i for i in PRECEDENCE if i in held and i in policy.assistance]
+            options = [_assistance_under(policy, i, request, base, allow_unverified) for i in covered]
         if not covered:
             reason = "所持身份不在本政策救助范围 (no identity held is covered by this policy)"
     applicable = [o for o in options if o.reason is None]
@@ -371,6 +465,12 @@ def calculate(policy: Policy, request: CalculationRequest, *, allow_unverified: 
             ))
         trace.extend(applied.steps)
     assistance, re_assistance = applied_option.assistance, applied_option.re_assistance
+    unverified = [*placeholders.used, *(p for p in applied_option.unverified if p not in placeholders.used)]
+    if unverified:
+        trace.append(Step(
+            rule="unverified_parameters", amount=ZERO, source="docs/rules.md §9 (ASSISTANCE_ALLOW_UNVERIFIED)",
+            label=f"本次结算使用了尚未核实的参数：{'、'.join(unverified)} (placeholder figures used)",
+        ))
 
     caps: dict[str, Decimal] = {}
     for step, accumulator, before in (
@@ -393,12 +493,12 @@ def calculate(policy: Policy, request: CalculationRequest, *, allow_unverified: 
         special_drugs_paid=ytd.special_drugs_paid + special,
         large_expense_base=ytd.large_expense_base + (burden - critical if large_step is not None else ZERO),
         large_expense_paid=ytd.large_expense_paid + large,
-        assistance_base=ytd.assistance_base + (base if applied else ZERO),
+        assistance_base=ytd.assistance_base + (assisted_base if applied else ZERO),
         assistance_paid=ytd.assistance_paid + assistance,
         assistance_paid_inpatient=ytd.assistance_paid_inpatient + (assistance if "inpatient" in pools else ZERO),
         assistance_paid_outpatient=ytd.assistance_paid_outpatient + (assistance if "outpatient" in pools else ZERO),
         assistance_paid_ordinary=ytd.assistance_paid_ordinary + (assistance if "ordinary" in pools else ZERO),
-        re_assistance_base=ytd.re_assistance_base + (base - assistance if applied else ZERO),
+        re_assistance_base=ytd.re_assistance_base + (assisted_base - assistance if applied else ZERO),
         re_assistance_paid=ytd.re_assistance_paid + re_assistance,
     )
     _ensure_recordable(after, applied_option.grant_after)
@@ -406,10 +506,11 @@ def calculate(policy: Policy, request: CalculationRequest, *, allow_unverified: 
         policy_id=policy.id, identity_applied=applied.identity if applied else None, reason=reason,
         policy_range=policy_range, basic_insurance=basic,
         basic_insurance_source="given" if bill.basic_insurance_paid is not None else "schedule",
+        large_expense_source=large_source,
         critical_illness=critical, special_drugs=special, large_expense=large, other_payments=other,
         assistance=assistance, re_assistance=re_assistance, personal_share=personal,
         year_to_date_after=after, illness_poverty_grant_after=applied_option.grant_after,
         annual_caps=caps,
         alternatives=[Alternative(identity=o.identity, assistance_total=o.total) for o in options],
-        trace=trace,
+        trace=trace, unverified_parameters=unverified,
     )

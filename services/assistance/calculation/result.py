@@ -38,6 +38,7 @@ class Calculation:
     policy_range: Decimal
     basic_insurance: Decimal
     basic_insurance_source: str
+    large_expense_source: str | None
     critical_illness: Decimal
     special_drugs: Decimal
     large_expense: Decimal
@@ -50,3 +51,4 @@ class Calculation:
     annual_caps: dict[str, Decimal]
     alternatives: list[Alternative]
     trace: list[Step]
+    unverified_parameters: list[str]

@@ -9,6 +9,8 @@ The rule kinds (docs/rules.md §4-§6), each a block of the file:
 - `assistance`: per identity, ratios by medical type (and disease class), an annual threshold,
   caps on named pools (`all`, `inpatient`, `outpatient`, `ordinary`), a floor for "not less than";
 - `re_assistance`: per identity, threshold, ratio and cap on the cumulative remainder;
+- `outpatient_benefit`: a benefit apart from assistance, switchable, on the person's *actual*
+  outpatient burden with a cap of its own (Tai'erzhuang 001 §四 门诊救助);
 - `excluded_causes`: causes of injury or illness that get no assistance for the medical types
   `excluded_causes_medical_types` names (Tai'erzhuang: inpatient only).
 """
@@ -195,6 +197,39 @@ class AssistanceRule(_Strict):
         return any(k.endswith(("_ordinary", "_major")) for k in self.ratios)
 
 
+class OutpatientBenefit(_Strict):
+    """Outpatient assistance granted at the district's discretion (001 §四 可给予一定金额的门诊救助): a
+    ratio of the person's actual outpatient burden — what is left to pay after every insurance,
+    reductions and donations, costs outside the catalog included (按照个人门诊实际负担医疗费用) — on the
+    year's cumulative burden, under an annual cap of its own held on the outpatient accumulator."""
+
+    source: str
+    enabled: bool = Field(description="可给予：本区是否开展 (whether the district grants it)")
+    medical_types: frozenset[MedicalType] = Field(min_length=1)
+    categories: frozenset[Category] = Field(min_length=1)
+    ratio: Ratio
+    annual_cap: Amount
+    verified: bool = True
+
+    @model_validator(mode="after")
+    def _outpatient_only(self) -> "OutpatientBenefit":
+        if MedicalType.INPATIENT in self.medical_types:
+            raise ValueError("the outpatient benefit cannot pay inpatient costs")
+        if self.annual_cap <= 0:
+            raise ValueError("an annual cap must be above zero")
+        return self
+
+
+class Placeholder(BaseModel):
+    """A figure the documents do not give (Configurable): listed with whether it was confirmed locally."""
+
+    parameter: str = Field(description="参数位置，如 basic_insurance (where it is in the policy file)")
+    verified: bool = Field(
+        description="false: 尚未核实，默认不予支付 (a placeholder: pays only where the deployment allows)",
+    )
+    source: str
+
+
 class Policy(_Strict):
     """A policy's parameters (its region and dates are in the index)."""
 
@@ -207,6 +242,7 @@ class Policy(_Strict):
     large_expense: Band | None = None
     assistance: dict[Category, AssistanceRule]
     re_assistance: dict[Category, Band] = Field(default_factory=dict)
+    outpatient_benefit: OutpatientBenefit | None = None
     excluded_causes: dict[Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")], str] = Field(
         default_factory=dict, description="cause code → 中文",
     )
@@ -227,9 +263,39 @@ class Policy(_Strict):
             raise ValueError("excluded causes need their source paragraph")
         if self.excluded_causes and not self.excluded_causes_medical_types:
             raise ValueError("excluded causes need the medical types they exclude (excluded_causes_medical_types)")
+        benefit = self.outpatient_benefit
+        if benefit is not None:
+            both = {RATIO_KEYS[key] for rule in self.assistance.values() for key in rule.ratios} & benefit.medical_types
+            if both:
+                raise ValueError(f"both assistance and the outpatient benefit pay {sorted(both)}: one rule per cost")
         return self
 
     @cached_property
     def medical_types(self) -> frozenset[MedicalType]:
         """The medical types some identity is assisted for (asked by every calculation: computed once)."""
-        return frozenset(RATIO_KEYS[key] for rule in self.assistance.values() for key in rule.ratios)
+        assisted = {RATIO_KEYS[key] for rule in self.assistance.values() for key in rule.ratios}
+        if self.outpatient_benefit is not None and self.outpatient_benefit.enabled:
+            assisted |= self.outpatient_benefit.medical_types
+        return frozenset(assisted)
+
+    @cached_property
+    def placeholders(self) -> list[Placeholder]:
+        """Every figure the file marks as Configurable (`verified` / `cap_verified` written in it), confirmed
+        or not: what a deployment must confirm before it pays, and what it confirmed."""
+        blocks: list[tuple[str, BaseModel | None]] = [("basic_insurance", self.basic_insurance)]
+        ci = self.critical_illness
+        if ci is not None:
+            blocks += [(f"critical_illness.{kind}.{insurance.value}.annual_cap", schedule)
+                       for kind in ("tilted", "normal") for insurance, schedule in getattr(ci, kind).items()]
+            blocks += [(f"critical_illness.special_drugs.{kind}", band) for kind, band in ci.special_drugs.items()]
+        blocks += [("large_expense", self.large_expense), ("outpatient_benefit", self.outpatient_benefit)]
+        blocks += [(f"assistance.{c.value}", rule) for c, rule in self.assistance.items()]
+        blocks += [(f"re_assistance.{c.value}", band) for c, band in self.re_assistance.items()]
+        found = []
+        for parameter, block in blocks:
+            flag = "cap_verified" if parameter.endswith(".annual_cap") else "verified"
+            if block is not None and flag in block.model_fields_set:
+                found.append(Placeholder(
+                    parameter=parameter, verified=getattr(block, flag), source=getattr(block, "source", ""),
+                ))
+        return found

@@ -44,7 +44,7 @@ async def test_a_policy_and_its_parameters_as_of_a_date(auth) -> None:  # type: 
         regions = await client.get("/v1/policies/regions", headers=auth(Role.OPS))
     assert zone.json()["policy"]["id"] == "yantai-2018-development-zone"
     low = zone.json()["parameters"]["assistance"]["minimum_allowance"]
-    assert (low["ratios"]["inpatient_ordinary"], low["verified"]) == ("0.80", False)  # the zone's override
+    assert (low["ratios"]["inpatient_ordinary"], low["verified"]) == ("0.70", True)  # the city's: no zone figure
     assert zone.json()["parameters"]["assistance"]["extreme_poverty"]["caps"]["outpatient"] == "3000"  # inherited
     assert later.json()["policy"]["id"] == "yantai-2023"
     segments = later.json()["parameters"]["critical_illness"]["tilted"]["resident"]["segments"]

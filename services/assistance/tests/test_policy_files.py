@@ -44,17 +44,22 @@ def test_the_shipped_files_load() -> None:
     ("yantai-2023.toml", 'ratios = { inpatient = "1.00", outpatient_chronic = "1.00" }\ncaps = { all = "30000" }',
      'ratios = { inpatient = "1.00", outpatient_chronic = "1.00" }\ncaps = { ordinary = "30000" }',
      "caps on pools no ratio pays into"),
-    ("taierzhuang-2017.toml", 'caps = { inpatient = "10000", outpatient = "1000" }\n\n[assistance.minimum_allowance]',
-     'caps = { inpatient = "10000" }\n\n[assistance.minimum_allowance]', "ratios under no cap"),
+    ("yantai-2018.toml", 'caps = { all = "30000", outpatient = "3000" }', 'caps = { outpatient = "3000" }',
+     "ratios under no cap"),
     ("index.toml", 'region_code = "370672"\neffective_from = 2018-05-22\neffective_until = 2022-12-31',
      'region_code = "370672"\neffective_from = 2018-05-22', "beyond yantai-2018's dates"),
     ("yantai-2023.toml", '{ from = "300000", ratio = "0.80" },', '{ from = "300000", to = "400000", ratio = "0.80" },',
      "open-ended"),
     ("yantai-2018.toml", 'inpatient_ordinary = "2/3"', 'inpatient_ordinary = "2/0"', "not a ratio"),
     ("taierzhuang-2017.toml", "traffic_accident = ", "Traffic-Accident = ", "string_pattern_mismatch"),
-    ("taierzhuang-2017.toml", 'ratios = { inpatient = "0.70", outpatient_chronic = "0.20", outpatient = "0.20" }',
-     'ratios = { inpatient = "0.60", outpatient_chronic = "0.20", outpatient = "0.20" }',
+    ("taierzhuang-2017.toml", 'ratios = { inpatient = "0.70" }', 'ratios = { inpatient = "0.60" }',
      "below the document's minimum"),
+    ("taierzhuang-2017.toml", 'ratios = { inpatient = "0.70" }\nminimum_ratios = { inpatient = "0.70" }\n'
+     'caps = { inpatient = "10000" }', 'ratios = { inpatient = "0.70", outpatient = "0.20" }\n'
+     'minimum_ratios = { inpatient = "0.70" }\ncaps = { inpatient = "10000", outpatient = "1000" }',
+     "one rule per cost"),
+    ("taierzhuang-2017.toml", 'medical_types = ["outpatient", "outpatient_chronic"]',
+     'medical_types = ["inpatient", "outpatient"]', "cannot pay inpatient"),
     ("yantai-2018.toml", 'caps = { all = "8000", ordinary = "5000" }', 'caps = { all = "8000", ordinary = "9000" }',
      "sub-cap above the annual cap"),
     ("yantai-2023.toml", '{ from = "100000", to = "200000", ratio = "0.70" },',
@@ -76,13 +81,21 @@ def test_an_invalid_file_is_refused_with_its_fault(
         PolicyBook.load(policy_dir)
 
 
-def test_an_override_replaces_an_identity_rule_whole(policy_dir: Path) -> None:
-    """The zone's 建档立卡 rule without an ordinary cap has none: what the file shows is what applies."""
-    _edit(policy_dir / "yantai-2018-development-zone.toml", 'caps = { all = "10000", ordinary = "6000" }',
-          'caps = { all = "10000" }')
-    zone = PolicyBook.load(policy_dir).parameters["yantai-2018-development-zone"]
-    assert dict(zone.assistance["registered_poor"].caps) == {"all": Decimal("10000")}
-    assert zone.assistance["extreme_poverty"].caps["outpatient"] == Decimal("3000")  # not overridden: the city's
+def test_the_zone_pays_the_city_table_until_its_standard_is_configured(policy_dir: Path) -> None:
+    """000 §二 2 gives the zone no figures: the shipped zone file overrides nothing, so no invented
+    figure ships. A deployment that has the zone's standard adds a block, and that block replaces the
+    identity's rule whole while the rest stays the city's."""
+    shipped = PolicyBook.load(DATA).parameters
+    zone, city = shipped["yantai-2018-development-zone"], shipped["yantai-2018"]
+    assert zone.model_dump(exclude={"id", "extends", "region_code"}) == city.model_dump(
+        exclude={"id", "extends", "region_code"})
+    assert zone.placeholders == []
+    with (policy_dir / "yantai-2018-development-zone.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[assistance.registered_poor]\nsource = "test: the zone\'s own standard"\n'
+                'ratios = { inpatient_ordinary = "0.60", inpatient_major = "0.60" }\ncaps = { all = "10000" }\n')
+    configured = PolicyBook.load(policy_dir).parameters["yantai-2018-development-zone"]
+    assert dict(configured.assistance["registered_poor"].caps) == {"all": Decimal("10000")}
+    assert configured.assistance["extreme_poverty"].caps["outpatient"] == Decimal("3000")  # not overridden: the city's
 
 
 def test_a_policy_file_without_its_index_entry_is_refused(policy_dir: Path) -> None:

@@ -25,7 +25,7 @@ from services.assistance.policies.model import Policy
 from services.assistance.settings import AssistanceSettings
 from services.assistance.tests.test_cases import BOOK
 from shared.auth import Role, TokenIssuer
-from shared.categories import Category, InsuranceType
+from shared.categories import Category
 from shared.contracts.calculation import Bill, CalculationRequest, IllnessPovertyGrant, YearToDate
 from shared.money import ZERO, to_yuan
 
@@ -69,12 +69,8 @@ POLICY_CAPS: dict[str, dict[Category, dict[str, Decimal]]] = {
     "taierzhuang-2017": _each(  # 台民字〔2017〕26号 §四
         (C.EXTREME_POVERTY, C.MINIMUM_ALLOWANCE, C.REGISTERED_POOR), {"inpatient": "10000", "outpatient": "1000"}),
 }
-# The zone's document gives no figures: its two overrides are the file's placeholders, the rest the city's.
-POLICY_CAPS["yantai-2018-development-zone"] = {
-    **POLICY_CAPS["yantai-2018"],
-    **{category: dict(rule.caps)
-       for category, rule in BOOK.parameters["yantai-2018-development-zone"].assistance.items() if not rule.verified},
-}
+# The zone's document gives no figures: until the zone's own standard is configured, the city's.
+POLICY_CAPS["yantai-2018-development-zone"] = POLICY_CAPS["yantai-2018"]
 RE_ASSISTANCE_CAPS = {"yantai-2023": _each(  # 烟政办发〔2022〕25号 §三(六): 2万元 for each
     (C.EXTREME_POVERTY, C.MINIMUM_ALLOWANCE, C.RETURNED_TO_POVERTY, C.ALLOWANCE_MARGIN, C.POVERTY_MONITORING),
     {"re_assistance": "20000"})}
@@ -85,8 +81,12 @@ def test_the_policy_files_hold_the_documents_caps() -> None:
     for policy_id, by_identity in POLICY_CAPS.items():
         policy = BOOK.parameters[policy_id]
         assert set(policy.assistance) == set(by_identity), policy_id
+        benefit = policy.outpatient_benefit  # Tai'erzhuang's outpatient cap is its own benefit's
         for identity, caps in by_identity.items():
-            assert dict(policy.assistance[identity].caps) == {"all" if p == "grant" else p: c for p, c in caps.items()}
+            in_file = dict(policy.assistance[identity].caps)
+            if benefit is not None and identity in benefit.categories:
+                in_file["outpatient"] = benefit.annual_cap
+            assert in_file == {"all" if p == "grant" else p: c for p, c in caps.items()}
         assert {i: {"re_assistance": b.annual_cap} for i, b in policy.re_assistance.items()} == (
             RE_ASSISTANCE_CAPS.get(policy_id, {}))
 
@@ -149,7 +149,8 @@ def situations(draw: st.DrawFn, *, one_identity: bool = False) -> tuple[str, dic
     excluded = sorted(policy.excluded_causes)
     return policy_id, {
         "region_code": region, "hospital_region_code": region, "discharged_on": on, "identities": identities,
-        "insurance_type": draw(st.sampled_from(list(InsuranceType))),
+        # the insurance types the policy covers (an employee under a residents-only policy: the cases)
+        "insurance_type": draw(st.sampled_from(sorted(policy.insurance_types))),
         "medical_type": draw(st.sampled_from(sorted(policy.medical_types))),
         "disease_class": draw(st.sampled_from(["ordinary", "major"])),
         "hospital_level": draw(st.sampled_from(["level_1", "level_2", "level_3", None])),
@@ -189,6 +190,9 @@ def _check_bases(request: CalculationRequest, result: Any) -> None:
     assert result.large_expense <= burden - result.critical_illness
     base = burden - result.critical_illness - result.large_expense + bill.special_drugs - result.special_drugs
     base -= result.other_payments
+    benefit = BOOK.parameters[result.policy_id].outpatient_benefit
+    if benefit is not None and request.medical_type in benefit.medical_types:  # 001 §四: the actual burden
+        base += bill.full_self_pay + bill.over_limit_self_pay + bill.pre_self_pay
     assert result.assistance <= base
     assert result.re_assistance <= base - result.assistance
 
