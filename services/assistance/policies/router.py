@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 from services.assistance.policies.book import NoPolicy, PolicyBook
 from services.assistance.policies.catalog import PolicyInfo
-from services.assistance.policies.model import Policy
+from services.assistance.policies.model import Placeholder, Policy
 from shared.auth import require
 from shared.errors import NotFound, problem_responses
 from shared.types import BusinessDate
@@ -16,6 +16,17 @@ router = APIRouter(prefix="/v1/policies", tags=["policies 救助政策"], depend
 class PolicyDetail(BaseModel):
     policy: PolicyInfo
     parameters: Policy = Field(description="全部计算参数，每项注明依据 (every parameter, each citing its source)")
+    placeholders: list[Placeholder] = Field(
+        description="文件未载、须本地核实的参数及其核实状态 (every figure not in the documents, with its verified flag)",
+    )
+    unverified_allowed: bool = Field(
+        description="本部署是否允许未核实的参数支付 (ASSISTANCE_ALLOW_UNVERIFIED: whether placeholders pay here)",
+    )
+
+
+def _detail(request: Request, info: PolicyInfo, parameters: Policy) -> PolicyDetail:
+    return PolicyDetail(policy=info, parameters=parameters, placeholders=parameters.placeholders,
+                        unverified_allowed=request.app.state.allow_unverified)
 
 
 class RegionPolicies(BaseModel):
@@ -53,7 +64,7 @@ async def list_regions(book: Book) -> list[RegionPolicies]:
     ),
 )
 async def policy_in_force(
-    book: Book,
+    book: Book, request: Request,
     region_code: Annotated[str, Query(pattern=r"^[0-9]{6}$", description="医院所在区划")],
     on: Annotated[BusinessDate, Query(description="出院日期 (discharge date)")],
 ) -> PolicyDetail:
@@ -61,15 +72,17 @@ async def policy_in_force(
         info, parameters = book.select(region_code, on)
     except NoPolicy as exc:
         raise NotFound(str(exc), code=exc.code) from exc
-    return PolicyDetail(policy=info, parameters=parameters)
+    return _detail(request, info, parameters)
 
 
 @router.get("/{policy_id}", summary="一项政策及其参数 (a policy and its parameters)",
             responses=problem_responses(NotFound("无此政策 yantai-2099 (no such policy)", code="policy_not_found")))
-async def read_policy(book: Book, policy_id: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,64}$")]) -> PolicyDetail:
+async def read_policy(
+    book: Book, request: Request, policy_id: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,64}$")],
+) -> PolicyDetail:
     info = next((p for p in book.index if p.id == policy_id), None)
     if info is None:
         raise NotFound(f"无此政策 {policy_id} (no such policy)", code="policy_not_found")
-    return PolicyDetail(policy=info, parameters=book.parameters[policy_id])
+    return _detail(request, info, book.parameters[policy_id])
 
 
