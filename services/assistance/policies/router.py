@@ -17,7 +17,7 @@ class PolicyDetail(BaseModel):
     policy: PolicyInfo
     parameters: Policy = Field(description="全部计算参数，每项注明依据 (every parameter, each citing its source)")
     placeholders: list[Placeholder] = Field(
-        description="文件未载、须本地核实的参数及其核实状态 (every figure not in the documents, with its verified flag)",
+        description="文件未载、须本地核实的参数及其核实状态 (every figure not in the documents, and verified or not)",
     )
     unverified_allowed: bool = Field(
         description="本部署是否允许未核实的参数支付 (ASSISTANCE_ALLOW_UNVERIFIED: whether placeholders pay here)",
