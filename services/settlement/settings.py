@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 from pydantic import Field
@@ -19,6 +20,14 @@ class SettlementSettings(DatabaseSettings, PeerSettings):
     treat_first_pay_later: list[Category] = Field(
         default=[Category.EXTREME_POVERTY, Category.MINIMUM_ALLOWANCE, Category.RETURNED_TO_POVERTY],
         description="先诊疗后付费：入院免交押金的身份 (004 §四(十)) (identities admitted without deposit)",
+    )
+    treat_first_pay_later_region: str = Field(
+        default="370600", pattern=r"^[0-9]{6}$",
+        description="先诊疗后付费：医院须在此行政区域内 (004 §四(十) 我市行政区域内: the hospital's region)",
+    )
+    treat_first_pay_later_from: date = Field(
+        default=date(2023, 1, 1),
+        description="先诊疗后付费施行日 (the day the plan granting it came into force: 004, 2023-01-01)",
     )
     # A HIS window does not wait longer; far below the claim lease (settlements.repository.CLAIM_LEASE,
     # 5 minutes), so a live settlement is never taken over.

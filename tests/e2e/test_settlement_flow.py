@@ -229,7 +229,8 @@ def test_admission_tells_whether_a_deposit_is_due(platform: Platform, auth) -> N
     headers = auth(Role.HIS, hospital_code="060001")
     poor = beneficiary(platform, auth, "minimum_allowance")
     margin = beneficiary(platform, auth, "allowance_margin")
-    body = {"admission_number": "ZY-1", "hospital_code": "060001", "id_number": poor, "admitted_on": "2023-04-02"}
+    body = {"admission_number": "ZY-1", "hospital_code": "060001", "id_number": poor, "admitted_on": "2023-04-02",
+            "referral": {"referring_institution": "幸福街道社区卫生服务中心", "referred_on": "2023-04-01"}}
     first = httpx.post(url, json=body, headers=headers)
     assert first.status_code == 201, first.text
     assert first.json()["treat_first_pay_later"] is True and first.json()["identities"] == ["minimum_allowance"]

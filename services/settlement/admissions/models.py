@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, String, UniqueConstraint, func
+from sqlalchemy import Boolean, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.settlement.database import Base
@@ -19,4 +19,9 @@ class AdmissionRow(Base):
     identities: Mapped[str] = mapped_column(String(256), doc="categories in force on admission, comma-separated")
     treat_first_pay_later: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(String(256))
+    referring_institution: Mapped[str | None] = mapped_column(String(128), doc="基层首诊转诊机构")
+    referred_on: Mapped[date | None]
+    deposit_reasons: Mapped[str] = mapped_column(
+        Text, server_default="", doc="why a deposit applies, one reason a line (empty: treat first, pay later)",
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())

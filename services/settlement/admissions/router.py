@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from services.settlement.admissions.rules import TreatFirstPayLater
 from services.settlement.admissions.schemas import Admission, AdmissionRequest
 from services.settlement.admissions.service import admit
 from services.settlement.idempotency import REPLAYABLE, REPLAYED
@@ -29,10 +30,11 @@ async def register_admission(
     response: Response,
 ) -> Admission:
     app = request.app
-    admission, replayed = await admit(
-        app.state.database, app.state.peers, body, principal,
-        frozenset(app.state.settings.treat_first_pay_later), app.state.lookup_limiter,
-    )
+    settings = app.state.settings
+    rule = TreatFirstPayLater(frozenset(settings.treat_first_pay_later), settings.treat_first_pay_later_region,
+                              settings.treat_first_pay_later_from)
+    admission, replayed = await admit(app.state.database, app.state.peers, body, principal, rule,
+                                      app.state.lookup_limiter)
     if replayed:
         response.headers.update(REPLAYED)
     return admission
