@@ -198,7 +198,7 @@ class CalculationResult(BaseModel):
         "year_to_date_after": EXAMPLE_1_YEAR_TO_DATE_AFTER, "illness_poverty_grant_after": None,
         "annual_caps": {"assistance_paid": "30000.00", "re_assistance_paid": "20000.00"},
         "alternatives": [{"identity": "minimum_allowance", "assistance_total": "8814.40"}],
-        "trace": EXAMPLE_1_TRACE,
+        "trace": EXAMPLE_1_TRACE, "large_expense_source": None, "unverified_parameters": [],
     }]})
 
     policy_id: str

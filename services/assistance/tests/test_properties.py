@@ -271,7 +271,10 @@ def test_the_strategies_reach_re_assistance_and_every_cap() -> None:
     held: Counter[tuple[str, str]] = Counter()
     reached: Counter[tuple[str, str]] = Counter()
 
-    @settings(max_examples=400, deadline=None, derandomize=True, database=None,
+    # Derandomized, yet Hypothesis mixes in constants from the project's modules that are loaded, so the
+    # draws differ between a run of this file and of the suite; 1,000 years keep every share of
+    # years reaching a cap well above the bar whichever draws come (400 left 2018's caps near it).
+    @settings(max_examples=1000, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def sample(data: st.DataObject) -> None:
