@@ -123,6 +123,9 @@ def test_an_employee_large_expense_subsidy_is_deducted_before_assistance(platfor
     assert lines["职工大额医疗费用补助"] == ("330100", D("2000.00"))
     assert funds(statement) == (D("60000.00"), D("20400.00"), D("6080.00"), D("0.00"), D("11520.00"))
     assert not [step for step in statement["trace"] if step["rule"] == "large_expense_missing"]
+    balances, sums = ledger_balances(platform, id_number)
+    assert balances["large_expense_paid"] == D("2000") == sums["large_expense_paid"]
+    assert balances["assistance_base"] == D("7600")
     # Without hifob_pay and no schedule configured: A = 9,600 × 80% = 7,680, and the statement says so.
     other = person(platform, auth, insurance_type="employee", approved_on="2022-12-10")
     missing = settle(platform, auth, other, "EMP-H-2", insurance_type="employee", **dates, bill=bill)
