@@ -48,7 +48,8 @@ class FeeLine(BaseModel):
     )
 
 
-_FUNDING = ("special_drugs", "basic_insurance_paid", "critical_illness_paid", "hospital_reduction", "donations")
+_FUNDING = ("special_drugs", "basic_insurance_paid", "critical_illness_paid", "large_expense_paid",
+            "hospital_reduction", "donations")
 _Funding = create_model(  # the summary's other fields, defined once in `Bill`
     "_Funding", __config__=ConfigDict(extra="forbid"),
     **{name: (Bill.model_fields[name].annotation, Bill.model_fields[name]) for name in _FUNDING},  # type: ignore[call-overload]

@@ -1,14 +1,14 @@
 """admissions carry the referral and why a deposit applies (004 §四(十))
 
-Revision ID: 20261130_11
-Revises: 20261130_07
+Revision ID: 20261130_12
+Revises: 20261130_11
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '20261130_11'
-down_revision = '20261130_07'
+revision = '20261130_12'
+down_revision = '20261130_11'
 branch_labels = None
 depends_on = None
 
