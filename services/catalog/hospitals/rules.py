@@ -1,10 +1,177 @@
-from datetime import date
+"""The designation rules, pure: what a hospital was on a date, whether an agreement is in force, the
+application's steps and the public notice's working days (003 医疗机构申请定点协议管理)."""
 
-from services.catalog.hospitals.models import HospitalRow
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Protocol, TypeVar
+
+import chinese_calendar
+
+from shared.errors import Conflict, Unprocessable
+
+NOTICE_WORKING_DAYS = 5  # 003: 评估结果…公示 5 个工作日
 
 
-def is_designated(hospital: HospitalRow, on: date) -> bool:
-    """Designated for one-stop assistance settlement on that date: [from, until]."""
-    if hospital.designated_from is None or on < hospital.designated_from:
+class Ownership(StrEnum):
+    PUBLIC = "公立"
+    PRIVATE = "民营"
+
+
+class Level(StrEnum):
+    """医院等级 (the basic-insurance schedule reads it: shared/contracts/calculation.py)."""
+
+    LEVEL_1 = "level_1"  # 一级
+    LEVEL_2 = "level_2"  # 二级
+    LEVEL_3 = "level_3"  # 三级
+
+
+class Grade(StrEnum):
+    A = "A"  # 甲等
+    B = "B"  # 乙等
+    C = "C"  # 丙等
+
+
+class HospitalKind(StrEnum):
+    GENERAL = "general"  # 综合医院
+    TCM = "tcm"  # 中医医院
+    INTEGRATED = "integrated"  # 中西医结合医院
+    SPECIALIZED = "specialized"  # 专科医院
+    MATERNAL_CHILD = "maternal_child"  # 妇幼保健院
+    PRIMARY_CARE = "primary_care"  # 基层医疗卫生机构（社区卫生服务中心、乡镇卫生院）
+    OTHER = "other"  # 其他
+
+
+class AgreementService(StrEnum):
+    ONE_STOP_ASSISTANCE = "one_stop_assistance"  # 医疗救助"一站式"即时结算
+    BASIC_INSURANCE = "basic_insurance"  # 基本医疗保险
+    CHRONIC_OUTPATIENT = "chronic_outpatient"  # 门诊慢特病
+
+
+class ApplicationStatus(StrEnum):
+    APPLIED = "applied"  # 提出申请
+    EVALUATED = "evaluated"  # 审核评估
+    IN_NOTICE = "in_notice"  # 结果公示
+    SIGNED = "signed"  # 协议签订
+    REFUSED = "refused"  # 不予签订
+
+
+class Dated(Protocol):
+    valid_from: date | None
+
+
+V = TypeVar("V", bound=Dated)
+
+
+def version_on(versions: Sequence[V], on: date) -> V | None:
+    """The version in effect on `on`: the last to start on or before it (an empty `valid_from` is
+    as far back as the records go; of two starting the same day, the later recorded, which comes
+    later in `versions`). None before the first."""
+    found = None
+    for version in versions:
+        if version.valid_from is None or version.valid_from <= on:
+            if found is None or (found.valid_from or date.min) <= (version.valid_from or date.min):
+                found = version
+    return found
+
+
+class Suspension(Protocol):
+    suspended_from: date
+    lifted_on: date | None
+
+
+class Agreement(Protocol):
+    services: list[str]
+    starts_on: date
+    ends_on: date | None
+    terminated_on: date | None
+
+
+def in_force(agreement: Agreement, suspensions: Iterable[Suspension], on: date) -> bool:
+    """From the start to the end (both inclusive), not on or after its termination, not while
+    suspended (from the suspension's first day to the day before it is lifted)."""
+    if on < agreement.starts_on or (agreement.ends_on is not None and on > agreement.ends_on):
         return False
-    return hospital.designated_until is None or on <= hospital.designated_until
+    if agreement.terminated_on is not None and on >= agreement.terminated_on:
+        return False
+    return not any(s.suspended_from <= on and (s.lifted_on is None or on < s.lifted_on) for s in suspensions)
+
+
+A = TypeVar("A", bound=Agreement)
+
+
+S = TypeVar("S", bound=Suspension)
+
+
+def covering_agreement(
+    agreements: Iterable[tuple[A, Sequence[S]]], service: AgreementService, on: date,
+) -> tuple[A, Sequence[S]] | None:
+    """The agreement in force on `on` that covers `service` (the latest started, if several), with
+    its suspensions."""
+    covering = [(a, s) for a, s in agreements if service in a.services and in_force(a, s, on)]
+    return max(covering, key=lambda pair: pair[0].starts_on, default=None)
+
+
+def is_working_day(day: date) -> bool:
+    """A working day in mainland China: weekdays except public holidays, plus the make-up working
+    days (调休) on weekends. The kept calendar (chinesecalendar) knows only the years the State
+    Council has published; outside them this refuses rather than guess."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError as exc:
+        raise Unprocessable(
+            f"工作日历未收录 {day.year} 年的节假日安排，无法计算公示期 (the holiday calendar does not cover {day.year};"
+            " update the chinesecalendar package)", code="calendar_not_covered",
+        ) from exc
+
+
+def notice_end(start: date, working_days: int = NOTICE_WORKING_DAYS) -> date:
+    """The last day of a public notice of `working_days` working days starting on `start` (counted
+    from `start` itself when it is a working day, else from the next working day)."""
+    day, counted = start, 0
+    while True:
+        if is_working_day(day):
+            counted += 1
+            if counted == working_days:
+                return day
+        day += timedelta(days=1)
+
+
+def _step_refused(status: ApplicationStatus, expected: ApplicationStatus, step: str) -> Conflict:
+    return Conflict(
+        f"申请当前状态为 {status.value}，不能{step} (the application is {status.value}; {step} needs {expected.value})",
+        code="application_step_out_of_order", extra={"status": status.value},
+    )
+
+
+def ensure_step(status: ApplicationStatus, expected: ApplicationStatus, step: str) -> None:
+    """409 application_step_out_of_order unless the application is at `expected`."""
+    if status is not expected:
+        raise _step_refused(status, expected, step)
+
+
+def ensure_not_before(day: date, earlier: date, what: tuple[str, str], code: str) -> None:
+    """422 `code` when `day` (what: Chinese, English) comes before `earlier`."""
+    if day < earlier:
+        raise Unprocessable(
+            f"{what[0]}不能早于 {earlier.isoformat()} ({what[1]} is before {earlier.isoformat()})", code=code,
+        )
+
+
+def ensure_notice_ended(signed_on: date, notice_until: date) -> None:
+    """Signing comes after the 5 working days of public notice, never during them."""
+    if signed_on <= notice_until:
+        raise Unprocessable(
+            f"公示期至 {notice_until.isoformat()} 结束，之后方可签订协议"
+            f" (the public notice runs until {notice_until.isoformat()}; sign after it)",
+            code="notice_not_ended", extra={"notice_until": notice_until.isoformat()},
+        )
+
+
+def ensure_can_refuse(status: ApplicationStatus) -> None:
+    if status in (ApplicationStatus.SIGNED, ApplicationStatus.REFUSED):
+        raise Conflict(
+            f"申请已{'签订' if status is ApplicationStatus.SIGNED else '不予签订'}，不能再驳回"
+            f" (the application is already {status.value})",
+            code="application_step_out_of_order", extra={"status": status.value},
+        )

@@ -28,7 +28,8 @@ async def test_all_231_hospitals_of_the_2018_notice_are_loaded(client: AsyncClie
     assert page.status_code == 200
     body = page.json()
     assert body["total"] == 231 and len(body["items"]) == 231
-    assert all(h["designated"] and h["designated_from"] == "2018-05-22" for h in body["items"])
+    assert all(h["designated"] and h["agreement"]["starts_on"] == "2018-05-22" and h["level"] is None
+               for h in body["items"])
     with (SERVICE_DIR / "data" / "designated_hospitals_2018.csv").open(encoding="utf-8") as f:
         expected = Counter(row["district"] for row in csv.DictReader(f))
     assert Counter(h["region"]["name"] for h in body["items"]) == expected

@@ -1,0 +1,266 @@
+"""Use cases on hospitals and their agreements: plain functions over the repository; no HTTP, no
+commit (the request's session commits). Every write takes the write lock first, keeps what was
+before (a version, a suspension record) and numbers itself in `hospital_changes`."""
+
+from datetime import UTC, date, datetime
+
+from services.catalog.hospitals import rules
+from services.catalog.hospitals.models import (
+    AgreementRow,
+    ApplicationRow,
+    HospitalRow,
+    HospitalVersionRow,
+    SuspensionRow,
+)
+from services.catalog.hospitals.repository import HospitalRepository
+from services.catalog.hospitals.rules import ApplicationStatus
+from services.catalog.hospitals.schemas import (
+    ApplicationCreate,
+    Evaluation,
+    HospitalChange,
+    HospitalCreate,
+    NoticeStart,
+    Refusal,
+    Signing,
+    SuspensionCreate,
+    SuspensionLift,
+    Termination,
+)
+from services.catalog.regions.repository import RegionRepository
+from shared import clock
+from shared.auth import Principal
+from shared.errors import Conflict, NotFound, Unprocessable
+
+ATTRIBUTES = ("name", "region_code", "ownership", "level", "grade", "kind")
+
+
+def hospital_not_found(code: str) -> NotFound:
+    return NotFound(f"未知医疗机构编码 {code} (unknown hospital code)", code="hospital_not_found")
+
+
+def _effective_from(day: date | None) -> date:
+    today = clock.today()
+    if day is not None and day > today:
+        raise Unprocessable("生效日不能晚于今天 (effective_from is in the future)", code="effective_date_in_future")
+    return day or today
+
+
+async def _ensure_region(regions: RegionRepository, region_code: str) -> None:
+    if region_code not in await regions.all():
+        raise Unprocessable(f"未知区划代码 {region_code} (unknown region code)", code="region_unknown")
+
+
+async def get_hospital(hospitals: HospitalRepository, code: str) -> HospitalRow:
+    row = await hospitals.by_code(code)
+    if row is None:
+        raise hospital_not_found(code)
+    return row
+
+
+async def register_hospital(
+    hospitals: HospitalRepository, regions: RegionRepository, data: HospitalCreate, principal: Principal,
+) -> HospitalRow:
+    await hospitals.serialize_writes()
+    await _ensure_region(regions, data.region_code)
+    valid_from = _effective_from(data.effective_from)
+    if await hospitals.by_code(data.code) is not None:
+        raise Conflict(f"医疗机构编码 {data.code} 已登记 (a hospital with this code exists)", code="hospital_exists")
+    attributes = {name: getattr(data, name) for name in ATTRIBUTES}
+    row = HospitalRow(code=data.code, **attributes)
+    hospitals.add(row)
+    await hospitals.session.flush()  # the version refers to it
+    hospitals.add(HospitalVersionRow(
+        hospital_code=data.code, valid_from=valid_from, **attributes, reason=data.reason,
+        recorded_by=principal.subject, recorded_at=datetime.now(UTC),
+    ))
+    await hospitals.record_change(data.code, "registered")
+    return row
+
+
+async def change_hospital(
+    hospitals: HospitalRepository, regions: RegionRepository, code: str, data: HospitalChange, principal: Principal,
+) -> HospitalRow:
+    """A new version from `effective_from` with the fields sent; the latest version becomes the
+    hospital's current attributes. A version may not start before the latest one (the past is
+    corrected by a new version, never rewritten)."""
+    await hospitals.serialize_writes()
+    row = await get_hospital(hospitals, code)
+    sent = data.model_fields_set & set(ATTRIBUTES)
+    if not sent:
+        raise Unprocessable("未给出要变更的字段 (nothing to change)", code="nothing_to_change")
+    if data.region_code is not None:
+        await _ensure_region(regions, data.region_code)
+    if ("name" in sent and data.name is None) or ("ownership" in sent and data.ownership is None):
+        raise Unprocessable("名称与所有制不能为空 (name and ownership cannot be empty)", code="required_attribute")
+    valid_from = _effective_from(data.effective_from)
+    latest = (await hospitals.versions([code]))[code][-1]
+    if latest.valid_from is not None and valid_from < latest.valid_from:
+        raise Unprocessable(
+            f"生效日早于最近一次变更的生效日 {latest.valid_from.isoformat()}"
+            f" (effective_from is before the latest version's, {latest.valid_from.isoformat()})",
+            code="effective_date_before_latest",
+        )
+    attributes = {name: getattr(data, name) if name in sent else getattr(latest, name) for name in ATTRIBUTES}
+    hospitals.add(HospitalVersionRow(
+        hospital_code=code, valid_from=valid_from, **attributes, reason=data.reason,
+        recorded_by=principal.subject, recorded_at=datetime.now(UTC),
+    ))
+    for name, value in attributes.items():
+        setattr(row, name, value)
+    await hospitals.record_change(code, "changed")
+    return row
+
+
+async def _agreement_of(hospitals: HospitalRepository, code: str, agreement_id: int) -> AgreementRow:
+    agreement = await hospitals.agreement(agreement_id)
+    if agreement is None or agreement.hospital_code != code:
+        raise NotFound("未找到该协议 (no such agreement)", code="agreement_not_found")
+    return agreement
+
+
+def _ensure_not_terminated(agreement: AgreementRow) -> None:
+    if agreement.terminated_on is not None:
+        raise Conflict(f"协议已于 {agreement.terminated_on.isoformat()} 解除 (the agreement is terminated)",
+                       code="agreement_terminated")
+
+
+async def suspend_agreement(
+    hospitals: HospitalRepository, code: str, agreement_id: int, data: SuspensionCreate, principal: Principal,
+) -> AgreementRow:
+    await hospitals.serialize_writes()
+    agreement = await _agreement_of(hospitals, code, agreement_id)
+    _ensure_not_terminated(agreement)
+    rules.ensure_not_before(data.suspended_from, agreement.starts_on, ("暂停日", "suspended_from"),
+                            "suspension_before_start")
+    if any(s.lifted_on is None for s in await hospitals.suspensions(agreement.id)):
+        raise Conflict("协议已在暂停中，请先恢复 (already suspended; lift it first)", code="agreement_suspended")
+    hospitals.add(SuspensionRow(
+        agreement_id=agreement.id, suspended_from=data.suspended_from, reason=data.reason,
+        recorded_by=principal.subject, recorded_at=datetime.now(UTC),
+    ))
+    await hospitals.record_change(code, "suspended")
+    return agreement
+
+
+async def lift_suspension(
+    hospitals: HospitalRepository, code: str, agreement_id: int, data: SuspensionLift, principal: Principal,
+) -> AgreementRow:
+    await hospitals.serialize_writes()
+    agreement = await _agreement_of(hospitals, code, agreement_id)
+    _ensure_not_terminated(agreement)
+    open_suspension = next((s for s in await hospitals.suspensions(agreement.id) if s.lifted_on is None), None)
+    if open_suspension is None:
+        raise Conflict("协议未暂停 (the agreement is not suspended)", code="agreement_not_suspended")
+    rules.ensure_not_before(data.lifted_on, open_suspension.suspended_from, ("恢复日", "lifted_on"),
+                            "lift_before_suspension")
+    open_suspension.lifted_on = data.lifted_on
+    open_suspension.lift_reason = data.reason
+    open_suspension.lifted_by = principal.subject
+    open_suspension.lifted_at = datetime.now(UTC)
+    await hospitals.record_change(code, "suspension_lifted")
+    return agreement
+
+
+async def terminate_agreement(
+    hospitals: HospitalRepository, code: str, agreement_id: int, data: Termination, principal: Principal,
+) -> AgreementRow:
+    await hospitals.serialize_writes()
+    agreement = await _agreement_of(hospitals, code, agreement_id)
+    _ensure_not_terminated(agreement)
+    rules.ensure_not_before(data.terminated_on, agreement.starts_on, ("解除日", "terminated_on"),
+                            "termination_before_start")
+    agreement.terminated_on = data.terminated_on
+    agreement.termination_reason = data.reason
+    await hospitals.record_change(code, "terminated")
+    return agreement
+
+
+async def apply(
+    hospitals: HospitalRepository, code: str, data: ApplicationCreate, principal: Principal,
+) -> ApplicationRow:
+    await get_hospital(hospitals, code)
+    application = ApplicationRow(
+        hospital_code=code, services=sorted(set(data.services)), status=ApplicationStatus.APPLIED,
+        applied_on=data.applied_on, recorded_by=principal.subject, updated_at=datetime.now(UTC),
+    )
+    hospitals.add(application)
+    await hospitals.session.flush()
+    return application
+
+
+async def _application_of(hospitals: HospitalRepository, code: str, application_id: int) -> ApplicationRow:
+    application = await hospitals.application(application_id)
+    if application is None or application.hospital_code != code:
+        raise NotFound("未找到该定点申请 (no such application)", code="application_not_found")
+    return application
+
+
+def _touched(application: ApplicationRow, principal: Principal) -> ApplicationRow:
+    application.recorded_by = principal.subject
+    application.updated_at = datetime.now(UTC)
+    return application
+
+
+async def evaluate(
+    hospitals: HospitalRepository, code: str, application_id: int, data: Evaluation, principal: Principal,
+) -> ApplicationRow:
+    application = await _application_of(hospitals, code, application_id)
+    rules.ensure_step(ApplicationStatus(application.status), ApplicationStatus.APPLIED, "审核评估 (evaluate)")
+    rules.ensure_not_before(data.evaluated_on, application.applied_on, ("评估日", "evaluated_on"),
+                            "date_out_of_order")
+    application.status = ApplicationStatus.EVALUATED
+    application.evaluated_on, application.evaluation = data.evaluated_on, data.evaluation
+    return _touched(application, principal)
+
+
+async def start_notice(
+    hospitals: HospitalRepository, code: str, application_id: int, data: NoticeStart, principal: Principal,
+) -> ApplicationRow:
+    application = await _application_of(hospitals, code, application_id)
+    rules.ensure_step(ApplicationStatus(application.status), ApplicationStatus.EVALUATED, "公示 (start the notice)")
+    assert application.evaluated_on is not None
+    rules.ensure_not_before(data.notice_from, application.evaluated_on, ("公示起始日", "notice_from"),
+                            "date_out_of_order")
+    application.notice_until = rules.notice_end(data.notice_from)
+    application.status = ApplicationStatus.IN_NOTICE
+    application.notice_from = data.notice_from
+    return _touched(application, principal)
+
+
+async def sign(
+    hospitals: HospitalRepository, code: str, application_id: int, data: Signing, principal: Principal,
+) -> tuple[ApplicationRow, AgreementRow]:
+    """Signing creates the agreement, once the notice period is over."""
+    await hospitals.serialize_writes()
+    application = await _application_of(hospitals, code, application_id)
+    rules.ensure_step(ApplicationStatus(application.status), ApplicationStatus.IN_NOTICE, "签订协议 (sign)")
+    assert application.notice_until is not None
+    rules.ensure_notice_ended(data.signed_on, application.notice_until)
+    if data.ends_on is not None:
+        rules.ensure_not_before(data.ends_on, data.starts_on, ("到期日", "ends_on"), "date_out_of_order")
+    if await hospitals.agreement_by_number(data.number) is not None:
+        raise Conflict(f"协议编号 {data.number} 已存在 (an agreement with this number exists)", code="agreement_exists")
+    agreement = AgreementRow(
+        number=data.number, hospital_code=code, services=application.services, signed_on=data.signed_on,
+        starts_on=data.starts_on, ends_on=data.ends_on,
+        source=f"定点申请 #{application.id}（{application.applied_on.isoformat()} 申请）(application)",
+        recorded_by=principal.subject, recorded_at=datetime.now(UTC),
+    )
+    hospitals.add(agreement)
+    await hospitals.session.flush()
+    application.status = ApplicationStatus.SIGNED
+    application.signed_on, application.agreement_id = data.signed_on, agreement.id
+    _touched(application, principal)
+    await hospitals.record_change(code, "agreement_signed")
+    return application, agreement
+
+
+async def refuse(
+    hospitals: HospitalRepository, code: str, application_id: int, data: Refusal, principal: Principal,
+) -> ApplicationRow:
+    application = await _application_of(hospitals, code, application_id)
+    rules.ensure_can_refuse(ApplicationStatus(application.status))
+    rules.ensure_not_before(data.refused_on, application.applied_on, ("驳回日", "refused_on"), "date_out_of_order")
+    application.status = ApplicationStatus.REFUSED
+    application.refused_on, application.refusal_reason = data.refused_on, data.reason
+    return _touched(application, principal)
