@@ -1,10 +1,13 @@
 """The settlement service: the HIS flow (admissions, settlements, cancel), the ledger of annual
 accumulators and reconciliation."""
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.settlement import lookups
 from services.settlement.admissions.router import router as admissions_router
 from services.settlement.audit.router import router as audit_router
 from services.settlement.monitoring.router import router as monitoring_router
@@ -24,11 +27,16 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
     database = Database(settings.database_url, pool_size=settings.db_pool_size)
     peers = Peers.from_settings(settings)
 
-    async def start(_: FastAPI) -> None:
+    async def start(app: FastAPI) -> None:
         for client in peers.all():
             await client.start()
+        app.state.hospital_changes = asyncio.create_task(lookups.follow_hospital_changes(
+            peers.catalog, app.state.settlement_flow.hospitals, settings.hospital_changes_poll_seconds))
 
-    async def close(_: FastAPI) -> None:
+    async def close(app: FastAPI) -> None:
+        app.state.hospital_changes.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await app.state.hospital_changes
         for client in peers.all():
             await client.close()
 

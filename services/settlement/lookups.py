@@ -4,16 +4,21 @@ whether the hospital is designated. Both calls happen outside any transaction.
 A hospital's look-ups of persons are limited (`allow_lookup`) and audited (audit.models): a HIS
 could otherwise read anyone's assistance identities by posting admissions or settlements."""
 
+import asyncio
+import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from services.settlement.peers import Peers
 from shared.categories import Category, InsuranceType
-from shared.contracts.hospitals import ensure_designated, fetch_hospital
-from shared.http_client import RemoteProblem
+from shared.contracts.hospitals import ensure_designated, fetch_hospital, fetch_hospital_changes
+from shared.http_client import RemoteProblem, ServiceClient
 from shared.rate_limit import RateLimiter
+
+log = logging.getLogger("settlement.lookups")
 
 
 @dataclass(frozen=True)
@@ -56,21 +61,35 @@ async def patient(peers: Peers, id_number: str, on: date) -> Patient:
 
 
 class HospitalCache:
-    """Hospital look-ups for a minute: a hospital's designation changes by notice, not by the second,
-    and every settlement of a hospital asks the same question (docs/design.md: catalog is cacheable)."""
+    """Hospital look-ups for a minute, evicted within about a second of a change in the catalog
+    (`follow_hospital_changes`): every settlement of a hospital asks the same question, and the
+    answer changes only when ops change the hospital or its agreements. The TTL is the backstop
+    should the catalog's change sequence be unreachable for a while."""
 
     def __init__(self, ttl_seconds: float = 60, max_entries: int = 10_000) -> None:
         self._ttl, self._max = ttl_seconds, max_entries
         self._entries: dict[tuple[str, date], tuple[float, dict[str, Any]]] = {}
+        self.evictions = 0  # a look-up that began before an eviction must not store its stale answer
 
     def get(self, key: tuple[str, date]) -> dict[str, Any] | None:
         entry = self._entries.get(key)
         return entry[1] if entry is not None and entry[0] > time.monotonic() else None
 
-    def put(self, key: tuple[str, date], hospital: dict[str, Any]) -> None:
+    def put(self, key: tuple[str, date], hospital: dict[str, Any], evictions_seen: int) -> None:
+        if evictions_seen != self.evictions:
+            return
         if len(self._entries) >= self._max:
             self._entries.clear()
         self._entries[key] = (time.monotonic() + self._ttl, hospital)
+
+    def evict(self, hospital_codes: Collection[str]) -> None:
+        self.evictions += 1
+        for key in [key for key in self._entries if key[0] in hospital_codes]:
+            del self._entries[key]
+
+    def clear(self) -> None:
+        self.evictions += 1
+        self._entries.clear()
 
 
 async def designated_hospital(
@@ -78,7 +97,35 @@ async def designated_hospital(
 ) -> dict[str, Any]:
     hospital = cache.get((hospital_code, on)) if cache is not None else None
     if hospital is None:
+        evictions_seen = cache.evictions if cache is not None else 0
         hospital = await fetch_hospital(peers.catalog, hospital_code, on)
         if cache is not None:
-            cache.put((hospital_code, on), hospital)
+            cache.put((hospital_code, on), hospital, evictions_seen)
     return ensure_designated(hospital)
+
+
+async def follow_hospital_changes(catalog: ServiceClient, cache: HospitalCache, interval_seconds: float) -> None:
+    """Every `interval_seconds`, ask the catalog what changed after the last change seen and evict
+    those hospitals (one small request; none of it on the settlement path). Runs until cancelled;
+    a failed poll is logged once and retried, the cache's TTL covering meanwhile."""
+    last_seq: int | None = None
+    failing = False
+    while True:
+        try:
+            page = await fetch_hospital_changes(catalog, last_seq)
+            if last_seq is not None and page["last_seq"] < last_seq:  # the catalog's database was replaced
+                cache.clear()
+            elif page["items"]:
+                cache.evict({change["hospital_code"] for change in page["items"]})
+            last_seq = page["last_seq"]
+            if failing:
+                log.info("hospital changes: following again from %s", last_seq)
+            failing = False
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a poll that fails is tried again: never let the follower die
+            if not failing:
+                log.warning("hospital changes: poll failed (%s); cached hospitals expire by TTL meanwhile",
+                            type(exc).__name__)
+            failing = True
+        await asyncio.sleep(interval_seconds)

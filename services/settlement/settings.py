@@ -40,6 +40,10 @@ class SettlementSettings(DatabaseSettings, PeerSettings):
         description="computations of one settlement while concurrent settlements of the person move its "
         "balances, before 503 person_busy",
     )
+    hospital_changes_poll_seconds: float = Field(
+        default=1, gt=0, le=60,
+        description="how often the hospital cache asks the catalog what changed (GET /v1/hospitals/changes)",
+    )
     lookup_rate_per_second: float = Field(
         default=20, gt=0, description="look-ups of persons (admissions, settlements) a hospital earns back a second",
     )

@@ -24,3 +24,9 @@ def ensure_designated(hospital: dict[str, Any]) -> dict[str, Any]:
             "该医疗机构在当日不是一站式结算定点 (not designated on that date)", code="hospital_not_designated",
         )
     return hospital
+
+
+async def fetch_hospital_changes(catalog: ServiceClient, after: int | None) -> dict[str, Any]:
+    """The catalog's hospital changes after sequence number `after` ({items, last_seq}); without
+    `after`, only the latest number (where a new follower starts)."""
+    return await catalog.get("/v1/hospitals/changes", params={} if after is None else {"after": str(after)})

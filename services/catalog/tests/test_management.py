@@ -1,0 +1,192 @@
+"""Ops manage hospitals and their agreements (on PostgreSQL): versions as of a date, the
+application workflow, suspension and termination, the change sequence."""
+
+from collections.abc import AsyncIterator, Callable
+from itertools import count
+
+import pytest
+from httpx import AsyncClient
+
+from conftest import KEY_SETTINGS, asgi_client
+from services.catalog.app import create_app
+from services.catalog.settings import CatalogSettings
+from shared import clock
+from shared.auth import Role
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+CODES = count(990405101)
+FIXTURE = "台儿庄区测试医院（示例数据，非真实机构）"
+
+
+@pytest.fixture(scope="module")
+async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[AsyncClient]:
+    app = create_app(CatalogSettings(database_url=migrated_database("catalog"), **KEY_SETTINGS, log_json=False))
+    async with asgi_client(app) as c:
+        yield c
+    await app.state.database.dispose()
+
+
+async def register(client: AsyncClient, auth, **extra) -> str:  # type: ignore[no-untyped-def]
+    code = str(next(CODES))
+    response = await client.post("/v1/hospitals", headers=auth(Role.OPS), json={
+        "code": code, "name": FIXTURE, "region_code": "370405", "ownership": "公立", "effective_from": "2017-01-01",
+    } | extra)
+    assert response.status_code == 201, response.text
+    return code
+
+
+async def signed(client: AsyncClient, auth, code: str, number: str, starts_on: str = "2017-05-01") -> int:  # type: ignore[no-untyped-def]
+    ops = auth(Role.OPS)
+    base = f"/v1/hospitals/{code}/applications"
+    application = (await client.post(base, headers=ops, json={
+        "services": ["one_stop_assistance", "basic_insurance"], "applied_on": "2017-03-01"})).json()
+    steps = [("evaluation", {"evaluated_on": "2017-03-20", "evaluation": "材料齐全，实地察看合格 (passed)"}),
+             ("notice", {"notice_from": "2017-03-27"})]
+    for step, body in steps:
+        assert (await client.post(f"{base}/{application['id']}/{step}", headers=ops, json=body)).status_code == 200
+    agreement = await client.post(f"{base}/{application['id']}/signing", headers=ops, json={
+        "signed_on": "2017-04-20", "number": number, "starts_on": starts_on})
+    assert agreement.status_code == 200, agreement.text
+    return int(agreement.json()["id"])
+
+
+async def test_a_registered_hospital_keeps_every_version_with_who_and_why(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    code = await register(client, auth, level="level_2", kind="general")
+    changed = await client.patch(f"/v1/hospitals/{code}", headers=auth(Role.OPS), json={
+        "level": "level_3", "grade": "B", "reason": "等级评审 (level review)", "effective_from": "2024-07-01"})
+    assert changed.status_code == 200 and changed.json()["level"] == "level_3"
+    before = (await client.get(f"/v1/hospitals/{code}", params={"on": "2024-06-30"}, headers=auth(Role.HIS))).json()
+    assert (before["level"], before["grade"], before["kind"]) == ("level_2", None, "general")
+    after = (await client.get(f"/v1/hospitals/{code}", params={"on": "2024-07-01"}, headers=auth(Role.HIS))).json()
+    assert (after["level"], after["grade"], after["kind"]) == ("level_3", "B", "general")
+    history = (await client.get(f"/v1/hospitals/{code}/history", headers=auth(Role.OPS))).json()
+    assert [(v["valid_from"], v["changed"], v["reason"], v["recorded_by"]) for v in history] == [
+        ("2017-01-01", ["name", "region_code", "ownership", "level", "grade", "kind"], "登记 (registered)", "test-ops"),
+        ("2024-07-01", ["level", "grade"], "等级评审 (level review)", "test-ops"),
+    ]
+    unknown_before = await client.get(f"/v1/hospitals/{code}", params={"on": "2016-12-31"}, headers=auth(Role.HIS))
+    assert unknown_before.status_code == 404 and unknown_before.json()["code"] == "hospital_not_found"
+
+
+async def test_refusals(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    code = await register(client, auth)
+    ops = auth(Role.OPS)
+    cases = [
+        (client.post("/v1/hospitals", headers=auth(Role.HIS), json={}), 403, "role_not_allowed"),
+        (client.post("/v1/hospitals", headers=ops, json={"code": code, "name": FIXTURE, "region_code": "370405",
+                                                         "ownership": "公立"}), 409, "hospital_exists"),
+        (client.post("/v1/hospitals", headers=ops, json={"code": "990405999", "name": FIXTURE, "region_code": "370499",
+                                                         "ownership": "公立"}), 422, "region_unknown"),
+        (client.patch(f"/v1/hospitals/{code}", headers=ops, json={"reason": "无 (none)"}), 422, "nothing_to_change"),
+        (client.patch(f"/v1/hospitals/{code}", headers=ops, json={"level": "level_1", "reason": "补录 (late)",
+                                                                 "effective_from": "2016-01-01"}),
+         422, "effective_date_before_latest"),
+        (client.patch(f"/v1/hospitals/{code}", headers=ops, json={"level": "level_1", "reason": "未来 (future)",
+                                                                 "effective_from": "2099-01-01"}),
+         422, "effective_date_in_future"),
+        (client.patch(f"/v1/hospitals/{code}", headers=ops, json={"level": "level_4", "reason": "x"}),
+         422, "validation_failed"),
+        (client.patch("/v1/hospitals/990405998", headers=ops, json={"level": "level_1", "reason": "x"}),
+         404, "hospital_not_found"),
+    ]
+    for call, status, problem in cases:
+        response = await call
+        assert (response.status_code, response.json()["code"]) == (status, problem), response.text
+
+
+async def test_the_workflow_records_its_dates_and_signs_only_after_the_notice(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    code = await register(client, auth)
+    ops = auth(Role.OPS)
+    base = f"/v1/hospitals/{code}/applications"
+    application = (await client.post(base, headers=ops, json={"services": ["one_stop_assistance"],
+                                                               "applied_on": "2025-09-01"})).json()
+    assert application["status"] == "applied"
+    early_notice = await client.post(f"{base}/{application['id']}/notice", headers=ops,
+                                     json={"notice_from": "2025-09-29"})
+    assert (early_notice.status_code, early_notice.json()["code"]) == (409, "application_step_out_of_order")
+    await client.post(f"{base}/{application['id']}/evaluation", headers=ops,
+                      json={"evaluated_on": "2025-09-20", "evaluation": "合格 (passed)"})
+    notice = (await client.post(f"{base}/{application['id']}/notice", headers=ops,
+                                json={"notice_from": "2025-09-29"})).json()
+    assert (notice["status"], notice["notice_until"]) == ("in_notice", "2025-10-11")  # 国庆 and its make-up Saturday
+    during = await client.post(f"{base}/{application['id']}/signing", headers=ops, json={
+        "signed_on": "2025-10-11", "number": f"测试协议-{code}", "starts_on": "2025-10-13"})
+    assert (during.status_code, during.json()["code"]) == (422, "notice_not_ended")
+    assert during.json()["notice_until"] == "2025-10-11"
+    signed_agreement = await client.post(f"{base}/{application['id']}/signing", headers=ops, json={
+        "signed_on": "2025-10-13", "number": f"测试协议-{code}", "starts_on": "2025-10-13"})
+    assert signed_agreement.status_code == 200
+    again = await client.post(f"{base}/{application['id']}/refusal", headers=ops,
+                              json={"refused_on": "2025-10-14", "reason": "x"})
+    assert (again.status_code, again.json()["code"]) == (409, "application_step_out_of_order")
+    [recorded] = (await client.get(base, headers=ops)).json()
+    assert (recorded["status"], recorded["applied_on"], recorded["evaluated_on"], recorded["notice_from"],
+            recorded["signed_on"], recorded["agreement_id"]) == (
+        "signed", "2025-09-01", "2025-09-20", "2025-09-29", "2025-10-13", signed_agreement.json()["id"])
+    hospital = (await client.get(f"/v1/hospitals/{code}", params={"on": "2025-10-13"}, headers=auth(Role.HIS))).json()
+    assert hospital["designated"] and hospital["agreement"]["number"] == f"测试协议-{code}"
+    assert not (await client.get(f"/v1/hospitals/{code}", params={"on": "2025-10-12"},
+                                 headers=auth(Role.HIS))).json()["designated"]
+
+
+async def test_a_refused_application_signs_nothing(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    code = await register(client, auth)
+    ops = auth(Role.OPS)
+    base = f"/v1/hospitals/{code}/applications"
+    application = (await client.post(base, headers=ops, json={"services": ["one_stop_assistance"],
+                                                               "applied_on": "2025-03-01"})).json()
+    refused = await client.post(f"{base}/{application['id']}/refusal", headers=ops,
+                                json={"refused_on": "2025-03-10", "reason": "材料不全 (documents missing)"})
+    assert refused.json()["status"] == "refused"
+    assert (await client.get(f"/v1/hospitals/{code}/agreements", headers=ops)).json() == []
+
+
+async def test_suspension_lift_and_termination_decide_designation_by_date(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    code = await register(client, auth)
+    agreement_id = await signed(client, auth, code, f"枣测协-{code}")
+    ops, base = auth(Role.OPS), f"/v1/hospitals/{code}/agreements/{agreement_id}"
+
+    async def designated(on: str) -> bool:
+        hospital = await client.get(f"/v1/hospitals/{code}", params={"on": on}, headers=auth(Role.HIS))
+        return bool(hospital.json()["designated"])
+
+    assert not await designated("2017-04-30") and await designated("2017-05-01")
+    assert (await client.post(f"{base}/suspension", headers=ops, json={
+        "suspended_from": "2023-03-01", "reason": "违规整改 (under rectification)"})).status_code == 200
+    twice = await client.post(f"{base}/suspension", headers=ops, json={"suspended_from": "2023-03-02", "reason": "x"})
+    assert (twice.status_code, twice.json()["code"]) == (409, "agreement_suspended")
+    early_lift = await client.post(f"{base}/suspension/lift", headers=ops, json={"lifted_on": "2023-02-01",
+                                                                                "reason": "x"})
+    assert (early_lift.status_code, early_lift.json()["code"]) == (422, "lift_before_suspension")
+    lifted = await client.post(f"{base}/suspension/lift", headers=ops, json={"lifted_on": "2023-04-01",
+                                                                            "reason": "整改完成 (rectified)"})
+    assert lifted.json()["suspensions"][0]["lifted_on"] == "2023-04-01"
+    assert [await designated(d) for d in ("2023-02-28", "2023-03-01", "2023-03-31", "2023-04-01")] == [
+        True, False, False, True]
+    assert (await client.post(f"{base}/termination", headers=ops, json={
+        "terminated_on": "2024-07-01", "reason": "协议解除 (terminated)"})).status_code == 200
+    assert await designated("2024-06-30") and not await designated("2024-07-01")
+    again = await client.post(f"{base}/termination", headers=ops, json={"terminated_on": "2024-08-01", "reason": "x"})
+    assert (again.status_code, again.json()["code"]) == (409, "agreement_terminated")
+    other = await client.post(f"/v1/hospitals/060001/agreements/{agreement_id}/suspension", headers=ops,
+                              json={"suspended_from": "2023-03-01", "reason": "x"})
+    assert (other.status_code, other.json()["code"]) == (404, "agreement_not_found")
+
+
+async def test_every_write_is_numbered_in_the_change_sequence(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    service = auth(Role.SERVICE)
+    start = (await client.get("/v1/hospitals/changes", headers=service)).json()
+    assert start["items"] == []
+    code = await register(client, auth)
+    agreement_id = await signed(client, auth, code, f"序列-{code}")
+    await client.post(f"/v1/hospitals/{code}/agreements/{agreement_id}/suspension", headers=auth(Role.OPS),
+                      json={"suspended_from": clock.today().isoformat(), "reason": "暂停 (suspended)"})
+    page = (await client.get("/v1/hospitals/changes", params={"after": start["last_seq"]}, headers=service)).json()
+    assert [(c["hospital_code"], c["kind"]) for c in page["items"]] == [
+        (code, "registered"), (code, "agreement_signed"), (code, "suspended")]
+    seqs = [c["seq"] for c in page["items"]]
+    assert seqs == sorted(seqs) and page["last_seq"] == seqs[-1]
+    assert (await client.get("/v1/hospitals/changes", params={"after": page["last_seq"]},
+                             headers=service)).json() == {"items": [], "last_seq": page["last_seq"]}
+    his = await client.get("/v1/hospitals/changes", headers=auth(Role.HIS))
+    assert (his.status_code, his.json()["code"]) == (403, "role_not_allowed")
