@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 def taierzhuang_hospital(platform: Platform, auth) -> tuple[str, int]:  # type: ignore[no-untyped-def]
     """A fixture hospital (no real one: the district's plan names none) with an agreement covering
     one-stop settlement from 2017-05-01, signed through the workflow: (code, agreement id)."""
-    code = f"99{random.randrange(10**7):07d}"  # 99…: fixture codes, no real hospital's
+    code = f"99{random.randrange(10**7):07d}"  # nine digits from 99: fixture codes (real ones have six)
     catalog, ops = platform.urls["catalog"], auth(Role.OPS)
     registered = httpx.post(f"{catalog}/v1/hospitals", headers=ops, json={
         "code": code, "name": f"台儿庄区测试医院{code}（示例数据，非真实机构）", "region_code": "370405",
