@@ -71,11 +71,15 @@ def test_make_run_serves_the_four_services_on_sqlite_and_stops_on_ctrl_c(tmp_pat
         )
         assert eligibility.status_code == 200
         assert [i["category"] for i in eligibility.json()["identities"]] == ["minimum_allowance"]
-        hospitals = httpx.get(
-            f"http://127.0.0.1:{base + 1}/v1/hospitals", params={"limit": 1},
-            headers={"Authorization": f"Bearer {ops_token}"},
-        )
-        assert hospitals.json()["total"] == 231
+        def hospitals_of(region_code: str) -> dict:  # type: ignore[type-arg]
+            return httpx.get(f"http://127.0.0.1:{base + 1}/v1/hospitals", params={"region_code": region_code},
+                             headers={"Authorization": f"Bearer {ops_token}"}).json()
+
+        assert hospitals_of("370600")["total"] == 231
+        # the catalog seed's Tai'erzhuang fixtures, designated by their agreements, named as sample data
+        fixtures = hospitals_of("370405")["items"]
+        assert [(h["code"], h["designated"]) for h in fixtures] == [("990405001", True), ("990405002", True)]
+        assert all("示例数据，非真实机构" in h["name"] for h in fixtures)
         his_token = re.search(r"  his \(hospital 060001[^\n]*\n\s+(\S+)", output).group(1)  # type: ignore[union-attr]
         his_claims = jwt.decode(his_token, options={"verify_signature": False})
         assert (his_claims["exp"] - his_claims["iat"], his_claims["aud"]) == (24 * 3600, ["catalog", "settlement"])

@@ -140,7 +140,7 @@ def notice_end(start: date, working_days: int = NOTICE_WORKING_DAYS) -> date:
 def _step_refused(status: ApplicationStatus, expected: ApplicationStatus, step: str) -> Conflict:
     return Conflict(
         f"申请当前状态为 {status.value}，不能{step} (the application is {status.value}; {step} needs {expected.value})",
-        code="application_step_out_of_order", extra={"status": status.value},
+        code="application_step_out_of_order", extra={"application_status": status.value},
     )
 
 
@@ -173,5 +173,5 @@ def ensure_can_refuse(status: ApplicationStatus) -> None:
         raise Conflict(
             f"申请已{'签订' if status is ApplicationStatus.SIGNED else '不予签订'}，不能再驳回"
             f" (the application is already {status.value})",
-            code="application_step_out_of_order", extra={"status": status.value},
+            code="application_step_out_of_order", extra={"application_status": status.value},
         )

@@ -32,6 +32,7 @@ from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
 
 ATTRIBUTES = ("name", "region_code", "ownership", "level", "grade", "kind")
+REQUIRED = {"name", "region_code", "ownership"}  # level, grade and kind may become unknown again
 
 
 def hospital_not_found(code: str) -> NotFound:
@@ -90,8 +91,9 @@ async def change_hospital(
         raise Unprocessable("未给出要变更的字段 (nothing to change)", code="nothing_to_change")
     if data.region_code is not None:
         await _ensure_region(regions, data.region_code)
-    if ("name" in sent and data.name is None) or ("ownership" in sent and data.ownership is None):
-        raise Unprocessable("名称与所有制不能为空 (name and ownership cannot be empty)", code="required_attribute")
+    if any(getattr(data, name) is None for name in sent & REQUIRED):
+        raise Unprocessable("名称、区划与所有制不能为空 (name, region_code and ownership cannot be empty)",
+                            code="required_attribute")
     valid_from = _effective_from(data.effective_from)
     latest = (await hospitals.versions([code]))[code][-1]
     if latest.valid_from is not None and valid_from < latest.valid_from:

@@ -84,6 +84,8 @@ async def test_refusals(client: AsyncClient, auth) -> None:  # type: ignore[no-u
         (client.patch(f"/v1/hospitals/{code}", headers=ops, json={"level": "level_1", "reason": "未来 (future)",
                                                                  "effective_from": "2099-01-01"}),
          422, "effective_date_in_future"),
+        (client.patch(f"/v1/hospitals/{code}", headers=ops, json={"region_code": None, "reason": "x"}),
+         422, "required_attribute"),
         (client.patch(f"/v1/hospitals/{code}", headers=ops, json={"level": "level_4", "reason": "x"}),
          422, "validation_failed"),
         (client.patch("/v1/hospitals/990405998", headers=ops, json={"level": "level_1", "reason": "x"}),
@@ -119,6 +121,7 @@ async def test_the_workflow_records_its_dates_and_signs_only_after_the_notice(cl
     again = await client.post(f"{base}/{application['id']}/refusal", headers=ops,
                               json={"refused_on": "2025-10-14", "reason": "x"})
     assert (again.status_code, again.json()["code"]) == (409, "application_step_out_of_order")
+    assert (again.json()["status"], again.json()["application_status"]) == (409, "signed")
     [recorded] = (await client.get(base, headers=ops)).json()
     assert (recorded["status"], recorded["applied_on"], recorded["evaluated_on"], recorded["notice_from"],
             recorded["signed_on"], recorded["agreement_id"]) == (
