@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, status
 
 from services.catalog.dependencies import Hospitals, Reader, Regions
-from services.catalog.hospitals import service
+from services.catalog.hospitals import problems, service
 from services.catalog.hospitals.models import AgreementRow, HospitalRow, HospitalVersionRow, SuspensionRow
 from services.catalog.hospitals.repository import AgreementWithSuspensions
 from services.catalog.hospitals.rules import AgreementService, covering_agreement, version_on
@@ -34,7 +34,7 @@ from services.catalog.regions.schemas import RegionRef
 from services.catalog.regions.tree import ancestors, descendants
 from shared import clock
 from shared.auth import Principal, Role, require
-from shared.errors import NotFound, problem_responses
+from shared.errors import problem_responses
 from shared.types import BusinessDate, plain_text
 
 router = APIRouter(prefix="/v1/hospitals", tags=["hospitals 定点医疗机构"])
@@ -73,7 +73,8 @@ def _out(
     )
 
 
-@router.get("", summary="定点医疗机构列表 (hospitals, by region and name)", responses=problem_responses(404),
+@router.get("", summary="定点医疗机构列表 (hospitals, by region and name)",
+            responses=problem_responses(problems.region_not_found("370699")),
             description="按当前名称与区划筛选；每项为所查日期的情形，当日尚未登记的不列出"
             " (filters on the current name and region; each item as it stood on the date;"
             " not yet registered: left out)")
@@ -93,7 +94,7 @@ async def list_hospitals(
     region_codes = None
     if region_code is not None:
         if region_code not in all_regions:
-            raise NotFound(f"未知区划代码 {region_code} (unknown region code)", code="region_not_found")
+            raise problems.region_not_found(region_code)
         region_codes = descendants(all_regions.values(), region_code)
     rows, total = await hospitals.search(region_codes=region_codes, name=name, limit=limit, offset=offset)
     day = on or clock.today()
@@ -104,7 +105,8 @@ async def list_hospitals(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="登记医疗机构 (register a hospital)",
-             responses=problem_responses(403, 409))
+             responses=problem_responses(problems.hospital_exists("060001"), problems.region_unknown("370699"),
+                                         problems.effective_date_in_future()))
 async def register_hospital(
     principal: Operator, data: HospitalCreate, hospitals: Hospitals, regions: Regions,
 ) -> HospitalOut:
@@ -132,13 +134,12 @@ async def _read(hospitals: Hospitals, regions: Regions, code: str, on: date) -> 
     versions, agreements = await hospitals.versions([code]), await hospitals.agreements([code])
     out = _out(row, versions[code], agreements[code], await regions.all(), on)
     if out is None:
-        raise NotFound(f"医疗机构 {code} 在 {on.isoformat()} 尚未登记 (not registered on that date)",
-                       code="hospital_not_found")
+        raise problems.not_yet_registered(code, on)
     return out
 
 
 @router.get("/{code}", summary="按编码查询医疗机构，某日情形 (a hospital by code, as it stood on a date)",
-            responses=problem_responses(404))
+            responses=problem_responses(problems.hospital_not_found("069999")))
 async def read_hospital(
     code: Code, _: Reader, hospitals: Hospitals, regions: Regions, on: OnDate = None,
 ) -> HospitalOut:
@@ -146,7 +147,11 @@ async def read_hospital(
 
 
 @router.patch("/{code}", summary="变更医疗机构信息，留存历史 (change a hospital; history kept)",
-              responses=problem_responses(403, 404))
+              responses=problem_responses(
+                  problems.hospital_not_found("069999"), problems.region_unknown("370699"),
+                  problems.nothing_to_change(),
+                  problems.required_attribute(), problems.effective_date_in_future(),
+                  problems.effective_date_before_latest(date(2024, 7, 1))))
 async def change_hospital(
     code: Code, principal: Operator, data: HospitalChange, hospitals: Hospitals, regions: Regions,
 ) -> HospitalOut:
@@ -155,7 +160,7 @@ async def change_hospital(
 
 
 @router.get("/{code}/history", summary="变更历史：何人、何时、为何 (versions: who changed what, when, why)",
-            responses=problem_responses(404))
+            responses=problem_responses(problems.hospital_not_found("069999")))
 async def hospital_history(code: Code, _: Reader, hospitals: Hospitals) -> list[HospitalVersionOut]:
     await service.get_hospital(hospitals, code)
     out, previous = [], None
@@ -169,7 +174,8 @@ async def hospital_history(code: Code, _: Reader, hospitals: Hospitals) -> list[
     return out
 
 
-@router.get("/{code}/agreements", summary="定点服务协议 (the hospital's agreements)", responses=problem_responses(404))
+@router.get("/{code}/agreements", summary="定点服务协议 (the hospital's agreements)", responses=problem_responses(
+    problems.hospital_not_found("069999")))
 async def list_agreements(code: Code, _: Reader, hospitals: Hospitals) -> list[AgreementOut]:
     await service.get_hospital(hospitals, code)
     return [_agreement_out(a, s) for a, s in (await hospitals.agreements([code]))[code]]
@@ -180,7 +186,10 @@ async def _agreement_read(hospitals: Hospitals, agreement: AgreementRow) -> Agre
 
 
 @router.post("/{code}/agreements/{agreement_id}/suspension", summary="暂停协议 (suspend an agreement)",
-             responses=problem_responses(403, 404, 409))
+             responses=problem_responses(
+                 problems.agreement_not_found(), problems.agreement_suspended(),
+                 problems.agreement_terminated(date(2024, 7, 1)),
+                 problems.date_before(date(2018, 5, 22), ("暂停日", "suspended_from"), "suspension_before_start")))
 async def suspend_agreement(
     code: Code, agreement_id: Id, principal: Operator, data: SuspensionCreate, hospitals: Hospitals,
 ) -> AgreementOut:
@@ -189,7 +198,10 @@ async def suspend_agreement(
 
 
 @router.post("/{code}/agreements/{agreement_id}/suspension/lift", summary="恢复暂停的协议 (lift a suspension)",
-             responses=problem_responses(403, 404, 409))
+             responses=problem_responses(
+                 problems.agreement_not_found(), problems.agreement_not_suspended(),
+                 problems.agreement_terminated(date(2024, 7, 1)),
+                 problems.date_before(date(2023, 3, 1), ("恢复日", "lifted_on"), "lift_before_suspension")))
 async def lift_suspension(
     code: Code, agreement_id: Id, principal: Operator, data: SuspensionLift, hospitals: Hospitals,
 ) -> AgreementOut:
@@ -198,7 +210,9 @@ async def lift_suspension(
 
 
 @router.post("/{code}/agreements/{agreement_id}/termination", summary="解除协议 (terminate an agreement)",
-             responses=problem_responses(403, 404, 409))
+             responses=problem_responses(
+                 problems.agreement_not_found(), problems.agreement_terminated(date(2024, 7, 1)),
+                 problems.date_before(date(2018, 5, 22), ("解除日", "terminated_on"), "termination_before_start")))
 async def terminate_agreement(
     code: Code, agreement_id: Id, principal: Operator, data: Termination, hospitals: Hospitals,
 ) -> AgreementOut:
@@ -207,7 +221,8 @@ async def terminate_agreement(
 
 
 @router.post("/{code}/applications", status_code=status.HTTP_201_CREATED,
-             summary="定点申请：提出申请 (an application for an agreement)", responses=problem_responses(403, 404))
+             summary="定点申请：提出申请 (an application for an agreement)", responses=problem_responses(
+                 problems.hospital_not_found("069999")))
 async def create_application(
     code: Code, principal: Operator, data: ApplicationCreate, hospitals: Hospitals,
 ) -> ApplicationOut:
@@ -215,14 +230,16 @@ async def create_application(
 
 
 @router.get("/{code}/applications", summary="定点申请记录 (the hospital's applications)",
-            responses=problem_responses(404))
+            responses=problem_responses(problems.hospital_not_found("069999")))
 async def list_applications(code: Code, _: Reader, hospitals: Hospitals) -> list[ApplicationOut]:
     await service.get_hospital(hospitals, code)
     return [ApplicationOut.model_validate(a) for a in await hospitals.applications(code)]
 
 
 @router.post("/{code}/applications/{application_id}/evaluation", summary="审核评估 (record the evaluation)",
-             responses=problem_responses(403, 404, 409))
+             responses=problem_responses(
+                 problems.application_not_found(), problems.step_out_of_order("evaluated", "审核评估 (evaluate)"),
+                 problems.date_before(date(2025, 9, 1), ("评估日", "evaluated_on"), "date_out_of_order")))
 async def evaluate_application(
     code: Code, application_id: Id, principal: Operator, data: Evaluation, hospitals: Hospitals,
 ) -> ApplicationOut:
@@ -233,7 +250,10 @@ async def evaluate_application(
              summary="结果公示5个工作日 (start the public notice of 5 working days)",
              description="公示期按法定节假日与调休计算；日历未收录的年份 422 calendar_not_covered"
              " (holidays and make-up working days counted; a year the calendar lacks is refused)",
-             responses=problem_responses(403, 404, 409))
+             responses=problem_responses(
+                 problems.application_not_found(), problems.step_out_of_order("applied", "公示 (start the notice)"),
+                 problems.date_before(date(2025, 9, 20), ("公示起始日", "notice_from"), "date_out_of_order"),
+                 problems.calendar_not_covered(2099)))
 async def start_notice(
     code: Code, application_id: Id, principal: Operator, data: NoticeStart, hospitals: Hospitals,
 ) -> ApplicationOut:
@@ -242,7 +262,10 @@ async def start_notice(
 
 @router.post("/{code}/applications/{application_id}/signing",
              summary="签订协议：公示期满后，生成协议 (sign: after the notice; creates the agreement)",
-             responses=problem_responses(403, 404, 409))
+             responses=problem_responses(
+                 problems.application_not_found(), problems.step_out_of_order("evaluated", "签订协议 (sign)"),
+                 problems.agreement_exists("枣医保协〔2026〕1号"), problems.notice_not_ended(date(2025, 10, 11)),
+                 problems.date_before(date(2026, 3, 2), ("到期日", "ends_on"), "date_out_of_order")))
 async def sign_application(
     code: Code, application_id: Id, principal: Operator, data: Signing, hospitals: Hospitals,
 ) -> AgreementOut:
@@ -251,7 +274,9 @@ async def sign_application(
 
 
 @router.post("/{code}/applications/{application_id}/refusal", summary="不予签订 (refuse the application)",
-             responses=problem_responses(403, 404, 409))
+             responses=problem_responses(
+                 problems.application_not_found(), problems.step_out_of_order("signed", "驳回 (refuse)"),
+                 problems.date_before(date(2025, 9, 1), ("驳回日", "refused_on"), "date_out_of_order")))
 async def refuse_application(
     code: Code, application_id: Id, principal: Operator, data: Refusal, hospitals: Hospitals,
 ) -> ApplicationOut:

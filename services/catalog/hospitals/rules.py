@@ -8,7 +8,7 @@ from typing import Protocol, TypeVar
 
 import chinese_calendar
 
-from shared.errors import Conflict, Unprocessable
+from services.catalog.hospitals import problems
 
 NOTICE_WORKING_DAYS = 5  # 003: 评估结果…公示 5 个工作日
 
@@ -119,10 +119,7 @@ def is_working_day(day: date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError as exc:
-        raise Unprocessable(
-            f"工作日历未收录 {day.year} 年的节假日安排，无法计算公示期 (the holiday calendar does not cover {day.year};"
-            " update the chinesecalendar package)", code="calendar_not_covered",
-        ) from exc
+        raise problems.calendar_not_covered(day.year) from exc
 
 
 def notice_end(start: date, working_days: int = NOTICE_WORKING_DAYS) -> date:
@@ -137,41 +134,24 @@ def notice_end(start: date, working_days: int = NOTICE_WORKING_DAYS) -> date:
         day += timedelta(days=1)
 
 
-def _step_refused(status: ApplicationStatus, expected: ApplicationStatus, step: str) -> Conflict:
-    return Conflict(
-        f"申请当前状态为 {status.value}，不能{step} (the application is {status.value}; {step} needs {expected.value})",
-        code="application_step_out_of_order", extra={"application_status": status.value},
-    )
-
-
 def ensure_step(status: ApplicationStatus, expected: ApplicationStatus, step: str) -> None:
     """409 application_step_out_of_order unless the application is at `expected`."""
     if status is not expected:
-        raise _step_refused(status, expected, step)
+        raise problems.step_out_of_order(status.value, step)
 
 
 def ensure_not_before(day: date, earlier: date, what: tuple[str, str], code: str) -> None:
     """422 `code` when `day` (what: Chinese, English) comes before `earlier`."""
     if day < earlier:
-        raise Unprocessable(
-            f"{what[0]}不能早于 {earlier.isoformat()} ({what[1]} is before {earlier.isoformat()})", code=code,
-        )
+        raise problems.date_before(earlier, what, code)
 
 
 def ensure_notice_ended(signed_on: date, notice_until: date) -> None:
     """Signing comes after the 5 working days of public notice, never during them."""
     if signed_on <= notice_until:
-        raise Unprocessable(
-            f"公示期至 {notice_until.isoformat()} 结束，之后方可签订协议"
-            f" (the public notice runs until {notice_until.isoformat()}; sign after it)",
-            code="notice_not_ended", extra={"notice_until": notice_until.isoformat()},
-        )
+        raise problems.notice_not_ended(notice_until)
 
 
 def ensure_can_refuse(status: ApplicationStatus) -> None:
     if status in (ApplicationStatus.SIGNED, ApplicationStatus.REFUSED):
-        raise Conflict(
-            f"申请已{'签订' if status is ApplicationStatus.SIGNED else '不予签订'}，不能再驳回"
-            f" (the application is already {status.value})",
-            code="application_step_out_of_order", extra={"application_status": status.value},
-        )
+        raise problems.step_out_of_order(status.value, "驳回 (refuse)")

@@ -99,6 +99,21 @@ class AgreementOut(BaseModel):
 
 
 class HospitalOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "code": "060001", "name": "毓璜顶医院", "region": {"code": "370601", "name": "市直", "kind": "city_level"},
+        "region_path": [{"code": "370000", "name": "山东省", "kind": "province"},
+                        {"code": "370600", "name": "烟台市", "kind": "city"}],
+        "ownership": "公立", "level": None, "grade": None, "kind": None, "on": "2023-03-20", "designated": True,
+        "agreement": {
+            "id": 3, "number": "2018-一站式-060001", "hospital_code": "060001", "services": ["one_stop_assistance"],
+            "signed_on": None, "starts_on": "2018-05-22", "ends_on": None, "terminated_on": None,
+            "termination_reason": None,
+            "source": "烟台市民政局 烟台市社会保险服务中心《关于开展居民医疗救（补）助“一站式”联网即时结算业务的通知》"
+                      "（2018-05-18）第一批定点医疗机构",
+            "recorded_by": "migration 20261130_01", "recorded_at": "2026-11-30T12:02:22.897968Z", "suspensions": [],
+        },
+    }]})
+
     code: str = Field(description="定点医疗机构编码 (hospital code)", examples=["060001"])
     name: str = Field(examples=["毓璜顶医院"])
     region: RegionRef

@@ -4,7 +4,7 @@ before (a version, a suspension record) and numbers itself in `hospital_changes`
 
 from datetime import UTC, date, datetime
 
-from services.catalog.hospitals import rules
+from services.catalog.hospitals import problems, rules
 from services.catalog.hospitals.models import (
     AgreementRow,
     ApplicationRow,
@@ -29,32 +29,27 @@ from services.catalog.hospitals.schemas import (
 from services.catalog.regions.repository import RegionRepository
 from shared import clock
 from shared.auth import Principal
-from shared.errors import Conflict, NotFound, Unprocessable
 
 ATTRIBUTES = ("name", "region_code", "ownership", "level", "grade", "kind")
 REQUIRED = {"name", "region_code", "ownership"}  # level, grade and kind may become unknown again
 
 
-def hospital_not_found(code: str) -> NotFound:
-    return NotFound(f"未知医疗机构编码 {code} (unknown hospital code)", code="hospital_not_found")
-
-
 def _effective_from(day: date | None) -> date:
     today = clock.today()
     if day is not None and day > today:
-        raise Unprocessable("生效日不能晚于今天 (effective_from is in the future)", code="effective_date_in_future")
+        raise problems.effective_date_in_future()
     return day or today
 
 
 async def _ensure_region(regions: RegionRepository, region_code: str) -> None:
     if region_code not in await regions.all():
-        raise Unprocessable(f"未知区划代码 {region_code} (unknown region code)", code="region_unknown")
+        raise problems.region_unknown(region_code)
 
 
 async def get_hospital(hospitals: HospitalRepository, code: str) -> HospitalRow:
     row = await hospitals.by_code(code)
     if row is None:
-        raise hospital_not_found(code)
+        raise problems.hospital_not_found(code)
     return row
 
 
@@ -65,7 +60,7 @@ async def register_hospital(
     await _ensure_region(regions, data.region_code)
     valid_from = _effective_from(data.effective_from)
     if await hospitals.by_code(data.code) is not None:
-        raise Conflict(f"医疗机构编码 {data.code} 已登记 (a hospital with this code exists)", code="hospital_exists")
+        raise problems.hospital_exists(data.code)
     attributes = {name: getattr(data, name) for name in ATTRIBUTES}
     row = HospitalRow(code=data.code, **attributes)
     hospitals.add(row)
@@ -88,20 +83,15 @@ async def change_hospital(
     row = await get_hospital(hospitals, code)
     sent = data.model_fields_set & set(ATTRIBUTES)
     if not sent:
-        raise Unprocessable("未给出要变更的字段 (nothing to change)", code="nothing_to_change")
+        raise problems.nothing_to_change()
     if data.region_code is not None:
         await _ensure_region(regions, data.region_code)
     if any(getattr(data, name) is None for name in sent & REQUIRED):
-        raise Unprocessable("名称、区划与所有制不能为空 (name, region_code and ownership cannot be empty)",
-                            code="required_attribute")
+        raise problems.required_attribute()
     valid_from = _effective_from(data.effective_from)
     latest = (await hospitals.versions([code]))[code][-1]
     if latest.valid_from is not None and valid_from < latest.valid_from:
-        raise Unprocessable(
-            f"生效日早于最近一次变更的生效日 {latest.valid_from.isoformat()}"
-            f" (effective_from is before the latest version's, {latest.valid_from.isoformat()})",
-            code="effective_date_before_latest",
-        )
+        raise problems.effective_date_before_latest(latest.valid_from)
     attributes = {name: getattr(data, name) if name in sent else getattr(latest, name) for name in ATTRIBUTES}
     hospitals.add(HospitalVersionRow(
         hospital_code=code, valid_from=valid_from, **attributes, reason=data.reason,
@@ -116,14 +106,13 @@ async def change_hospital(
 async def _agreement_of(hospitals: HospitalRepository, code: str, agreement_id: int) -> AgreementRow:
     agreement = await hospitals.agreement(agreement_id)
     if agreement is None or agreement.hospital_code != code:
-        raise NotFound("未找到该协议 (no such agreement)", code="agreement_not_found")
+        raise problems.agreement_not_found()
     return agreement
 
 
 def _ensure_not_terminated(agreement: AgreementRow) -> None:
     if agreement.terminated_on is not None:
-        raise Conflict(f"协议已于 {agreement.terminated_on.isoformat()} 解除 (the agreement is terminated)",
-                       code="agreement_terminated")
+        raise problems.agreement_terminated(agreement.terminated_on)
 
 
 async def suspend_agreement(
@@ -135,7 +124,7 @@ async def suspend_agreement(
     rules.ensure_not_before(data.suspended_from, agreement.starts_on, ("暂停日", "suspended_from"),
                             "suspension_before_start")
     if any(s.lifted_on is None for s in await hospitals.suspensions(agreement.id)):
-        raise Conflict("协议已在暂停中，请先恢复 (already suspended; lift it first)", code="agreement_suspended")
+        raise problems.agreement_suspended()
     hospitals.add(SuspensionRow(
         agreement_id=agreement.id, suspended_from=data.suspended_from, reason=data.reason,
         recorded_by=principal.subject, recorded_at=datetime.now(UTC),
@@ -152,7 +141,7 @@ async def lift_suspension(
     _ensure_not_terminated(agreement)
     open_suspension = next((s for s in await hospitals.suspensions(agreement.id) if s.lifted_on is None), None)
     if open_suspension is None:
-        raise Conflict("协议未暂停 (the agreement is not suspended)", code="agreement_not_suspended")
+        raise problems.agreement_not_suspended()
     rules.ensure_not_before(data.lifted_on, open_suspension.suspended_from, ("恢复日", "lifted_on"),
                             "lift_before_suspension")
     open_suspension.lifted_on = data.lifted_on
@@ -193,7 +182,7 @@ async def apply(
 async def _application_of(hospitals: HospitalRepository, code: str, application_id: int) -> ApplicationRow:
     application = await hospitals.application(application_id)
     if application is None or application.hospital_code != code:
-        raise NotFound("未找到该定点申请 (no such application)", code="application_not_found")
+        raise problems.application_not_found()
     return application
 
 
@@ -241,7 +230,7 @@ async def sign(
     if data.ends_on is not None:
         rules.ensure_not_before(data.ends_on, data.starts_on, ("到期日", "ends_on"), "date_out_of_order")
     if await hospitals.agreement_by_number(data.number) is not None:
-        raise Conflict(f"协议编号 {data.number} 已存在 (an agreement with this number exists)", code="agreement_exists")
+        raise problems.agreement_exists(data.number)
     agreement = AgreementRow(
         number=data.number, hospital_code=code, services=application.services, signed_on=data.signed_on,
         starts_on=data.starts_on, ends_on=data.ends_on,
