@@ -113,7 +113,9 @@ async def follow_hospital_changes(catalog: ServiceClient, cache: HospitalCache, 
     while True:
         try:
             page = await fetch_hospital_changes(catalog, last_seq)
-            if last_seq is not None and page["last_seq"] < last_seq:  # the catalog's database was replaced
+            if last_seq is None or page["last_seq"] < last_seq:
+                # Starting (what was cached before the first answer may have changed unseen), or the
+                # catalog's database was replaced: forget everything once.
                 cache.clear()
             elif page["items"]:
                 cache.evict({change["hospital_code"] for change in page["items"]})
@@ -121,9 +123,7 @@ async def follow_hospital_changes(catalog: ServiceClient, cache: HospitalCache, 
             if failing:
                 log.info("hospital changes: following again from %s", last_seq)
             failing = False
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a poll that fails is tried again: never let the follower die
+        except Exception as exc:  # a poll that fails is tried again (cancelling is no Exception)
             if not failing:
                 log.warning("hospital changes: poll failed (%s); cached hospitals expire by TTL meanwhile",
                             type(exc).__name__)
