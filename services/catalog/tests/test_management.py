@@ -1,9 +1,11 @@
 """Ops manage hospitals and their agreements (on PostgreSQL): versions as of a date, the
 application workflow, suspension and termination, the change sequence."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from itertools import count
 
+import asyncpg
 import pytest
 from httpx import AsyncClient
 
@@ -12,6 +14,7 @@ from services.catalog.app import create_app
 from services.catalog.settings import CatalogSettings
 from shared import clock
 from shared.auth import Role
+from shared.db import driver_dsn
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 CODES = count(990405101)
@@ -19,8 +22,13 @@ FIXTURE = "台儿庄区测试医院（示例数据，非真实机构）"
 
 
 @pytest.fixture(scope="module")
-async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[AsyncClient]:
-    app = create_app(CatalogSettings(database_url=migrated_database("catalog"), **KEY_SETTINGS, log_json=False))
+def catalog_database(migrated_database: Callable[[str], str]) -> str:
+    return migrated_database("catalog")
+
+
+@pytest.fixture(scope="module")
+async def client(catalog_database: str) -> AsyncIterator[AsyncClient]:
+    app = create_app(CatalogSettings(database_url=catalog_database, **KEY_SETTINGS, log_json=False))
     async with asgi_client(app) as c:
         yield c
     await app.state.database.dispose()
@@ -193,3 +201,23 @@ async def test_every_write_is_numbered_in_the_change_sequence(client: AsyncClien
                              headers=service)).json() == {"items": [], "last_seq": page["last_seq"]}
     his = await client.get("/v1/hospitals/changes", headers=auth(Role.HIS))
     assert (his.status_code, his.json()["code"]) == (403, "role_not_allowed")
+
+
+async def test_writers_wait_for_each_other_so_changes_are_numbered_in_commit_order(
+    client: AsyncClient, auth, catalog_database: str,  # type: ignore[no-untyped-def]
+) -> None:
+    code = await register(client, auth)
+    writer = await asyncpg.connect(driver_dsn(catalog_database))
+    try:
+        in_flight = writer.transaction()
+        await in_flight.start()  # another writer, its change numbered, not yet committed
+        await writer.execute("INSERT INTO hospital_changes (hospital_code, kind, recorded_at)"
+                             " VALUES ($1, 'changed', now())", code)
+        change = asyncio.create_task(client.patch(f"/v1/hospitals/{code}", headers=auth(Role.OPS), json={
+            "level": "level_1", "reason": "等级评审 (level review)"}))
+        await asyncio.sleep(0.5)
+        assert not change.done()  # numbering after the other would let a reader skip its number
+        await in_flight.commit()
+        assert (await change).status_code == 200
+    finally:
+        await writer.close()
