@@ -200,7 +200,7 @@ class Signing(BaseModel):
 
     signed_on: BusinessDate = Field(description="签订日，须在公示期满后 (after the public notice)")
     number: plain_text(64) = Field(description="协议编号 (agreement number)")  # type: ignore[valid-type]
-    starts_on: BusinessDate = Field(description="协议起始日 (first day in force)")
+    starts_on: BusinessDate = Field(description="协议起始日，不早于签订日 (first day in force, not before signing)")
     ends_on: BusinessDate | None = Field(default=None, description=ENDS_ON)
 
 

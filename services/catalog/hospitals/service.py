@@ -227,6 +227,7 @@ async def sign(
     rules.ensure_step(ApplicationStatus(application.status), ApplicationStatus.IN_NOTICE, "签订协议 (sign)")
     assert application.notice_until is not None
     rules.ensure_notice_ended(data.signed_on, application.notice_until)
+    rules.ensure_not_before(data.starts_on, data.signed_on, ("协议起始日", "starts_on"), "date_out_of_order")
     if data.ends_on is not None:
         rules.ensure_not_before(data.ends_on, data.starts_on, ("到期日", "ends_on"), "date_out_of_order")
     if await hospitals.agreement_by_number(data.number) is not None:

@@ -123,6 +123,9 @@ async def test_the_workflow_records_its_dates_and_signs_only_after_the_notice(cl
         "signed_on": "2025-10-11", "number": f"测试协议-{code}", "starts_on": "2025-10-13"})
     assert (during.status_code, during.json()["code"]) == (422, "notice_not_ended")
     assert during.json()["notice_until"] == "2025-10-11"
+    backdated = await client.post(f"{base}/{application['id']}/signing", headers=ops, json={
+        "signed_on": "2025-10-13", "number": f"测试协议-{code}", "starts_on": "2025-10-01"})
+    assert (backdated.status_code, backdated.json()["code"]) == (422, "date_out_of_order")
     signed_agreement = await client.post(f"{base}/{application['id']}/signing", headers=ops, json={
         "signed_on": "2025-10-13", "number": f"测试协议-{code}", "starts_on": "2025-10-13"})
     assert signed_agreement.status_code == 200
