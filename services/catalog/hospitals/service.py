@@ -103,24 +103,21 @@ async def change_hospital(
     return row
 
 
-async def _agreement_of(hospitals: HospitalRepository, code: str, agreement_id: int) -> AgreementRow:
+async def _agreement_to_change(hospitals: HospitalRepository, code: str, agreement_id: int) -> AgreementRow:
+    """The hospital's agreement, write lock taken, refused if terminated (nothing changes after)."""
+    await hospitals.serialize_writes()
     agreement = await hospitals.agreement(agreement_id)
     if agreement is None or agreement.hospital_code != code:
         raise problems.agreement_not_found()
-    return agreement
-
-
-def _ensure_not_terminated(agreement: AgreementRow) -> None:
     if agreement.terminated_on is not None:
         raise problems.agreement_terminated(agreement.terminated_on)
+    return agreement
 
 
 async def suspend_agreement(
     hospitals: HospitalRepository, code: str, agreement_id: int, data: SuspensionCreate, principal: Principal,
 ) -> AgreementRow:
-    await hospitals.serialize_writes()
-    agreement = await _agreement_of(hospitals, code, agreement_id)
-    _ensure_not_terminated(agreement)
+    agreement = await _agreement_to_change(hospitals, code, agreement_id)
     rules.ensure_not_before(data.suspended_from, agreement.starts_on, ("暂停日", "suspended_from"),
                             "suspension_before_start")
     if any(s.lifted_on is None for s in await hospitals.suspensions(agreement.id)):
@@ -136,9 +133,7 @@ async def suspend_agreement(
 async def lift_suspension(
     hospitals: HospitalRepository, code: str, agreement_id: int, data: SuspensionLift, principal: Principal,
 ) -> AgreementRow:
-    await hospitals.serialize_writes()
-    agreement = await _agreement_of(hospitals, code, agreement_id)
-    _ensure_not_terminated(agreement)
+    agreement = await _agreement_to_change(hospitals, code, agreement_id)
     open_suspension = next((s for s in await hospitals.suspensions(agreement.id) if s.lifted_on is None), None)
     if open_suspension is None:
         raise problems.agreement_not_suspended()
@@ -155,9 +150,7 @@ async def lift_suspension(
 async def terminate_agreement(
     hospitals: HospitalRepository, code: str, agreement_id: int, data: Termination, principal: Principal,
 ) -> AgreementRow:
-    await hospitals.serialize_writes()
-    agreement = await _agreement_of(hospitals, code, agreement_id)
-    _ensure_not_terminated(agreement)
+    agreement = await _agreement_to_change(hospitals, code, agreement_id)
     rules.ensure_not_before(data.terminated_on, agreement.starts_on, ("解除日", "terminated_on"),
                             "termination_before_start")
     agreement.terminated_on = data.terminated_on
