@@ -125,7 +125,10 @@ async def hospital_changes(
     if after is None:
         return ChangePage(items=[], last_seq=await hospitals.last_change())
     rows = await hospitals.changes_after(after, limit)
-    last_seq = rows[-1].seq if rows else await hospitals.last_change()
+    # Nothing after `after`: answer `after` itself, not the latest number, which a change committed
+    # since the first statement could have raised without being in `rows`. Below `after` only when
+    # the sequence restarted (a new database): the follower then forgets everything.
+    last_seq = rows[-1].seq if rows else min(after, await hospitals.last_change())
     return ChangePage(items=[ChangeOut.model_validate(r) for r in rows], last_seq=last_seq)
 
 
