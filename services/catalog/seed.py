@@ -1,7 +1,7 @@
 """Demo data for `make run` (idempotent): the sample item catalog (`items.sample`) and
-Tai'erzhuang's designated hospitals as clearly named fixtures. The district's plan (台民字〔2017〕26号) names no hospitals, so none here is a real one:
-codes of nine digits starting 99 (the real codes of the 2018 list have six), and every name
-says it is sample data."""
+Tai'erzhuang's designated hospitals as clearly named fixtures. The district's plan
+(台民字〔2017〕26号) names no hospitals, so none here is a real one: codes of nine digits starting
+99 (the real codes of the 2018 list have six), and every name says it is sample data."""
 
 from datetime import date
 

@@ -110,7 +110,7 @@ class HospitalOut(BaseModel):
             "termination_reason": None,
             "source": "烟台市民政局 烟台市社会保险服务中心《关于开展居民医疗救（补）助“一站式”联网即时结算业务的通知》"
                       "（2018-05-18）第一批定点医疗机构",
-            "recorded_by": "migration 20261130_01", "recorded_at": "2026-11-30T12:02:22.897968Z", "suspensions": [],
+            "recorded_by": "migration 20261130_12", "recorded_at": "2026-11-30T12:02:22.897968Z", "suspensions": [],
         },
     }]})
 

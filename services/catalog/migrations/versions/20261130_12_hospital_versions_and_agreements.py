@@ -1,8 +1,8 @@
 """hospitals managed: versions, agreements with suspensions, applications, the change sequence;
 the 231 hospitals of the 2018 notice get their first agreement from 2018-05-22
 
-Revision ID: 20261130_01
-Revises: 20261123_03
+Revision ID: 20261130_12
+Revises: 20261130_11
 """
 
 from datetime import UTC, datetime
@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = '20261130_01'
-down_revision = '20261123_03'
+revision = '20261130_12'
+down_revision = '20261130_11'
 branch_labels = None
 depends_on = None
 
@@ -22,7 +22,7 @@ OWNERSHIPS = "ownership IN ('公立', '民营')"
 NOTICE = ("烟台市民政局 烟台市社会保险服务中心《关于开展居民医疗救（补）助“一站式”联网即时结算业务的通知》"
           "（2018-05-18）第一批定点医疗机构")
 BigId = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
-RECORDED_BY = "migration 20261130_01"
+RECORDED_BY = "migration 20261130_12"
 
 
 def _checks(table: str) -> list[sa.CheckConstraint]:
