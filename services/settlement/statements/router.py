@@ -48,7 +48,7 @@ async def _hospital_name(peers: Peers, hospital_code: str, on: date) -> str:
     " Printed from the statement stored with the settlement (nothing recalculated); a cancelled one is marked"
     " 已撤销 with its reason. The hospital's name comes from the catalog, the person's from the registry.",
     responses={**PDF_RESPONSE, **problem_responses(
-        settlement_not_found(), PeerUnavailable("registry", "timeout"), PeerUnavailable("catalog", "timeout"),
+        settlement_not_found(), PeerUnavailable("catalog", "timeout"),
     )},
 )
 async def statement_pdf(
