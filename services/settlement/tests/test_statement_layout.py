@@ -6,25 +6,12 @@ from typing import Any
 from services.settlement.settlements.schemas import Statement
 from services.settlement.statements.layout import SelfPayParts, StatementDocument, statement_document
 
-YTD = {
-    "admissions": 1, "basic_paid": "26520.00", "critical_illness_burden": "18480.00",
-    "critical_illness_paid": "7462.00", "assistance_base": "11018.00", "assistance_paid": "8814.40",
-    "re_assistance_base": "2203.60", "re_assistance_paid": "0.00",
+# POLICY.md §8 example 1 as settled (低保, inpatient, a bill of 50,000): the documented statement,
+# settled late in a UTC afternoon
+EXAMPLE_1: dict[str, Any] = Statement.model_config["json_schema_extra"]["examples"][0] | {  # type: ignore[index]
+    "settled_at": "2023-03-20T16:05:09.5Z",
 }
-EXAMPLE_1: dict[str, Any] = {  # POLICY.md §8 example 1: 低保, inpatient, a bill of 50,000
-    "settlement_id": "c4383e4c50df42a2a7944de8d5baf1fd", "status": "settled", "his_serial": "ZY20230320-0001",
-    "hospital_code": "060001", "id_number": "370602********1239", "medical_type": "inpatient",
-    "admitted_on": "2023-03-01", "discharged_on": "2023-03-20", "policy_id": "yantai-2023",
-    "identity_applied": "minimum_allowance", "reason": None, "total": "50000.00", "policy_range": "45000.00",
-    "funds": [
-        {"fund": "390100", "label": "基本医保统筹基金", "amount": "26520.00"},
-        {"fund": "390200", "label": "大病保险", "amount": "7462.00"},
-        {"fund": "610100", "label": "医疗救助", "amount": "8814.40"},
-        {"fund": "610100", "label": "医疗救助（再救助）", "amount": "0.00"},
-    ],
-    "fund_total": "42796.40", "other_payments": "0.00", "personal_share": "7203.60",
-    "year_to_date_after": YTD, "trace": [], "settled_at": "2023-03-20T16:05:09.5Z",
-}
+YTD = EXAMPLE_1["year_to_date_after"]
 SPLIT_1 = SelfPayParts(full_self_pay=D("3000.00"), over_limit_self_pay=D("0.00"), pre_self_pay=D("2000.00"))
 
 
