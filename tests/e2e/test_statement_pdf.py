@@ -28,7 +28,7 @@ def test_example_1_prints_every_fund_and_the_personal_share_then_its_cancellatio
     for text in (
         "060001 毓璜顶医院", "结算测试", id_number[:6] + "********" + id_number[-4:], "住院", "2023年03月01日",
         "2023年03月20日", "低保对象",
-        "50000.00", "3000.00", "45000.00",  # total, full self-pay, policy-range amount
+        "50000.00", "3000.00", "2000.00", "45000.00",  # total, full self-pay, pre-self-pay, policy-range amount
         "基本医保统筹基金（390100）", "26520.00", "大病保险（390200）", "7462.00",
         "医疗救助（610100）", "8814.40", "医疗救助（再救助）（610100）", "个人自付", "7203.60",
         "2023年度累计", "PDF-EX1",

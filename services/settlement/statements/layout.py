@@ -47,7 +47,8 @@ class StatementDocument:
 
 @dataclass(frozen=True, slots=True)
 class SelfPayParts:
-    """The bill's self-pay parts as recorded with the settlement; None where they were not kept."""
+    """The bill's self-pay parts as the settlement row kept them for a statement stored before the
+    statement held its split; None where they were not kept."""
 
     full_self_pay: Decimal | None
     over_limit_self_pay: Decimal | None
@@ -86,7 +87,7 @@ _ANNUAL_TOTALS = (
 
 
 def statement_document(
-    statement: Statement, *, hospital_name: str | None, person_name: str | None, self_pay: SelfPayParts,
+    statement: Statement, *, hospital_name: str | None, person_name: str | None, older_self_pay: SelfPayParts,
 ) -> StatementDocument:
     """The statement a patient takes home: who and where, the bill and its split, each fund's line,
     the identity applied, the personal share, the year's totals after this settlement, and the
@@ -103,12 +104,16 @@ def statement_document(
         Line("适用政策", statement.policy_id),
         Line("救助身份", _identity(statement), wide=True),
     ), columns=2)
+    split = statement.split
+    self_pay = older_self_pay if split is None else SelfPayParts(
+        split.full_self_pay, split.over_limit_self_pay, split.pre_self_pay)
     bill = Section("医疗费用（元）", (
         Line("医疗费用总额", yuan(statement.total)),
         Line("全自费金额", yuan(self_pay.full_self_pay)),
         Line("超限价自费金额", yuan(self_pay.over_limit_self_pay)),
         Line("先行自付金额", yuan(self_pay.pre_self_pay)),
         Line("符合政策范围金额", yuan(statement.policy_range)),
+        *([Line("费用明细", f"{split.itemized_lines} 条，按医保目录分类")] if split and split.itemized_lines else []),
     ))
     funds = Section("基金支付（元）", (
         *(Line(f"{fund.label}（{fund.fund}）", yuan(fund.amount)) for fund in statement.funds),

@@ -62,7 +62,7 @@ async def statement_pdf(
     )
     document = statement_document(
         statement, hospital_name=hospital_name, person_name=person_name,
-        self_pay=SelfPayParts(row.bill_full_self_pay, row.bill_over_limit_self_pay, None),
+        older_self_pay=SelfPayParts(row.bill_full_self_pay, row.bill_over_limit_self_pay, None),
     )
     pdf = await run_in_threadpool(render_pdf, document)  # tens of milliseconds of CPU: off the event loop
     return Response(pdf, media_type="application/pdf", headers={

@@ -12,11 +12,11 @@ EXAMPLE_1: dict[str, Any] = Statement.model_config["json_schema_extra"]["example
     "settled_at": "2023-03-20T16:05:09.5Z",
 }
 YTD = EXAMPLE_1["year_to_date_after"]
-SPLIT_1 = SelfPayParts(full_self_pay=D("3000.00"), over_limit_self_pay=D("0.00"), pre_self_pay=D("2000.00"))
+NOT_KEPT = SelfPayParts(None, None, None)
 
 
 def document(changes: dict[str, Any] | None = None, **names: Any) -> StatementDocument:
-    names = {"hospital_name": "毓璜顶医院", "person_name": "张三", "self_pay": SPLIT_1} | names
+    names = {"hospital_name": "毓璜顶医院", "person_name": "张三", "older_self_pay": NOT_KEPT} | names
     return statement_document(Statement.model_validate(EXAMPLE_1 | (changes or {})), **names)
 
 
@@ -76,8 +76,20 @@ def test_an_occasional_fund_prints_its_line_and_its_annual_total_when_it_paid() 
     assert "大病保险特殊药品累计支付" not in lines(doc, "2023年度累计")
 
 
+def test_an_itemized_bill_says_how_many_lines_the_catalog_classified() -> None:
+    split = EXAMPLE_1["split"] | {"itemized_lines": 2000}
+    assert lines(document({"split": split}), "医疗费用")["费用明细"] == "2000 条，按医保目录分类"
+    assert "费用明细" not in lines(document(), "医疗费用")
+
+
+def test_an_older_statement_prints_the_split_the_settlement_row_kept() -> None:
+    doc = document({"split": None}, older_self_pay=SelfPayParts(D("3000.00"), D("0.00"), None))
+    assert [lines(doc, "医疗费用")[k] for k in ("全自费金额", "超限价自费金额", "先行自付金额")] == [
+        "3000.00", "0.00", "—"]
+
+
 def test_what_was_not_recorded_prints_as_a_dash_not_as_zero() -> None:
-    doc = document(hospital_name=None, person_name=None, self_pay=SelfPayParts(None, None, None))
+    doc = document({"split": None}, hospital_name=None, person_name=None)
     assert lines(doc, "参保人")["定点医疗机构"] == "060001"
     assert lines(doc, "参保人")["姓名"] == "—"
     assert [lines(doc, "医疗费用")[k] for k in ("全自费金额", "超限价自费金额", "先行自付金额")] == ["—", "—", "—"]

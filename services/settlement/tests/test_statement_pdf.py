@@ -6,13 +6,14 @@ import pypdfium2 as pdfium
 from services.settlement.settlements.schemas import Statement
 from services.settlement.statements.layout import statement_document
 from services.settlement.statements.render import FONT, render_pdf
-from services.settlement.tests.test_statement_layout import EXAMPLE_1, SPLIT_1
+from services.settlement.tests.test_statement_layout import EXAMPLE_1, NOT_KEPT
 from tests.support.pdf import assert_rendered, page_image, page_text
 
 
 def pdf_of(changes: dict | None = None) -> bytes:  # type: ignore[type-arg]
     statement = Statement.model_validate(EXAMPLE_1 | (changes or {}))
-    return render_pdf(statement_document(statement, hospital_name="毓璜顶医院", person_name="张三", self_pay=SPLIT_1))
+    return render_pdf(statement_document(statement, hospital_name="毓璜顶医院", person_name="张三",
+                                          older_self_pay=NOT_KEPT))
 
 
 def test_example_1_renders_on_one_page_with_its_figures_as_glyphs() -> None:
