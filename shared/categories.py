@@ -42,6 +42,10 @@ LABELS_ZH: dict[Category, str] = {
     Category.REGISTERED_POOR: "建档立卡贫困人口",
 }
 
+MEDICAL_TYPE_LABELS_ZH: dict[MedicalType, str] = {
+    MedicalType.INPATIENT: "住院", MedicalType.OUTPATIENT_CHRONIC: "门诊慢特病", MedicalType.OUTPATIENT: "普通门诊",
+}
+
 AGENCY_LABELS_ZH: dict[Agency, str] = {
     Agency.CIVIL_AFFAIRS: "民政部门",
     Agency.RURAL_REVITALIZATION: "乡村振兴部门",

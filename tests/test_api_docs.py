@@ -93,6 +93,11 @@ def test_the_statement_example_is_policy_example_1(specs: dict[str, dict[str, An
     assert [step["rule"] for step in statement["trace"]][-1] == "personal_share"
 
 
+def test_the_printable_statement_is_documented_as_a_pdf(specs: dict[str, dict[str, Any]]) -> None:
+    ok = specs["settlement"]["paths"]["/v1/settlements/{settlement_id}/statement.pdf"]["get"]["responses"]["200"]
+    assert ok["content"] == {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+
+
 def _problem_examples(operation: dict[str, Any], status: str) -> dict[str, dict[str, Any]]:
     content = operation["responses"][status]["content"][PROBLEM_MEDIA_TYPE]
     return {name: example["value"] for name, example in content["examples"].items()}
@@ -126,6 +131,9 @@ def test_every_problem_status_shows_examples_of_that_status(
 
 @pytest.mark.parametrize(("service", "method", "path", "status", "codes"), [
     ("settlement", "get", "/v1/settlements/{settlement_id}", "404", {"settlement_not_found"}),
+    ("settlement", "get", "/v1/settlements/{settlement_id}/statement.pdf", "404", {"settlement_not_found"}),
+    ("settlement", "get", "/v1/settlements/{settlement_id}/statement.pdf", "503",
+     {"peer_unavailable", "database_unavailable"}),
     ("settlement", "post", "/v1/settlements", "409", {"settlement_in_progress", "settlement_cancelled"}),
     ("settlement", "post", "/v1/settlements", "503",
      {"settlement_timeout", "person_busy", "peer_unavailable", "database_unavailable"}),

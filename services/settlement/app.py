@@ -15,6 +15,7 @@ from services.settlement.peers import Peers
 from services.settlement.settings import SettlementSettings
 from services.settlement.settlements.router import router as settlements_router
 from services.settlement.settlements.service import SettlementFlow
+from services.settlement.statements.router import router as statements_router
 from shared.app import build_service_app
 from shared.db import Database
 from shared.rate_limit import RateLimiter
@@ -46,7 +47,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         description="医院HIS出院结算：基本医保、大病保险、医疗救助、再救助与个人自付一单结清。"
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
-        routers=[admissions_router, settlements_router, audit_router, monitoring_router],
+        routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],

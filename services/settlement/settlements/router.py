@@ -1,6 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy import Row
 
 from services.settlement.idempotency import REPLAYABLE, REPLAYED
 from services.settlement.lookups import LOOKUP_LIMITED
@@ -48,6 +49,10 @@ async def _flow(request: Request) -> SettlementFlow:
 
 
 Flow = Annotated[SettlementFlow, Depends(_flow)]
+
+
+def settlement_not_found() -> NotFound:
+    return NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")
 _SETTLE_PROBLEMS = (
     Forbidden("令牌所属医院与结算医院不一致 (the token belongs to another hospital)", code="hospital_mismatch"),
     Conflict("该流水号正在结算中，请稍后重试 (this serial number is being settled; retry shortly)",
@@ -84,11 +89,16 @@ async def settle(principal: Writer, body: SettlementRequest, flow: Flow) -> Resp
 
 
 @router.get("/{settlement_id}", summary="结算单 (a settlement's statement)",
-            responses=problem_responses(NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")))
+            responses=problem_responses(settlement_not_found()))
 async def read_settlement(principal: Reader, settlement_id: SettlementId, settlements: Settlements) -> Statement:
-    row = await settlements.by_id(settlement_id)
+    return stored_statement(principal, await settlements.by_id(settlement_id))
+
+
+def stored_statement(principal: Principal, row: Row | None) -> Statement:
+    """The statement as stored with the settlement and as it stands now (status, cancellation); 404
+    for a settlement not settled yet or of another hospital, as if it did not exist."""
     if row is None or row.statement is None:
-        raise NotFound("未找到该结算 (no such settlement)", code="settlement_not_found")
+        raise settlement_not_found()
     ensure_hospital_access(principal, row.hospital_code, code="settlement_not_found")
     return Statement.model_validate_json(row.statement).model_copy(
         update={"status": row.status, "cancellation": cancellation_note(row)})
