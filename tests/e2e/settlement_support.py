@@ -1,6 +1,7 @@
-"""What the settlement e2e tests share: persons in the registry, discharges posted as a HIS, the
-figures of a statement and of the ledger."""
+"""What the settlement e2e tests share: persons in the registry, a district hospital registered by
+ops, discharges posted as a HIS, the figures of a statement and of the ledger."""
 
+import random
 from decimal import Decimal as D
 
 import httpx
@@ -57,3 +58,26 @@ def ledger_balances(platform: Platform, id_number: str) -> tuple[dict, dict]:
     sums = fetch(database, "SELECT accumulator, sum(amount) AS total FROM ledger_entries "
                  "WHERE id_number = $1 GROUP BY 1", id_number)
     return row, {r["accumulator"]: r["total"] for r in sums}
+
+
+def register_taierzhuang_hospital(platform: Platform, auth) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """A fixture hospital (no real one: the district's plan names none) with an agreement covering
+    one-stop settlement from 2017-05-01, signed through the workflow: (code, agreement id)."""
+    code = f"99{random.randrange(10**7):07d}"  # nine digits from 99: fixture codes (real ones have six)
+    catalog, ops = platform.urls["catalog"], auth(Role.OPS)
+    registered = httpx.post(f"{catalog}/v1/hospitals", headers=ops, json={
+        "code": code, "name": f"台儿庄区测试医院{code}（示例数据，非真实机构）", "region_code": "370405",
+        "ownership": "公立", "level": "level_2", "kind": "general", "effective_from": "2017-01-01",
+        "reason": "台儿庄区定点 (Tai'erzhuang designated)",
+    })
+    assert registered.status_code == 201, registered.text
+    base = f"{catalog}/v1/hospitals/{code}/applications"
+    application = httpx.post(base, headers=ops, json={
+        "services": ["one_stop_assistance"], "applied_on": "2017-03-01"}).json()
+    for step, body in [("evaluation", {"evaluated_on": "2017-03-20", "evaluation": "合格 (passed)"}),
+                       ("notice", {"notice_from": "2017-03-27"})]:
+        assert httpx.post(f"{base}/{application['id']}/{step}", headers=ops, json=body).status_code == 200
+    agreement = httpx.post(f"{base}/{application['id']}/signing", headers=ops, json={
+        "signed_on": "2017-04-20", "number": f"台测协-{code}", "starts_on": "2017-05-01"})
+    assert agreement.status_code == 200, agreement.text
+    return code, agreement.json()["id"]

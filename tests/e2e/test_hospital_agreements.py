@@ -2,7 +2,6 @@
 hospital registered with an agreement settles a 低保 discharge; a suspension reaches settlement
 within seconds (the catalog's change sequence), not after the cache's minute."""
 
-import random
 import time
 from decimal import Decimal as D
 
@@ -12,32 +11,10 @@ import pytest
 from shared.auth import Role
 from shared.clock import today
 from tests.e2e.conftest import Platform
+from tests.e2e.settlement_support import register_taierzhuang_hospital
 from tests.support.people import new_id_number
 
 pytestmark = pytest.mark.e2e
-
-
-def taierzhuang_hospital(platform: Platform, auth) -> tuple[str, int]:  # type: ignore[no-untyped-def]
-    """A fixture hospital (no real one: the district's plan names none) with an agreement covering
-    one-stop settlement from 2017-05-01, signed through the workflow: (code, agreement id)."""
-    code = f"99{random.randrange(10**7):07d}"  # nine digits from 99: fixture codes (real ones have six)
-    catalog, ops = platform.urls["catalog"], auth(Role.OPS)
-    registered = httpx.post(f"{catalog}/v1/hospitals", headers=ops, json={
-        "code": code, "name": f"台儿庄区测试医院{code}（示例数据，非真实机构）", "region_code": "370405",
-        "ownership": "公立", "level": "level_2", "kind": "general", "effective_from": "2017-01-01",
-        "reason": "台儿庄区定点 (Tai'erzhuang designated)",
-    })
-    assert registered.status_code == 201, registered.text
-    base = f"{catalog}/v1/hospitals/{code}/applications"
-    application = httpx.post(base, headers=ops, json={
-        "services": ["one_stop_assistance"], "applied_on": "2017-03-01"}).json()
-    for step, body in [("evaluation", {"evaluated_on": "2017-03-20", "evaluation": "合格 (passed)"}),
-                       ("notice", {"notice_from": "2017-03-27"})]:
-        assert httpx.post(f"{base}/{application['id']}/{step}", headers=ops, json=body).status_code == 200
-    agreement = httpx.post(f"{base}/{application['id']}/signing", headers=ops, json={
-        "signed_on": "2017-04-20", "number": f"台测协-{code}", "starts_on": "2017-05-01"})
-    assert agreement.status_code == 200, agreement.text
-    return code, agreement.json()["id"]
 
 
 def taierzhuang_minimum_allowance(platform: Platform, auth) -> str:  # type: ignore[no-untyped-def]
@@ -63,7 +40,7 @@ def settle(platform: Platform, auth, code: str, id_number: str, serial: str, day
 
 
 def test_a_taierzhuang_minimum_allowance_discharge_at_a_registered_district_hospital(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
-    code, _ = taierzhuang_hospital(platform, auth)
+    code, _ = register_taierzhuang_hospital(platform, auth)
     id_number = taierzhuang_minimum_allowance(platform, auth)
     # By hand, docs/rules.md §4 and §6 (台民字〔2017〕26号 §四: 低保 inpatient 70%, cap 10,000 a year):
     #   policy range S = 23,456.78 − 1,234.56 full self-pay − 222.22 pre-self-pay = 22,000.00
@@ -86,7 +63,7 @@ def test_a_taierzhuang_minimum_allowance_discharge_at_a_registered_district_hosp
 
 
 def test_a_suspension_today_is_refused_today_within_seconds(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
-    code, agreement_id = taierzhuang_hospital(platform, auth)
+    code, agreement_id = register_taierzhuang_hospital(platform, auth)
     id_number = taierzhuang_minimum_allowance(platform, auth)
     day = today().isoformat()
     bill = {"total": "1000.00", "basic_insurance_paid": "400.00", "critical_illness_paid": "0"}

@@ -10,12 +10,11 @@ import pytest
 
 from shared.auth import Role
 from tests.e2e.conftest import Platform, fetch
-from tests.e2e.settlement_support import funds, ledger_balances
+from tests.e2e.settlement_support import funds, ledger_balances, register_taierzhuang_hospital
 from tests.support.people import new_id_number
 
 pytestmark = pytest.mark.e2e
 
-TAIERZHUANG_HOSPITAL = "370405901"  # registered by ops below: 001 does not list the district's hospitals
 
 
 def person(platform: Platform, auth, *, insurance_type: str = "resident", region_code: str = "370602",  # type: ignore[no-untyped-def]
@@ -45,13 +44,11 @@ def settle(platform: Platform, auth, id_number: str, serial: str, bill: dict, *,
 
 
 @pytest.fixture(scope="module")
-def taierzhuang_hospital(platform: Platform) -> str:
-    """A district designated hospital of Tai'erzhuang, as ops would register it in the catalog."""
-    fetch(platform.databases["catalog"],
-          "INSERT INTO hospitals (code, name, region_code, ownership, level, designated_from, designation_source)"
-          " VALUES ($1, '台儿庄区人民医院（测试）', '370405', 'public', NULL, DATE '2017-05-01', $2) RETURNING code",
-          TAIERZHUANG_HOSPITAL, "台民字〔2017〕26号 §二 区定点医院")
-    return TAIERZHUANG_HOSPITAL
+def taierzhuang_hospital(platform: Platform, auth) -> str:  # type: ignore[no-untyped-def]
+    """A district designated hospital of Tai'erzhuang, registered by ops with an agreement from
+    2017-05-01 (001 lists none of the district's hospitals)."""
+    code, _agreement = register_taierzhuang_hospital(platform, auth)
+    return code
 
 
 def test_an_employee_gets_no_2018_assistance_and_the_statement_says_why(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
