@@ -13,6 +13,7 @@ from services.registry.eligibility.router import router as eligibility_router
 from services.registry.identities.router import router as identities_router
 from services.registry.imports.regions import RegionDirectory
 from services.registry.imports.router import router as imports_router
+from services.registry.out_of_region.router import router as out_of_region_router
 from services.registry.persons.router import router as persons_router
 from services.registry.settings import RegistrySettings
 from shared.app import build_service_app
@@ -39,7 +40,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         " Insured persons, enrolment and identities with their history, list imports, eligibility on any date.",
         settings=settings,
         routers=[persons_router, identities_router, eligibility_router, audit_router, imports_router,
-                 applications_router, chronic_router],
+                 applications_router, chronic_router, out_of_region_router],
         readiness={},
         database=Database(settings.database_url, pool_size=settings.db_pool_size),
         on_startup=[start],

@@ -20,6 +20,9 @@ Reader = Annotated[Principal, Depends(require(Role.OPS, Role.AGENCY, Role.SERVIC
 Writer = Annotated[Principal, Depends(require(Role.OPS, Role.AGENCY, scope=Scope.PERSONS_WRITE))]
 # Enrolment and a person's name and region come from the insurance side, not from an agency's list.
 Enroller = Annotated[Principal, Depends(require(Role.OPS, scope=Scope.PERSONS_WRITE))]
+# Filings (chronic disease, out-of-region care) are medical-security business (the 医保 window):
+# operations staff record and review them.
+FilingClerk = Annotated[Principal, Depends(require(Role.OPS, scope=Scope.PERSONS_WRITE))]
 IdNumberPath = Annotated[IdNumberStr, Path(description="身份证号 (ID number)")]
 
 

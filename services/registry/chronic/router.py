@@ -7,17 +7,14 @@ from services.registry.chronic.models import ChronicFilingRow
 from services.registry.chronic.rules import DiseaseList
 from services.registry.chronic.schemas import DiseaseOut, FilingCreate, FilingDecision, FilingOut
 from services.registry.chronic.service import file, review
-from services.registry.dependencies import Reader, ValidPerson
+from services.registry.dependencies import FilingClerk, Reader, ValidPerson
 from services.registry.persons.service import person_not_found
-from shared.auth import Principal, Role, Scope, require
 from shared.categories import InsuranceType
 from shared.db import DbSession
 from shared.errors import Conflict, NotFound, Unprocessable, problem_responses
 from shared.http_client import ServiceClient
 
 router = APIRouter(tags=["chronic 门诊慢特病"])
-# Filings are medical-security business (the 医保 window): operations staff record and review them.
-Clerk = Annotated[Principal, Depends(require(Role.OPS, scope=Scope.PERSONS_WRITE))]
 FilingId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 _REVIEW_PROBLEMS = (
     person_not_found(),
@@ -58,7 +55,7 @@ async def list_diseases(
                  503,
              ))
 async def create_filing(
-    principal: Clerk, person: ValidPerson, data: FilingCreate, session: DbSession, diseases: Diseases,
+    principal: FilingClerk, person: ValidPerson, data: FilingCreate, session: DbSession, diseases: Diseases,
     catalog: Catalog,
 ) -> FilingOut:
     return FilingOut.model_validate(await file(session, person, data, principal, diseases, catalog),
@@ -77,7 +74,7 @@ async def list_filings(_: Reader, person: ValidPerson, session: DbSession) -> li
              responses=problem_responses(*_REVIEW_PROBLEMS),
              summary="季度审核通过 (approve after the quarterly review)")
 async def approve_filing(
-    principal: Clerk, person: ValidPerson, filing_id: FilingId, data: FilingDecision, session: DbSession,
+    principal: FilingClerk, person: ValidPerson, filing_id: FilingId, data: FilingDecision, session: DbSession,
 ) -> FilingOut:
     return FilingOut.model_validate(await review(session, person, filing_id, True, data, principal),
                                     from_attributes=True)
@@ -87,7 +84,7 @@ async def approve_filing(
              responses=problem_responses(*_REVIEW_PROBLEMS),
              summary="季度审核未通过 (reject after the quarterly review)")
 async def reject_filing(
-    principal: Clerk, person: ValidPerson, filing_id: FilingId, data: FilingDecision, session: DbSession,
+    principal: FilingClerk, person: ValidPerson, filing_id: FilingId, data: FilingDecision, session: DbSession,
 ) -> FilingOut:
     return FilingOut.model_validate(await review(session, person, filing_id, False, data, principal),
                                     from_attributes=True)

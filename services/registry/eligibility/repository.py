@@ -1,8 +1,8 @@
-"""What an eligibility answer reads: the person, the enrolment events, the identity versions and
-the chronic filings. Every settlement and admission asks it, so it is read outside any transaction:
-on PostgreSQL in one statement on a bare asyncpg connection (one round trip, about a tenth of the
-CPU of the four SQLAlchemy reads), elsewhere with the four reads of `EligibilityRecords`, which the
-list imports also use."""
+"""What an eligibility answer reads: the person, the enrolment events, the identity versions, the
+chronic filings and the out-of-region filings. Every settlement and admission asks it, so it is read
+outside any transaction: on PostgreSQL in one statement on a bare asyncpg connection (one round
+trip, about a tenth of the CPU of the five SQLAlchemy reads), elsewhere with the five reads of
+`EligibilityRecords`, which the list imports also use."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.registry.chronic.models import ChronicFilingRow
 from services.registry.identities.models import IdentityRow
+from services.registry.out_of_region.models import OutOfRegionFilingRow
 from services.registry.persons.models import InsuranceEventRow, PersonRow
 from shared.db import Database, one_of
 
 PERSONS, EVENTS = PersonRow.__table__, InsuranceEventRow.__table__
 IDENTITIES, FILINGS = IdentityRow.__table__, ChronicFilingRow.__table__
+OUT_OF_REGION = OutOfRegionFilingRow.__table__
 
 
 def _by_person(rows: Any, person_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
@@ -54,6 +56,11 @@ class EligibilityRecords:
         query = select(FILINGS).where(self._one_of(FILINGS.c.person_id, person_ids), FILINGS.c.status == "in_force")
         return _by_person(await self.connection.execute(query), person_ids)
 
+    async def out_of_region_filings(self, person_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+        query = select(OUT_OF_REGION).where(self._one_of(OUT_OF_REGION.c.person_id, person_ids),
+                                            OUT_OF_REGION.c.in_force_since.is_not(None))
+        return _by_person(await self.connection.execute(query), person_ids)
+
 
 @dataclass(frozen=True)
 class PersonRecords:
@@ -63,6 +70,7 @@ class PersonRecords:
     events: list[Any]
     identities: list[Any]
     filings: list[Any]
+    out_of_region_filings: list[Any]
 
 
 _ONE_READ = """
@@ -70,7 +78,9 @@ SELECT persons.*,
     ARRAY(SELECT e FROM insurance_events AS e WHERE e.person_id = persons.id) AS events,
     ARRAY(SELECT i FROM identities AS i WHERE i.person_id = persons.id AND ($2 OR i.superseded_at IS NULL))
         AS identities,
-    ARRAY(SELECT f FROM chronic_filings AS f WHERE f.person_id = persons.id AND f.status = 'in_force') AS filings
+    ARRAY(SELECT f FROM chronic_filings AS f WHERE f.person_id = persons.id AND f.status = 'in_force') AS filings,
+    ARRAY(SELECT o FROM out_of_region_filings AS o
+          WHERE o.person_id = persons.id AND o.in_force_since IS NOT NULL) AS out_of_region_filings
 FROM persons WHERE id_number = ANY($1::text[])
 """
 
@@ -97,7 +107,7 @@ async def read_records(
             rows = await _read_in_one(database, id_numbers, with_superseded)
         return {row["id_number"]: PersonRecords(
             _fields(row), [_fields(e) for e in row["events"]], [_fields(i) for i in row["identities"]],
-            [_fields(f) for f in row["filings"]],
+            [_fields(f) for f in row["filings"]], [_fields(o) for o in row["out_of_region_filings"]],
         ) for row in rows}
     async with database.autocommit.connect() as connection:
         records = EligibilityRecords(connection)
@@ -106,4 +116,6 @@ async def read_records(
         events = await records.events(ids)
         versions = await records.identities(ids, with_superseded=with_superseded)
         filings = await records.filings(ids)
-    return {n: PersonRecords(p, events[p.id], versions[p.id], filings[p.id]) for n, p in persons.items()}
+        out_of_region = await records.out_of_region_filings(ids)
+    return {n: PersonRecords(p, events[p.id], versions[p.id], filings[p.id], out_of_region[p.id])
+            for n, p in persons.items()}

@@ -15,6 +15,8 @@ from services.registry.eligibility.schemas import (
     EligibilityBatchRequest,
 )
 from services.registry.identities.schemas import IdentityOut
+from services.registry.out_of_region import rules as out_of_region
+from services.registry.out_of_region.schemas import FilingInForce
 from services.registry.persons.service import person_not_found
 from shared import clock
 from shared.auth import Principal
@@ -40,6 +42,8 @@ def _eligibility(records: PersonRecords, on: date, at: datetime | None, principa
         identities=[IdentityOut.of(row) for row in identities_in_force(as_recorded(records.identities, at), on)],
         chronic_filings=[FilingOut.model_validate(f, from_attributes=True)
                          for f in filings_in_force(records.filings, on, at)],
+        out_of_region_filings=[FilingInForce.model_validate(f, from_attributes=True)
+                               for f in out_of_region.filings_in_force(records.out_of_region_filings, on, at)],
     )
 
 

@@ -4,6 +4,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.registry.chronic.schemas import FilingOut
 from services.registry.identities.schemas import IdentityOut
+from services.registry.out_of_region.schemas import FilingInForce
 from services.registry.persons.schemas import InsuranceStatus, InsuranceType
 from shared.id_number import IdNumberStr
 from shared.types import BusinessDate
@@ -26,6 +27,7 @@ class Eligibility(BaseModel):
             "effective_from": "2023-03-11", "decided_by": None, "decision_reason": None,
             "created_at": "2026-11-30T11:25:52.205946Z",
         }],
+        "out_of_region_filings": [],
     }]})
 
     id_number: str = Field(description="身份证号；无 pii:read 权限时脱敏 (masked without pii:read)")
@@ -39,6 +41,8 @@ class Eligibility(BaseModel):
         description="当日有效的救助身份，按政策顺序 (identities in force, in policy order)"
     )
     chronic_filings: list[FilingOut] = Field(description="当日有效的门诊慢特病备案 (chronic filings in force)")
+    out_of_region_filings: list[FilingInForce] = Field(
+        description="当日有效的异地就医备案 (out-of-region care filings in force on that date)")
 
 
 class EligibilityBatchRequest(BaseModel):

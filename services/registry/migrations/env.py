@@ -4,6 +4,7 @@ from services.registry.chronic import models as _chronic  # noqa: F401
 from services.registry.database import Base
 from services.registry.identities import models as _identities  # noqa: F401
 from services.registry.imports import models as _imports  # noqa: F401
+from services.registry.out_of_region import models as _out_of_region  # noqa: F401
 from services.registry.persons import models as _persons  # noqa: F401
 from shared.migrations import run_migrations
 
