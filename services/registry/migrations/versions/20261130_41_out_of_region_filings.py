@@ -1,14 +1,14 @@
 """out-of-region care filings (异地就医备案)
 
 Revision ID: 20261130_41
-Revises: 20261123_06
+Revises: 20261130_07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '20261130_41'
-down_revision = '20261123_06'
+down_revision = '20261130_07'
 branch_labels = None
 depends_on = None
 
