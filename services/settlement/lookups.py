@@ -15,8 +15,10 @@ from typing import Any
 from services.settlement.peers import Peers
 from shared.categories import Category, InsuranceType
 from shared.contracts.hospitals import ensure_designated, fetch_hospital, fetch_hospital_changes
+from shared.errors import Unprocessable
 from shared.http_client import RemoteProblem, ServiceClient
 from shared.rate_limit import RateLimiter
+from shared.regions import inside, same_pool
 
 log = logging.getLogger("settlement.lookups")
 
@@ -28,6 +30,8 @@ class Patient:
     region_code: str | None = None  # where the person is registered: picks the assistance policy
     illness_poverty_window: tuple[date, date] | None = None  # the grant: first day, first day after
     insurance_type: InsuranceType | None = None  # as the registry has it on the date, if it knows
+    # the out-of-region filings in force on the date: (destination region, hospital or None)
+    out_of_region_cover: tuple[tuple[str, str | None], ...] = ()
 
 
 def _grant_window(identities: list[dict[str, Any]]) -> tuple[date, date] | None:
@@ -57,7 +61,37 @@ async def patient(peers: Peers, id_number: str, on: date) -> Patient:
         return Patient([], "当日未参保，无救助 (not insured on that date)", eligibility["region_code"],
                        insurance_type=insurance_type)
     return Patient([Category(i["category"]) for i in eligibility["identities"]], None, eligibility["region_code"],
-                   _grant_window(eligibility["identities"]), insurance_type)
+                   _grant_window(eligibility["identities"]), insurance_type,
+                   tuple((f["destination_region_code"], f["hospital_code"])
+                         for f in eligibility["out_of_region_filings"]))
+
+
+# 003 9.1 and 6.3: care that could not be settled one-stop is claimed by hand at the person's office.
+MANUAL_CLAIM = {
+    "claim": "医疗救助对象手工（零星）报销",
+    "insurance_claim": "未按规定办理异地就医登记备案手续费用手工报销",
+    "source": "烟台市医疗保障局《烟台市统一医疗保障经办服务办事指南（试行）》（2020-08）",
+    "where": "参保地医保服务大厅业务窗口 (the insurance office of the person's region)",
+}
+NOT_FILED = ("异地就医未备案（或备案不含该医院），不能一站式结算；可回参保地申请医疗救助手工（零星）报销"
+             " (out-of-region care without a filing in force for this hospital: no one-stop settlement; the person"
+             " can claim by hand at their own office)")
+
+
+def ensure_filed_if_out_of_region(patient: Patient, hospital_code: str, hospital_region_code: str) -> None:
+    """Outside the person's city (their insurance pool, docs/rules.md §12) one-stop settlement needs an
+    out-of-region filing in force covering the hospital: a referral's or an emergency's hospital,
+    any hospital of a residence filing's region. A person the registry does not know has no region."""
+    if patient.region_code is None or same_pool(patient.region_code, hospital_region_code):
+        return
+    if any(hospital_code == filed_hospital if filed_hospital is not None else inside(hospital_region_code, region)
+           for region, filed_hospital in patient.out_of_region_cover):
+        return
+    raise Unprocessable(
+        NOT_FILED, code="out_of_region_not_filed",
+        extra={"person_region_code": patient.region_code, "hospital_region_code": hospital_region_code,
+               "manual_claim": MANUAL_CLAIM},
+    )
 
 
 class HospitalCache:

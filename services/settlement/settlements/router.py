@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import Row
 
 from services.settlement.idempotency import REPLAYABLE, REPLAYED
-from services.settlement.lookups import LOOKUP_LIMITED
+from services.settlement.lookups import LOOKUP_LIMITED, MANUAL_CLAIM, NOT_FILED
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import (
     Cancellation,
@@ -66,6 +66,9 @@ _SETTLE_PROBLEMS = (
                   code="insurance_type_mismatch"),
     Unprocessable("费用汇总与费用明细只能二选一 (send the bill in summary or its fee lines, not both)",
                   code="bill_summary_and_lines"),
+    Unprocessable(NOT_FILED, code="out_of_region_not_filed",
+                  extra={"person_region_code": "370405", "hospital_region_code": "370602",
+                         "manual_claim": MANUAL_CLAIM}),
     *LINE_PROBLEM_EXAMPLES,
     TooManyRequests(LOOKUP_LIMITED, code="lookup_rate_limited"),
     ServiceUnavailable("结算超时，请稍后以同一流水号重试 (the settlement took too long; retry with the same serial)",

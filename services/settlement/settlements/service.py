@@ -248,6 +248,7 @@ class SettlementFlow:
         patient, hospital, *itemized = await asyncio.gather(*calls)
         classified = itemized[0] if itemized else None
         ensure_registered_insurance_type(request, patient)
+        lookups.ensure_filed_if_out_of_region(patient, request.hospital_code, hospital["region"]["code"])
         bill = self._bill(request, classified)
         lines = classified.lines if classified is not None else None
         for attempt in range(self.max_attempts):
