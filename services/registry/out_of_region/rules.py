@@ -54,11 +54,24 @@ COMMITMENT_ALLOWED = frozenset({FilingKind.RESETTLED_RETIREE, FilingKind.LONG_TE
 HOSPITAL_BOUND = frozenset({FilingKind.REFERRAL, FilingKind.EMERGENCY})
 
 
-class FilingRefused(ValueError):
-    """A filing the guide does not allow; `code` is the API's problem code."""
+REFUSALS = {
+    "destination_inside_region": "就医地在参保地统筹区内，无需异地备案 (the destination is inside the person's own "
+                                 "region: no filing needed)",
+    "document_not_on_checklist": "该类备案无需此材料 (a document not on this kind's checklist)",
+    "commitment_not_allowed": "该类备案不适用个人承诺制 (no personal commitment for this kind)",
+    "hospital_code_for_kind": "转诊、急诊备案须写明医院，异地居住类备案不写 (hospital_code: required for referral "
+                              "and emergency, not allowed for the residence kinds)",
+    "filing_backdated": "备案不能追溯到备案日之前（急诊除外） (only an emergency filing may start before it is filed)",
+    "emergency_filed_before_admission": "急诊备案在急诊之后办理 (an emergency is filed after the emergency admission)",
+    "invalid_validity": "有效期止早于起始 (valid_until before valid_from)",
+}
 
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
+
+class FilingRefused(ValueError):
+    """A filing the guide does not allow; `code` is the API's problem code (a key of REFUSALS)."""
+
+    def __init__(self, code: str, what: str = "") -> None:
+        super().__init__(REFUSALS[code] + (f": {what}" if what else ""))
         self.code = code
 
 
@@ -83,28 +96,22 @@ def missing_documents(kind: FilingKind, received: Iterable[str]) -> list[str]:
 def check(terms: FilingTerms, person_region_code: str) -> None:
     """Refuse what the guide does not allow (FilingRefused)."""
     if same_pool(terms.destination_region_code, person_region_code):
-        raise FilingRefused("就医地在参保地统筹区内，无需异地备案 (the destination is inside the person's own "
-                            "region: no filing needed)", "destination_inside_region")
+        raise FilingRefused("destination_inside_region")
     unknown = sorted(terms.documents_received - set(CHECKLIST[terms.kind]))
     if unknown:
-        raise FilingRefused(f"{KIND_LABELS[terms.kind]}无需此材料 (not on this kind's checklist): {', '.join(unknown)}",
-                            "document_not_on_checklist")
+        raise FilingRefused("document_not_on_checklist", f"{KIND_LABELS[terms.kind]} {', '.join(unknown)}")
     if terms.personal_commitment and terms.kind not in COMMITMENT_ALLOWED:
-        raise FilingRefused(f"{KIND_LABELS[terms.kind]}不适用个人承诺制 (no personal commitment for this kind)",
-                            "commitment_not_allowed")
+        raise FilingRefused("commitment_not_allowed", KIND_LABELS[terms.kind])
     if (terms.hospital_code is None) == (terms.kind in HOSPITAL_BOUND):
-        raise FilingRefused("转诊、急诊备案须写明医院，异地居住类备案不写 (hospital_code: required for referral "
-                            "and emergency, not allowed for the residence kinds)", "hospital_code_for_kind")
+        raise FilingRefused("hospital_code_for_kind")
     # The residence kinds and a referral count from the filing (即时办结); only an emergency is filed
     # after the admission it covers.
     if terms.kind is not FilingKind.EMERGENCY and terms.valid_from < terms.filed_on:
-        raise FilingRefused("备案不能追溯到备案日之前（急诊除外） (only an emergency filing may start before it "
-                            "is filed)", "filing_backdated")
+        raise FilingRefused("filing_backdated")
     if terms.kind is FilingKind.EMERGENCY and terms.valid_from > terms.filed_on:
-        raise FilingRefused("急诊备案在急诊之后办理 (an emergency is filed after the emergency admission)",
-                            "emergency_filed_before_admission")
+        raise FilingRefused("emergency_filed_before_admission")
     if terms.valid_until is not None and terms.valid_until < terms.valid_from:
-        raise FilingRefused("有效期止早于起始 (valid_until before valid_from)", "invalid_validity")
+        raise FilingRefused("invalid_validity")
 
 
 def comes_into_force(terms: FilingTerms) -> bool:

@@ -116,7 +116,7 @@ async def end(
     if data.last_day < row.valid_from - timedelta(days=1) or (
             row.valid_until is not None and data.last_day > row.valid_until):
         raise Unprocessable("终止日须在有效期内 (last_day must lie inside the filing's validity)",
-                            code="invalid_validity")
+                            code="last_day_outside_validity")
     before = _snapshot(row)
     now = datetime.now(UTC)
     row.last_day, row.ended_at, row.end_reason = data.last_day, now, data.reason
