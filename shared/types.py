@@ -9,6 +9,8 @@ from pydantic import AfterValidator, Field, StringConstraints
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2099, 12, 31)
 BusinessDate = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+# A hospital's code: the 6 digits of the 2018 list, or the longer codes ops register since.
+HospitalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")]
 
 
 def printable(value: str) -> str:

@@ -10,18 +10,15 @@ import pytest
 from shared.auth import Role
 from tests.e2e.conftest import Platform, fetch
 from tests.e2e.settlement_support import EXAMPLE_1, beneficiary, funds, settle
+from tests.e2e.test_hospital_agreements import taierzhuang_hospital
 from tests.support.people import new_id_number
-
-ZAOZHUANG_HOSPITAL = "990405"  # outside Yantai: the catalog's 231 hospitals are all in Yantai
 
 
 @pytest.fixture(scope="module")
-def tai_erzhuang_hospital(platform: Platform) -> str:
-    fetch(platform.databases["catalog"],
-          "INSERT INTO hospitals (code, name, region_code, ownership, level, designated_from, designated_until, "
-          "designation_source) VALUES ($1, '台儿庄区测试医院', '370405', '公立', NULL, '2017-05-01', NULL, "
-          "'台民字〔2017〕26号')", ZAOZHUANG_HOSPITAL)
-    return ZAOZHUANG_HOSPITAL
+def tai_erzhuang_hospital(platform: Platform, auth) -> str:  # type: ignore[no-untyped-def]
+    """Outside Yantai (the catalog's 231 hospitals are all in Yantai): registered by ops, with an
+    agreement for one-stop settlement."""
+    return taierzhuang_hospital(platform, auth)[0]
 
 
 def _file(platform: Platform, auth, id_number: str, **body: object) -> dict:  # type: ignore[no-untyped-def,type-arg]

@@ -12,9 +12,8 @@ from services.catalog.hospitals.rules import (
     Ownership,
 )
 from services.catalog.regions.schemas import RegionRef
-from shared.types import BusinessDate, plain_text
+from shared.types import BusinessDate, HospitalCode, plain_text
 
-HospitalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Reason = Annotated[plain_text(256), Field(description="原因 (why)")]  # type: ignore[valid-type]
 Services = Annotated[

@@ -4,7 +4,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry.out_of_region.models import OutOfRegionFilingRow
 from services.registry.out_of_region.rules import DOCUMENT_LABELS, KIND_LABELS, FilingKind, missing_documents
-from shared.types import BusinessDate, plain_text
+from shared.types import BusinessDate, HospitalCode, plain_text
 
 
 class OutOfRegionFilingCreate(BaseModel):
@@ -18,7 +18,7 @@ class OutOfRegionFilingCreate(BaseModel):
         "异地转诊 referral / 异地急诊 emergency"))
     destination_region_code: str = Field(
         pattern=r"^[0-9]{6}$", description="就医地区划（省、市或区县） (where the care is taken)")
-    hospital_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$", description=(
+    hospital_code: HospitalCode | None = Field(default=None, description=(
         "转诊的转入医院 / 急诊住院的医院；异地居住类不填 (the receiving hospital of a referral, the hospital of the "
         "emergency; none for the residence kinds)"))
     filed_on: BusinessDate = Field(description="备案日期 (the day the filing was made)")

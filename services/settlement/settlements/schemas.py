@@ -20,10 +20,9 @@ from shared.contracts.items import ItemCategory, ItemizedBill
 from shared.id_number import IdNumberStr
 from shared.id_number import parse as parse_id_number
 from shared.money import Money
-from shared.types import BusinessDate, printable
+from shared.types import BusinessDate, HospitalCode, printable
 
 HisSerial = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
-HospitalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")]
 
 
 class SettlementRequest(BaseModel):
