@@ -9,8 +9,7 @@ import pytest
 
 from shared.auth import Role
 from tests.e2e.conftest import Platform, fetch
-from tests.e2e.settlement_support import EXAMPLE_1, beneficiary, funds, settle
-from tests.e2e.test_hospital_agreements import taierzhuang_hospital
+from tests.e2e.settlement_support import EXAMPLE_1, beneficiary, funds, register_taierzhuang_hospital, settle
 from tests.support.people import new_id_number
 
 
@@ -18,7 +17,7 @@ from tests.support.people import new_id_number
 def tai_erzhuang_hospital(platform: Platform, auth) -> str:  # type: ignore[no-untyped-def]
     """Outside Yantai (the catalog's 231 hospitals are all in Yantai): registered by ops, with an
     agreement for one-stop settlement."""
-    return taierzhuang_hospital(platform, auth)[0]
+    return register_taierzhuang_hospital(platform, auth)[0]
 
 
 def _file(platform: Platform, auth, id_number: str, **body: object) -> dict:  # type: ignore[no-untyped-def,type-arg]
