@@ -138,8 +138,9 @@ def check_fee_lines(lines: Sequence[FeeLine]) -> None:
         if line.quantity >= 0:
             charged_total += line.amount
             if charged_total > MAX_AMOUNT:
-                problem = line_problem(index, line, f"费用明细合计超过上限 {MAX_AMOUNT} 元 (the lines add up to more than"
-                                       f" the limit of {MAX_AMOUNT} yuan)", "bill_total_too_large")
+                problem = line_problem(index, line, f"费用明细合计超过上限 {MAX_AMOUNT} 元"
+                                       f" (the lines add up to more than the limit of {MAX_AMOUNT} yuan)",
+                                       "bill_total_too_large")
                 problem.extra["limit"] = str(MAX_AMOUNT)
                 raise problem
             if line.original_sn is not None:
