@@ -173,6 +173,9 @@ async def apply(
 
 
 async def _application_of(hospitals: HospitalRepository, code: str, application_id: int) -> ApplicationRow:
+    """The hospital's application, write lock taken first: two steps at once (a refusal and a signing)
+    take turns, and the second sees the status the first left."""
+    await hospitals.serialize_writes()
     application = await hospitals.application(application_id)
     if application is None or application.hospital_code != code:
         raise problems.application_not_found()
@@ -215,7 +218,6 @@ async def sign(
     hospitals: HospitalRepository, code: str, application_id: int, data: Signing, principal: Principal,
 ) -> tuple[ApplicationRow, AgreementRow]:
     """Signing creates the agreement, once the notice period is over."""
-    await hospitals.serialize_writes()
     application = await _application_of(hospitals, code, application_id)
     rules.ensure_step(ApplicationStatus(application.status), ApplicationStatus.IN_NOTICE, "签订协议 (sign)")
     assert application.notice_until is not None
