@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_mod
 
 from shared.contracts.calculation import Bill
 from shared.errors import Unprocessable
-from shared.money import CENT, ZERO, Money
+from shared.money import CENT, MAX_AMOUNT, ZERO, Money
 from shared.types import BusinessDate
 
 MAX_LINES = 5000
@@ -118,10 +118,12 @@ def line_problem(index: int, line: FeeLine, detail: str, code: str) -> Unprocess
 
 def check_fee_lines(lines: Sequence[FeeLine]) -> None:
     """The lines' form, before anything is classified: unique serials, amount = quantity × price
-    (within a fen), a refund names a charge line of the bill with the same item and refunds no more
-    than it charged."""
+    (within a fen) and of the quantity's sign, a refund names a charge line of the bill with the same
+    item and refunds no more than it charged, and the charges add up to at most `MAX_AMOUNT` (so that
+    every sum of the classification, refunds being within their charges, is an amount)."""
     by_serial: dict[str, tuple[int, FeeLine]] = {}
     refunded: dict[str, Decimal] = {}
+    charged_total = ZERO
     for index, line in enumerate(lines, start=1):
         if line.feedetl_sn in by_serial:
             raise line_problem(index, line, "费用明细流水号重复 (feedetl_sn repeats an earlier line)",
@@ -130,7 +132,17 @@ def check_fee_lines(lines: Sequence[FeeLine]) -> None:
         if abs(line.quantity * line.unit_price - line.amount) > AMOUNT_TOLERANCE:
             raise line_problem(index, line, f"金额{line.amount}与数量×单价不符 (amount is not quantity × unit price)",
                                "line_amount_mismatch")
+        if (line.quantity >= 0 and line.amount < 0) or (line.quantity < 0 and line.amount > 0):
+            raise line_problem(index, line, "金额与数量须同号：退费行数量为负 (the amount has the quantity's sign;"
+                               " a refund has a negative quantity)", "amount_sign_mismatch")
         if line.quantity >= 0:
+            charged_total += line.amount
+            if charged_total > MAX_AMOUNT:
+                problem = line_problem(index, line, f"费用明细合计超过上限 {MAX_AMOUNT} 元"
+                                       f" (the lines add up to more than the limit of {MAX_AMOUNT} yuan)",
+                                       "bill_total_too_large")
+                problem.extra["limit"] = str(MAX_AMOUNT)
+                raise problem
             if line.original_sn is not None:
                 raise line_problem(index, line, "只有退费行（数量为负）可指向原明细 (only a refund names an original)",
                                    "original_on_charge_line")

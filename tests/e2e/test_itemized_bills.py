@@ -101,6 +101,10 @@ def test_an_itemized_bill_is_split_by_the_catalog_and_pays_what_its_summary_pays
     ([LINES[0], fee("R1", "SAMPLE-D002", "-1", "56", "-56.00", original="L99")], None, "refund_original_missing", 2),
     ([LINES[0], fee("M1", "SAMPLE-D001", "3", "0.33", "1.01")], None, "line_amount_mismatch", 2),
     (LINES, {"total": "50000"}, "bill_summary_and_lines", None),
+    # each line an amount alone (99,999,999 × 9,999), beyond the bill's limit of 9,999,999,999.99: a 422
+    # the HIS can act on, not a 503 telling it to retry
+    ([fee(f"H{n}", "SAMPLE-D001", "99999999", "9999", "999899990001") for n in (1, 2)], None,
+     "bill_total_too_large", 1),
 ])
 def test_a_bad_itemized_bill_is_refused_naming_the_line_and_writes_nothing(  # type: ignore[no-untyped-def]
     platform: Platform, auth, catalog_loaded, lines, bill, code, line,

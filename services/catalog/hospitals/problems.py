@@ -83,6 +83,11 @@ def date_before(earlier: date, what: tuple[str, str], code: str) -> Unprocessabl
                          code=code)
 
 
+def date_in_future(what: tuple[str, str]) -> Unprocessable:
+    """A workflow step's date (`what`: Chinese, English) is the day it happened: not after today."""
+    return Unprocessable(f"{what[0]}不能晚于今天 ({what[1]} is in the future)", code="date_in_future")
+
+
 def calendar_not_covered(year: int) -> Unprocessable:
     return Unprocessable(
         f"工作日历未收录 {year} 年的节假日安排，无法计算公示期 (the holiday calendar does not cover {year};"

@@ -1,8 +1,8 @@
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.hospitals.models import (
@@ -25,9 +25,12 @@ class HospitalRepository:
         return await self.session.get(HospitalRow, code)
 
     async def search(
-        self, *, region_codes: Collection[str] | None, name: str | None, limit: int, offset: int,
+        self, *, region_codes: Collection[str] | None, name: str | None, on: date, limit: int, offset: int,
     ) -> tuple[list[HospitalRow], int]:
-        query = select(HospitalRow)
+        """The hospitals registered by `on` (a version in effect then), a page of them and their count."""
+        registered = select(HospitalVersionRow.hospital_code).where(
+            or_(HospitalVersionRow.valid_from.is_(None), HospitalVersionRow.valid_from <= on))
+        query = select(HospitalRow).where(HospitalRow.code.in_(registered))
         if region_codes is not None:
             query = query.where(HospitalRow.region_code.in_(region_codes))
         if name:

@@ -96,8 +96,8 @@ async def list_hospitals(
         if region_code not in all_regions:
             raise problems.region_not_found(region_code)
         region_codes = descendants(all_regions.values(), region_code)
-    rows, total = await hospitals.search(region_codes=region_codes, name=name, limit=limit, offset=offset)
     day = on or clock.today()
+    rows, total = await hospitals.search(region_codes=region_codes, name=name, on=day, limit=limit, offset=offset)
     codes = [row.code for row in rows]
     versions, agreements = await hospitals.versions(codes), await hospitals.agreements(codes)
     items = [_out(row, versions[row.code], agreements[row.code], all_regions, day) for row in rows]
@@ -225,7 +225,7 @@ async def terminate_agreement(
 
 @router.post("/{code}/applications", status_code=status.HTTP_201_CREATED,
              summary="定点申请：提出申请 (an application for an agreement)", responses=problem_responses(
-                 problems.hospital_not_found("069999")))
+                 problems.hospital_not_found("069999"), problems.date_in_future(("申请日", "applied_on"))))
 async def create_application(
     code: Code, principal: Operator, data: ApplicationCreate, hospitals: Hospitals,
 ) -> ApplicationOut:
@@ -242,7 +242,8 @@ async def list_applications(code: Code, _: Reader, hospitals: Hospitals) -> list
 @router.post("/{code}/applications/{application_id}/evaluation", summary="审核评估 (record the evaluation)",
              responses=problem_responses(
                  problems.application_not_found(), problems.step_out_of_order("evaluated", "审核评估 (evaluate)"),
-                 problems.date_before(date(2025, 9, 1), ("评估日", "evaluated_on"), "date_out_of_order")))
+                 problems.date_before(date(2025, 9, 1), ("评估日", "evaluated_on"), "date_out_of_order"),
+                 problems.date_in_future(("评估日", "evaluated_on"))))
 async def evaluate_application(
     code: Code, application_id: Id, principal: Operator, data: Evaluation, hospitals: Hospitals,
 ) -> ApplicationOut:
@@ -256,7 +257,7 @@ async def evaluate_application(
              responses=problem_responses(
                  problems.application_not_found(), problems.step_out_of_order("applied", "公示 (start the notice)"),
                  problems.date_before(date(2025, 9, 20), ("公示起始日", "notice_from"), "date_out_of_order"),
-                 problems.calendar_not_covered(2099)))
+                 problems.date_in_future(("公示起始日", "notice_from")), problems.calendar_not_covered(2099)))
 async def start_notice(
     code: Code, application_id: Id, principal: Operator, data: NoticeStart, hospitals: Hospitals,
 ) -> ApplicationOut:
@@ -268,7 +269,8 @@ async def start_notice(
              responses=problem_responses(
                  problems.application_not_found(), problems.step_out_of_order("evaluated", "签订协议 (sign)"),
                  problems.agreement_exists("枣医保协〔2026〕1号"), problems.notice_not_ended(date(2025, 10, 11)),
-                 problems.date_before(date(2026, 3, 2), ("到期日", "ends_on"), "date_out_of_order")))
+                 problems.date_before(date(2026, 3, 2), ("到期日", "ends_on"), "date_out_of_order"),
+                 problems.date_in_future(("签订日", "signed_on"))))
 async def sign_application(
     code: Code, application_id: Id, principal: Operator, data: Signing, hospitals: Hospitals,
 ) -> AgreementOut:
@@ -279,7 +281,8 @@ async def sign_application(
 @router.post("/{code}/applications/{application_id}/refusal", summary="不予签订 (refuse the application)",
              responses=problem_responses(
                  problems.application_not_found(), problems.step_out_of_order("signed", "驳回 (refuse)"),
-                 problems.date_before(date(2025, 9, 1), ("驳回日", "refused_on"), "date_out_of_order")))
+                 problems.date_before(date(2025, 9, 1), ("驳回日", "refused_on"), "date_out_of_order"),
+                 problems.date_in_future(("驳回日", "refused_on"))))
 async def refuse_application(
     code: Code, application_id: Id, principal: Operator, data: Refusal, hospitals: Hospitals,
 ) -> ApplicationOut:

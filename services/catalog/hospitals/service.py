@@ -41,6 +41,12 @@ def _effective_from(day: date | None) -> date:
     return day or today
 
 
+def _happened_on(day: date, what: tuple[str, str]) -> None:
+    """A workflow step is recorded once it happened, as a hospital change is (`_effective_from`)."""
+    if day > clock.today():
+        raise problems.date_in_future(what)
+
+
 async def _ensure_region(regions: RegionRepository, region_code: str) -> None:
     if region_code not in await regions.all():
         raise problems.region_unknown(region_code)
@@ -162,6 +168,7 @@ async def terminate_agreement(
 async def apply(
     hospitals: HospitalRepository, code: str, data: ApplicationCreate, principal: Principal,
 ) -> ApplicationRow:
+    _happened_on(data.applied_on, ("申请日", "applied_on"))
     await get_hospital(hospitals, code)
     application = ApplicationRow(
         hospital_code=code, services=sorted(set(data.services)), status=ApplicationStatus.APPLIED,
@@ -173,6 +180,9 @@ async def apply(
 
 
 async def _application_of(hospitals: HospitalRepository, code: str, application_id: int) -> ApplicationRow:
+    """The hospital's application, write lock taken first: two steps at once (a refusal and a signing)
+    take turns, and the second sees the status the first left."""
+    await hospitals.serialize_writes()
     application = await hospitals.application(application_id)
     if application is None or application.hospital_code != code:
         raise problems.application_not_found()
@@ -188,6 +198,7 @@ def _touched(application: ApplicationRow, principal: Principal) -> ApplicationRo
 async def evaluate(
     hospitals: HospitalRepository, code: str, application_id: int, data: Evaluation, principal: Principal,
 ) -> ApplicationRow:
+    _happened_on(data.evaluated_on, ("评估日", "evaluated_on"))
     application = await _application_of(hospitals, code, application_id)
     rules.ensure_step(ApplicationStatus(application.status), ApplicationStatus.APPLIED, "审核评估 (evaluate)")
     rules.ensure_not_before(data.evaluated_on, application.applied_on, ("评估日", "evaluated_on"),
@@ -200,6 +211,7 @@ async def evaluate(
 async def start_notice(
     hospitals: HospitalRepository, code: str, application_id: int, data: NoticeStart, principal: Principal,
 ) -> ApplicationRow:
+    _happened_on(data.notice_from, ("公示起始日", "notice_from"))
     application = await _application_of(hospitals, code, application_id)
     rules.ensure_step(ApplicationStatus(application.status), ApplicationStatus.EVALUATED, "公示 (start the notice)")
     assert application.evaluated_on is not None
@@ -215,7 +227,7 @@ async def sign(
     hospitals: HospitalRepository, code: str, application_id: int, data: Signing, principal: Principal,
 ) -> tuple[ApplicationRow, AgreementRow]:
     """Signing creates the agreement, once the notice period is over."""
-    await hospitals.serialize_writes()
+    _happened_on(data.signed_on, ("签订日", "signed_on"))
     application = await _application_of(hospitals, code, application_id)
     rules.ensure_step(ApplicationStatus(application.status), ApplicationStatus.IN_NOTICE, "签订协议 (sign)")
     assert application.notice_until is not None
@@ -243,6 +255,7 @@ async def sign(
 async def refuse(
     hospitals: HospitalRepository, code: str, application_id: int, data: Refusal, principal: Principal,
 ) -> ApplicationRow:
+    _happened_on(data.refused_on, ("驳回日", "refused_on"))
     application = await _application_of(hospitals, code, application_id)
     rules.ensure_can_refuse(ApplicationStatus(application.status))
     rules.ensure_not_before(data.refused_on, application.applied_on, ("驳回日", "refused_on"), "date_out_of_order")

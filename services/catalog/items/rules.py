@@ -1,14 +1,18 @@
 """The item catalog's rules, pure: how a fee line splits (docs/rules.md §4 step 1, §11) and what a
 catalog file changes (decided before anything is written: the dry run's answer is the import's work).
 
-Classification of one line, by the catalog entry in force on the line's date:
+Classification of one charge line, by the catalog entry in force on the line's date:
 - no entry in force (丙类, or a known code whose entry has ended or not yet begun): the whole amount
   is full self-pay (全自费);
 - a price limit below the unit price: over-limit self-pay (超限价自费) = (unit price − limit) × quantity;
 - 乙类: pre-self-pay (先行自付) = ratio × (amount − over-limit), i.e. the ratio of what is within the limit;
 - 甲类: neither; the amount within the limit is all policy range.
-Each part is rounded to the fen per line, ROUND_HALF_UP (half a fen away from zero, so a refund line
-gives back exactly what its charge line took). A line's parts never exceed its amount.
+Each part is rounded to the fen per line, ROUND_HALF_UP. A charge line's parts never exceed its amount.
+
+A refund line (退费) gives back its original's parts in proportion to the quantity refunded, whatever
+its own date: the refunds of one original so far give back each part × refunded / charged quantity,
+rounded to the fen, less what earlier refunds gave back. So refunds that together refund the whole
+quantity give back exactly what the charge took.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -45,34 +49,64 @@ def entry_on(versions: Sequence[Entry], on: date) -> Entry | None:
     return next((entry for entry in versions if entry.in_force(on)), None)
 
 
-def split_line(line: FeeLine, entry: Entry | None) -> tuple[Decimal, Decimal, Decimal]:
-    """(full self-pay, over-limit self-pay, pre-self-pay) of one line."""
+Parts = tuple[Decimal, Decimal, Decimal]
+"""(full self-pay, over-limit self-pay, pre-self-pay)"""
+
+
+def split_line(line: FeeLine, entry: Entry | None) -> Parts:
+    """The parts of one charge line."""
     amount = line.amount
     if entry is None or entry.category == "C":
         return amount, ZERO, ZERO
     over_limit = ZERO
     if entry.price_limit is not None and line.unit_price > entry.price_limit:
-        over_limit = to_yuan((line.unit_price - entry.price_limit) * line.quantity)
-        # within the amount's own sign and size (the amount may differ from quantity × price by a fen)
-        over_limit = min(over_limit, amount) if amount >= 0 else max(over_limit, amount)
+        # within the amount (the amount may be below quantity × price by a fen)
+        over_limit = min(to_yuan((line.unit_price - entry.price_limit) * line.quantity), amount)
     pre_self_pay = ZERO
     if entry.category == "B":
         pre_self_pay = to_yuan(entry.pre_self_pay_ratio * (amount - over_limit))
     return ZERO, over_limit, pre_self_pay
 
 
+@dataclass(slots=True)
+class _Charge:
+    """A charge line as its refunds need it: its entry, its parts, and what its refunds took back so far."""
+
+    line: FeeLine
+    entry: Entry | None
+    parts: Parts
+    refunded: Decimal = Decimal(0)
+    returned: Parts = (ZERO, ZERO, ZERO)
+
+    def refund(self, line: FeeLine) -> Parts:
+        self.refunded -= line.quantity
+        share = self.refunded / self.line.quantity
+        full, over_limit, pre = (to_yuan(part * share) for part in self.parts)
+        before_full, before_over_limit, before_pre = self.returned
+        self.returned = (full, over_limit, pre)
+        return before_full - full, before_over_limit - over_limit, before_pre - pre
+
+
 def classify(lines: Sequence[FeeLine], versions: Mapping[str, Sequence[Entry]], service_date: date) -> Classification:
-    """Every line split by the entry in force on its date (`service_date` for a line without one).
-    A code the catalog has never had is refused (`unknown_item_code`), naming the line."""
+    """Every charge line split by the entry in force on its date (`service_date` for a line without
+    one), every refund by its original's (lines checked by `check_fee_lines`: a refund follows its
+    original). A code the catalog has never had is refused (`unknown_item_code`), naming the line."""
     classified = []
+    charges: dict[str, _Charge] = {}
     for index, line in enumerate(lines, start=1):
         known = versions.get(line.item_code)
         if not known:
             raise line_problem(index, line, f"医保目录中无此编码 {line.item_code} (unknown item code)",
                                "unknown_item_code")
         on = line.occurred_on or service_date
-        entry = entry_on(known, on)
-        full, over_limit, pre = split_line(line, entry)
+        if line.original_sn is None:
+            entry = entry_on(known, on)
+            full, over_limit, pre = split_line(line, entry)
+            charges[line.feedetl_sn] = _Charge(line, entry, (full, over_limit, pre))
+        else:
+            charge = charges[line.original_sn]
+            entry = charge.entry
+            full, over_limit, pre = charge.refund(line)
         classified.append(ClassifiedLine(
             feedetl_sn=line.feedetl_sn, original_sn=line.original_sn, item_code=line.item_code,
             item_name=entry.name if entry else None, category=entry.category if entry else None,  # type: ignore[arg-type]

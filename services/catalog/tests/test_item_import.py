@@ -169,6 +169,18 @@ async def test_classify_splits_the_lines_by_the_entry_in_force(client: AsyncClie
     assert his.status_code == 403
 
 
+async def test_lines_adding_up_beyond_the_money_limit_are_a_422_not_a_500(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    await send(client, auth, SAMPLE.read_bytes(), "sample-for-limit")
+    # each line 99,999,999 × 9,999 = 999,899,990,001.00 fits an amount; the two add up beyond it
+    line = {"item_code": "SAMPLE-D001", "quantity": "99999999", "unit_price": "9999", "amount": "999899990001"}
+    body = {"service_date": "2023-03-20", "lines": [{"feedetl_sn": "1", **line}, {"feedetl_sn": "2", **line}]}
+    response = await client.post("/v1/items:classify", json=body, headers=auth(Role.SERVICE))
+    assert response.status_code == 422, response.text
+    assert (response.json()["code"], response.json()["line"], response.json()["limit"]) == (
+        "bill_total_too_large", 1, "9999999999.99")
+    assert "9999999999.99" in response.json()["detail"]
+
+
 async def test_a_row_with_control_characters_is_rejected_and_recorded_readably(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
     content = (HEADER + "CTL\x00-1,名称,药品,甲类,,,2024-01-01,\nCTL-2,名\u202e称,药品,甲类,,,2024-01-01,\n").encode()
     response = await send(client, auth, content, "control-1")

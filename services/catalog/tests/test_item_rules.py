@@ -51,11 +51,48 @@ def test_pre_self_pay_rounds_half_up_to_the_fen_per_line() -> None:
     assert split_line(line("1", "B1", "1", "0.44", "0.44"), B)[2] == D("0.04")
 
 
+def parts(result: object) -> list[tuple[D, D, D]]:
+    return [(c.full_self_pay, c.over_limit_self_pay, c.pre_self_pay) for c in result.lines]  # type: ignore[attr-defined]
+
+
 def test_a_refund_gives_back_exactly_what_its_charge_took() -> None:
-    # the charge: 0.05 pre-self-pay (10% × 0.45, half up); its refund −0.05 (half away from zero), not −0.04
-    assert split_line(line("2", "B1", "-1", "0.45", "-0.45", original="1"), B) == (0, 0, D("-0.05"))
-    # over limit: (56.67 − 50) × −1 = −6.67; pre-self-pay 10% × (−56.67 + 6.67) = −5.00
-    assert split_line(line("2", "B1", "-1", "56.67", "-56.67", original="1"), B) == (0, D("-6.67"), D("-5.00"))
+    # the charge: 0.05 pre-self-pay (10% × 0.45, half up); its full refund gives back 0.05
+    whole = classify([line("1", "B1", "1", "0.45", "0.45"), line("2", "B1", "-1", "0.45", "-0.45", original="1")],
+                     {"B1": [B]}, DAY)
+    assert parts(whole)[1] == (0, 0, D("-0.05")) and whole.pre_self_pay == 0
+    # over limit: (56.67 − 50) × 3 = 20.01, pre 10% × 150.00 = 15.00; refunding 1 of 3 gives back a third
+    # of each: 6.67 and 5.00
+    third = classify([line("1", "B1", "3", "56.67", "170.01"), line("2", "B1", "-1", "56.67", "-56.67", original="1")],
+                     {"B1": [B]}, DAY)
+    assert parts(third)[1] == (0, D("-6.67"), D("-5.00"))
+
+
+def test_partial_refunds_give_back_the_charge_in_proportion_and_all_of_it_in_the_end() -> None:
+    # charge 2 × 0.25 = 0.50, 乙 10%: pre-self-pay 0.05. Refund 1 of 2: half of 0.05 = 0.025 → 0.03 (half
+    # up); the second refund of 1 takes the rest, 0.02, so the two give back 0.05, the charge's own
+    charge = line("1", "B1", "2", "0.25", "0.50")
+    first = line("2", "B1", "-1", "0.25", "-0.25", original="1")
+    one = classify([charge, first], {"B1": [B]}, DAY)
+    assert parts(one)[1] == (0, 0, D("-0.03")) and one.pre_self_pay == D("0.02")
+    both = classify([charge, first, line("3", "B1", "-1", "0.25", "-0.25", original="1")], {"B1": [B]}, DAY)
+    assert parts(both)[1:] == [(0, 0, D("-0.03")), (0, 0, D("-0.02"))]
+    assert (both.total, both.pre_self_pay) == (0, 0)
+
+
+def test_a_refund_is_classified_by_its_originals_entry_not_its_own_date() -> None:
+    # service date 2023-01-05. L1 B2 (乙 10%, ended 2022-12-31) 2 × 100 on 2022-12-30: pre 10% × 200 = 20.00.
+    # L2 refunds all of L1 on 2023-01-02, after B2 ended: it gives back L1's 20.00 pre-self-pay (not
+    # 200.00 of full self-pay by its own date). L3 丙 1 × 300: full self-pay 300.00.
+    # total 200 − 200 + 300 = 300.00; full self-pay 300.00; pre-self-pay 20 − 20 = 0.00
+    result = classify([
+        line("L1", "B2", "2", "100", "200", on=date(2022, 12, 30)),
+        line("L2", "B2", "-2", "100", "-200", original="L1", on=date(2023, 1, 2)),
+        line("L3", "C1", "1", "300", "300"),
+    ], {"B2": [B_ENDED], "C1": [C]}, date(2023, 1, 5))
+    assert (result.total, result.full_self_pay, result.over_limit_self_pay, result.pre_self_pay) == (
+        D("300.00"), D("300.00"), 0, D("0.00"))
+    assert parts(result)[1] == (0, 0, D("-20.00"))
+    assert (result.lines[1].category, result.lines[1].occurred_on) == ("B", date(2023, 1, 2))
 
 
 def test_an_entry_not_in_force_on_the_date_makes_the_line_full_self_pay() -> None:
@@ -103,6 +140,12 @@ def test_an_unknown_code_is_refused_naming_the_line() -> None:
     ([line("1", "A1", "1", "5", "5"), line("2", "B1", "-1", "5", "-5", original="1")], "refund_original_mismatch", 2),
     ([line("1", "A1", "1", "5", "5"), line("2", "A1", "-2", "5", "-10", original="1")], "refund_exceeds_original", 2),
     ([line("1", "A1", "1", "5", "5", original="0")], "original_on_charge_line", 1),
+    ([line("1", "A1", "0", "5", "-0.01")], "amount_sign_mismatch", 1),  # no quantity, a negative amount
+    ([line("1", "A1", "1", "0", "0"), line("2", "A1", "-1", "0", "0.01", original="1")],
+     "amount_sign_mismatch", 2),  # a refund charging a fen
+    # each line fits an amount; together they charge more than 9,999,999,999.99
+    ([line("1", "A1", "1", "9999999999.99", "9999999999.99"), line("2", "A1", "1", "0.01", "0.01")],
+     "bill_total_too_large", 2),
 ])
 def test_the_form_of_the_lines(lines: list[FeeLine], code: str | None, named: int | None) -> None:
     if code is None:
@@ -111,6 +154,10 @@ def test_the_form_of_the_lines(lines: list[FeeLine], code: str | None, named: in
     with pytest.raises(Unprocessable) as refused:
         check_fee_lines(lines)
     assert (refused.value.code, refused.value.extra["line"]) == (code, named)
+
+
+def test_a_bill_at_the_money_limit_is_taken() -> None:
+    check_fee_lines([line("1", "A1", "1", "9999999999.98", "9999999999.98"), line("2", "A1", "1", "0.01", "0.01")])
 
 
 # --- the catalog file --------------------------------------------------------------------------------

@@ -224,3 +224,76 @@ async def test_writers_wait_for_each_other_so_changes_are_numbered_in_commit_ord
         assert (await change).status_code == 200
     finally:
         await writer.close()
+
+
+async def test_a_refusal_and_a_signing_at_once_one_wins_the_other_is_refused(
+    client: AsyncClient, auth, catalog_database: str,  # type: ignore[no-untyped-def]
+) -> None:
+    code = await register(client, auth)
+    ops = auth(Role.OPS)
+    base = f"/v1/hospitals/{code}/applications"
+    application = (await client.post(base, headers=ops, json={"services": ["one_stop_assistance"],
+                                                               "applied_on": "2025-03-03"})).json()
+    url = f"{base}/{application['id']}"
+    assert (await client.post(f"{url}/evaluation", headers=ops, json={
+        "evaluated_on": "2025-03-10", "evaluation": "合格 (passed)"})).status_code == 200
+    assert (await client.post(f"{url}/notice", headers=ops, json={"notice_from": "2025-03-17"})).status_code == 200
+    holder = await asyncpg.connect(driver_dsn(catalog_database))
+    try:
+        # the application's row held, so the signing stops at its write, having read "in notice"
+        held = holder.transaction()
+        await held.start()
+        await holder.execute("SELECT id FROM agreement_applications WHERE id = $1 FOR UPDATE", application["id"])
+        signing = asyncio.create_task(client.post(f"{url}/signing", headers=ops, json={
+            "signed_on": "2025-03-25", "number": f"竞态协议-{code}", "starts_on": "2025-03-25"}))
+        await asyncio.sleep(0.5)
+        assert not signing.done()
+        refusal = asyncio.create_task(client.post(f"{url}/refusal", headers=ops, json={
+            "refused_on": "2025-03-25", "reason": "材料不全 (documents missing)"}))
+        await asyncio.sleep(0.5)
+        await held.rollback()
+        signed_answer, refused_answer = await signing, await refusal
+    finally:
+        await holder.close()
+    # the signing, first, wins; the refusal then finds the application signed
+    assert signed_answer.status_code == 200, signed_answer.text
+    assert (refused_answer.status_code, refused_answer.json()["code"]) == (409, "application_step_out_of_order")
+    [recorded] = (await client.get(base, headers=ops)).json()
+    assert (recorded["status"], recorded["refused_on"]) == ("signed", None)
+    assert [a["number"] for a in (await client.get(f"/v1/hospitals/{code}/agreements", headers=ops)).json()] == [
+        f"竞态协议-{code}"]
+
+
+async def test_a_workflow_date_after_today_is_refused(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    code = await register(client, auth)
+    ops = auth(Role.OPS)
+    base = f"/v1/hospitals/{code}/applications"
+    future = await client.post(base, headers=ops, json={"services": ["one_stop_assistance"],
+                                                         "applied_on": "2099-01-01"})
+    assert (future.status_code, future.json()["code"]) == (422, "date_in_future"), future.text
+    assert (await client.get(base, headers=ops)).json() == []
+    application = (await client.post(base, headers=ops, json={"services": ["one_stop_assistance"],
+                                                               "applied_on": "2025-03-03"})).json()
+    url = f"{base}/{application['id']}"
+    steps = [("evaluation", {"evaluated_on": "2025-03-10", "evaluation": "合格 (passed)"}),
+             ("notice", {"notice_from": "2025-03-17"}),
+             ("signing", {"signed_on": "2025-03-25", "number": f"未来协议-{code}", "starts_on": "2025-03-25"})]
+    for step, body in steps:  # each step refused with a date after today, then taken with its own
+        date_field = next(key for key in body if key.endswith(("_on", "_from")))
+        refused = await client.post(f"{url}/{step}", headers=ops, json=body | {date_field: "2099-01-01"})
+        assert (refused.status_code, refused.json()["code"]) == (422, "date_in_future"), refused.text
+        assert (await client.post(f"{url}/{step}", headers=ops, json=body)).status_code == 200
+    other = (await client.post(base, headers=ops, json={"services": ["one_stop_assistance"],
+                                                         "applied_on": "2025-03-03"})).json()
+    refusal = await client.post(f"{base}/{other['id']}/refusal", headers=ops,
+                                json={"refused_on": "2099-01-01", "reason": "材料不全 (documents missing)"})
+    assert (refusal.status_code, refusal.json()["code"]) == (422, "date_in_future"), refusal.text
+
+
+async def test_the_list_on_a_date_counts_only_hospitals_registered_by_then(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]
+    await register(client, auth, name="台儿庄区登记日测试医院（示例数据，非真实机构）", effective_from="2024-01-01")
+    query = {"name": "登记日测试", "region_code": "370405"}
+    before = (await client.get("/v1/hospitals", params=query | {"on": "2023-12-31"}, headers=auth(Role.HIS))).json()
+    assert (before["total"], before["items"]) == (0, [])
+    on = (await client.get("/v1/hospitals", params=query | {"on": "2024-01-01"}, headers=auth(Role.HIS))).json()
+    assert (on["total"], len(on["items"])) == (1, 1)
