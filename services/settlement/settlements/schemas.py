@@ -248,6 +248,11 @@ class PreviewStatement(Statement):
     """预结算单: the statement a settlement would give now, on the balances as they stand. Nothing was
     settled: no settlement id, no serial, and the balances did not move."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [  # POLICY.md §8 example 1, previewed
+        Statement.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index, call-overload]
+        | {"settlement_id": None, "his_serial": None, "status": "preview", "settled_at": None, "preview": True,
+           "previewed_at": "2026-11-30T11:20:59.102233Z"},
+    ]})
     settlement_id: None = Field(default=None, description="预结算无结算号 (a preview settles nothing)")  # type: ignore[assignment]
     status: Literal["preview"] = "preview"  # type: ignore[assignment]
     his_serial: None = None  # type: ignore[assignment]
