@@ -115,3 +115,25 @@ def test_outpatient_chronic_needs_a_filing_in_force_at_the_hospital(platform: Pl
     assert funds(paid.json()) == (D("2000.00"), D("1950.00"), D("600.00"), D("315.00"), D("135.00"))
     balances, _ = ledger_balances(platform, id_number)
     assert balances["assistance_paid"] == D("30000.00")
+
+
+def test_a_filing_awaiting_review_is_not_yet_in_force_and_shows_its_deadline(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = insured_beneficiary(platform, auth)
+    url = f"{platform.urls['registry']}/v1/persons/{id_number}/chronic-filings"
+    filed = httpx.post(url, headers=auth(Role.OPS), json={
+        "disease_code": "A99", "disease_name": "肺动脉高压", "hospital_code": "060001", "filed_on": "2023-03-10"})
+    assert filed.status_code == 201, filed.text
+    # The 20th working day after 2023-03-10 (清明, 5 April, is no working day): 2023-04-10.
+    assert (filed.json()["status"], filed.json()["review_due_on"]) == ("pending", "2023-04-10")
+    bill = {"total": "5000", "basic_insurance_paid": "2000"}
+    waiting = settle(platform, auth, id_number, "CH-R1", bill, **chronic("2023-03-20", "060001"))
+    assert waiting.status_code == 422 and waiting.json()["code"] == "chronic_filing_not_yet_in_force"
+    assert waiting.json()["effective_from"] is None and "审核" in waiting.json()["detail"]
+
+    approved = httpx.post(f"{url}/{filed.json()['filing_id']}/approve", headers=auth(Role.OPS), json={})
+    assert approved.status_code == 200 and approved.json()["review_due_on"] is None
+    paid = settle(platform, auth, id_number, "CH-R2", bill, **chronic("2023-03-20", "060001"))
+    assert paid.status_code == 201, paid.text
+    # No earlier cost this year: R = 3,000 below the 7,000 threshold, A = 3,000 × 80% = 2,400; the
+    # remainder 600 is below re-assistance's 5,000: the person pays 600.00.
+    assert funds(paid.json()) == (D("2000.00"), D("0.00"), D("2400.00"), D("0.00"), D("600.00"))

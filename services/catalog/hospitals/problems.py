@@ -83,13 +83,6 @@ def date_before(earlier: date, what: tuple[str, str], code: str) -> Unprocessabl
                          code=code)
 
 
-def calendar_not_covered(year: int) -> Unprocessable:
-    return Unprocessable(
-        f"工作日历未收录 {year} 年的节假日安排，无法计算公示期 (the holiday calendar does not cover {year};"
-        " update the chinesecalendar package)", code="calendar_not_covered",
-    )
-
-
 def notice_not_ended(notice_until: date) -> Unprocessable:
     return Unprocessable(
         f"公示期至 {notice_until.isoformat()} 结束，之后方可签订协议"
