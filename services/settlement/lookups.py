@@ -32,6 +32,8 @@ class Patient:
     insurance_type: InsuranceType | None = None  # as the registry has it on the date, if it knows
     # the out-of-region filings in force on the date: (destination region, hospital or None)
     out_of_region_cover: tuple[tuple[str, str | None], ...] = ()
+    chronic_hospitals: frozenset[str] = frozenset()  # where a chronic filing gives benefits on the date
+    registered: bool = True  # False: the registry has no such person
 
 
 def _grant_window(identities: list[dict[str, Any]]) -> tuple[date, date] | None:
@@ -54,16 +56,18 @@ async def patient(peers: Peers, id_number: str, on: date) -> Patient:
         eligibility = await peers.registry.get(f"/v1/persons/{id_number}/eligibility", params={"on": on.isoformat()})
     except RemoteProblem as exc:
         if exc.remote_code == "person_not_found":
-            return Patient([], "救助对象登记中无此人，仅按医保结算 (not in the registry: insurance only)")
+            return Patient([], "救助对象登记中无此人，仅按医保结算 (not in the registry: insurance only)",
+                           registered=False)
         raise
     insurance_type = InsuranceType(eligibility["insurance_type"]) if eligibility["insurance_type"] else None
+    chronic_hospitals = frozenset(f["hospital_code"] for f in eligibility["chronic_filings"])
     if not eligibility["insured"]:
         return Patient([], "当日未参保，无救助 (not insured on that date)", eligibility["region_code"],
-                       insurance_type=insurance_type)
+                       insurance_type=insurance_type, chronic_hospitals=chronic_hospitals)
     return Patient([Category(i["category"]) for i in eligibility["identities"]], None, eligibility["region_code"],
                    _grant_window(eligibility["identities"]), insurance_type,
                    tuple((f["destination_region_code"], f["hospital_code"])
-                         for f in eligibility["out_of_region_filings"]))
+                         for f in eligibility["out_of_region_filings"]), chronic_hospitals)
 
 
 # 003 9.1 and 6.3: care that could not be settled one-stop is claimed by hand at the person's office.

@@ -88,13 +88,6 @@ def date_in_future(what: tuple[str, str]) -> Unprocessable:
     return Unprocessable(f"{what[0]}不能晚于今天 ({what[1]} is in the future)", code="date_in_future")
 
 
-def calendar_not_covered(year: int) -> Unprocessable:
-    return Unprocessable(
-        f"工作日历未收录 {year} 年的节假日安排，无法计算公示期 (the holiday calendar does not cover {year};"
-        " update the chinesecalendar package)", code="calendar_not_covered",
-    )
-
-
 def notice_not_ended(notice_until: date) -> Unprocessable:
     return Unprocessable(
         f"公示期至 {notice_until.isoformat()} 结束，之后方可签订协议"

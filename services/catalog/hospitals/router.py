@@ -36,6 +36,7 @@ from shared import clock
 from shared.auth import Principal, Role, require
 from shared.errors import problem_responses
 from shared.types import BusinessDate, plain_text
+from shared.working_days import calendar_not_covered
 
 router = APIRouter(prefix="/v1/hospitals", tags=["hospitals 定点医疗机构"])
 OnDate = Annotated[BusinessDate | None, Query(description="日期，默认今天 (date; default today)")]
@@ -257,7 +258,7 @@ async def evaluate_application(
              responses=problem_responses(
                  problems.application_not_found(), problems.step_out_of_order("applied", "公示 (start the notice)"),
                  problems.date_before(date(2025, 9, 20), ("公示起始日", "notice_from"), "date_out_of_order"),
-                 problems.date_in_future(("公示起始日", "notice_from")), problems.calendar_not_covered(2099)))
+                 problems.date_in_future(("公示起始日", "notice_from")), calendar_not_covered(2099)))
 async def start_notice(
     code: Code, application_id: Id, principal: Operator, data: NoticeStart, hospitals: Hospitals,
 ) -> ApplicationOut:

@@ -2,13 +2,12 @@
 application's steps and the public notice's working days (003 医疗机构申请定点协议管理)."""
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
-import chinese_calendar
-
 from services.catalog.hospitals import problems
+from shared.working_days import nth_working_day
 
 NOTICE_WORKING_DAYS = 5  # 003: 评估结果…公示 5 个工作日
 
@@ -112,26 +111,10 @@ def covering_agreement(
     return max(covering, key=lambda pair: pair[0].starts_on, default=None)
 
 
-def is_working_day(day: date) -> bool:
-    """A working day in mainland China: weekdays except public holidays, plus the make-up working
-    days (调休) on weekends. The kept calendar (chinesecalendar) knows only the years the State
-    Council has published; outside them this refuses rather than guess."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError as exc:
-        raise problems.calendar_not_covered(day.year) from exc
-
-
 def notice_end(start: date, working_days: int = NOTICE_WORKING_DAYS) -> date:
     """The last day of a public notice of `working_days` working days starting on `start` (counted
     from `start` itself when it is a working day, else from the next working day)."""
-    day, counted = start, 0
-    while True:
-        if is_working_day(day):
-            counted += 1
-            if counted == working_days:
-                return day
-        day += timedelta(days=1)
+    return nth_working_day(start, working_days)
 
 
 def ensure_step(status: ApplicationStatus, expected: ApplicationStatus, step: str) -> None:

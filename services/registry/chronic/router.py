@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from sqlalchemy import select
 
 from services.registry.chronic.models import ChronicFilingRow
-from services.registry.chronic.rules import DiseaseList
+from services.registry.chronic.rules import DiseaseList, review_due_on
 from services.registry.chronic.schemas import DiseaseOut, FilingCreate, FilingDecision, FilingOut
 from services.registry.chronic.service import file, review
 from services.registry.dependencies import FilingClerk, Reader, ValidPerson
@@ -35,6 +35,12 @@ Diseases = Annotated[DiseaseList, Depends(_diseases)]
 Catalog = Annotated[ServiceClient, Depends(_catalog)]
 
 
+def _filing(row: ChronicFilingRow) -> FilingOut:
+    """A filing as answered here, with the review's deadline while it awaits one."""
+    due = review_due_on(row.disease_class, row.filed_on) if row.status == "pending" else None
+    return FilingOut.model_validate(row, from_attributes=True).model_copy(update={"review_due_on": due})
+
+
 @router.get("/v1/chronic-diseases", summary="门诊慢特病病种目录 (the disease list, per insurance type)")
 async def list_diseases(
     _: Reader, diseases: Diseases, insurance_type: Annotated[InsuranceType, Query()],
@@ -58,8 +64,7 @@ async def create_filing(
     principal: FilingClerk, person: ValidPerson, data: FilingCreate, session: DbSession, diseases: Diseases,
     catalog: Catalog,
 ) -> FilingOut:
-    return FilingOut.model_validate(await file(session, person, data, principal, diseases, catalog),
-                                    from_attributes=True)
+    return _filing(await file(session, person, data, principal, diseases, catalog))
 
 
 @router.get("/v1/persons/{id_number}/chronic-filings", summary="门诊慢特病备案记录 (a person's filings)",
@@ -67,7 +72,7 @@ async def create_filing(
 async def list_filings(_: Reader, person: ValidPerson, session: DbSession) -> list[FilingOut]:
     rows = await session.scalars(select(ChronicFilingRow).where(ChronicFilingRow.person_id == person.id)
                                  .order_by(ChronicFilingRow.filed_on))
-    return [FilingOut.model_validate(r, from_attributes=True) for r in rows]
+    return [_filing(r) for r in rows]
 
 
 @router.post("/v1/persons/{id_number}/chronic-filings/{filing_id}/approve",
@@ -76,8 +81,7 @@ async def list_filings(_: Reader, person: ValidPerson, session: DbSession) -> li
 async def approve_filing(
     principal: FilingClerk, person: ValidPerson, filing_id: FilingId, data: FilingDecision, session: DbSession,
 ) -> FilingOut:
-    return FilingOut.model_validate(await review(session, person, filing_id, True, data, principal),
-                                    from_attributes=True)
+    return _filing(await review(session, person, filing_id, True, data, principal))
 
 
 @router.post("/v1/persons/{id_number}/chronic-filings/{filing_id}/reject",
@@ -86,5 +90,4 @@ async def approve_filing(
 async def reject_filing(
     principal: FilingClerk, person: ValidPerson, filing_id: FilingId, data: FilingDecision, session: DbSession,
 ) -> FilingOut:
-    return FilingOut.model_validate(await review(session, person, filing_id, False, data, principal),
-                                    from_attributes=True)
+    return _filing(await review(session, person, filing_id, False, data, principal))

@@ -10,8 +10,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.categories import InsuranceType
+from shared.errors import Unprocessable
+from shared.working_days import nth_working_day
 
 DISEASES_FILE = Path(__file__).parent / "diseases.toml"
+REVIEW_WORKING_DAYS = 20  # 甲类其他病种：每季度审核办理一次，自审核之日起20个工作日办结
 
 
 class Disease(BaseModel):
@@ -65,3 +68,18 @@ def decide(disease: Disease, filed_on: date) -> FilingDecision:
     if disease.quarterly_review:
         return FilingDecision("pending", None)
     return FilingDecision("in_force", benefits_start(filed_on))
+
+
+def review_due_on(disease_class: str, filed_on: date) -> date | None:
+    """The last day to decide a class A filing awaiting review: the 20th working day after filing (the
+    guide counts from the review, which a filing awaits from the day it is received; the day itself is
+    not counted). The guide gives class B reviews no deadline, and a year the holiday calendar does
+    not cover yet gives no date (None) rather than a guess."""
+    if disease_class != "A":
+        return None
+    try:
+        return nth_working_day(filed_on + timedelta(days=1), REVIEW_WORKING_DAYS)
+    except Unprocessable as exc:
+        if exc.code == "calendar_not_covered":
+            return None
+        raise

@@ -38,6 +38,9 @@ class FilingOut(BaseModel):
     filed_on: date
     status: str = Field(description="in_force 生效 / pending 待季度审核 / rejected 未通过")
     effective_from: date | None = Field(description="待遇起始日 (first day of benefits)")
+    review_due_on: date | None = Field(
+        default=None, description="待审核甲类备案的办结期限：备案次日起第20个工作日"
+        " (a class A filing awaiting review: decided by the 20th working day after filing)")
     decided_by: str | None
     decision_reason: str | None
     created_at: datetime

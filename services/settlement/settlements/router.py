@@ -5,17 +5,20 @@ from sqlalchemy import Row
 
 from services.settlement.idempotency import REPLAYABLE, REPLAYED
 from services.settlement.lookups import LOOKUP_LIMITED, MANUAL_CLAIM, NOT_FILED
+from services.settlement.settlements import chronic
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import (
     Cancellation,
     CancelRequest,
+    PreviewRequest,
+    PreviewStatement,
     SettlementLine,
     SettlementPage,
     SettlementRequest,
     SettlementSummary,
     Statement,
 )
-from services.settlement.settlements.service import SettlementFlow, cancellation_note
+from services.settlement.settlements.service import SettlementFlow, cancellation_note, preview_timeout
 from shared.auth import Principal, Role, Scope, ensure_hospital_access, require
 from shared.contracts.items import LINE_PROBLEM_EXAMPLES
 from shared.db import DbSession
@@ -70,12 +73,17 @@ _SETTLE_PROBLEMS = (
                   extra={"person_region_code": "370405", "hospital_region_code": "370602",
                          "manual_claim": MANUAL_CLAIM}),
     *LINE_PROBLEM_EXAMPLES,
+    *chronic.PROBLEMS,
     TooManyRequests(LOOKUP_LIMITED, code="lookup_rate_limited"),
     ServiceUnavailable("结算超时，请稍后以同一流水号重试 (the settlement took too long; retry with the same serial)",
                        code="settlement_timeout"),
     ServiceUnavailable("该参保人同时有多笔结算，请稍后重试 (concurrent settlements of this person; retry)",
                        code="person_busy"),
 )
+
+# What only a settlement meets: its serial, its write, its deadline ("retry with the same serial").
+_SETTLEMENT_ONLY = {"settlement_in_progress", "settlement_cancelled", "idempotency_key_reused", "person_busy",
+                    "settlement_timeout"}
 
 
 @router.post(
@@ -89,6 +97,17 @@ async def settle(principal: Writer, body: SettlementRequest, flow: Flow) -> Resp
     statement, replayed = await flow.settle(body, principal)
     return Response(content=statement, status_code=201, media_type="application/json",
                     headers=REPLAYED if replayed else None)
+
+
+@router.post(
+    ":preview", response_model=PreviewStatement,
+    summary="预结算：结算前试算，不记账 (pre-settlement: what a settlement would pay now; nothing is written)",
+    description="与出院结算同一请求体、同一计算；不占用流水号，不记入年度累计。"
+    " Same body and computation as a settlement; no serial is taken and the year-to-date does not move.",
+    responses=problem_responses(*(p for p in _SETTLE_PROBLEMS if p.code not in _SETTLEMENT_ONLY), preview_timeout()),
+)
+async def preview(principal: Writer, body: PreviewRequest, flow: Flow) -> PreviewStatement:
+    return await flow.preview(body, principal)
 
 
 @router.get("/{settlement_id}", summary="结算单 (a settlement's statement)",

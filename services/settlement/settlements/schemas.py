@@ -1,6 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
@@ -61,6 +61,20 @@ class SettlementRequest(BaseModel):
         if self.admitted_on < parse_id_number(self.id_number).birth_date:
             raise ValueError("入院日期早于身份证号码中的出生日期 (admitted_on is before the birth date in id_number)")
         return self
+
+
+class PreviewRequest(SettlementRequest):
+    """A pre-settlement (预结算, like NHSA 2303): a settlement's body; the serial may be left out and is
+    ignored, since nothing is settled."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "hospital_code": "060001", "id_number": "370602199001011239", "insurance_type": "resident",
+        "medical_type": "inpatient", "admitted_on": "2023-03-01", "discharged_on": "2023-03-20",
+        "bill": {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000", "basic_insurance_paid": "26520"},
+    }]})
+
+    his_serial: HisSerial | None = Field(  # type: ignore[assignment]
+        default=None, description="预结算不占用流水号，可省略 (ignored: a preview takes no serial)")
 
 
 def _line_of_text(name: str, english: str, max_length: int) -> object:
@@ -228,3 +242,20 @@ class Cancellation(BaseModel):
     marked_for_recalculation: list[str] = Field(
         description="同年度其后的结算，需重算 (later settlements of the year, to recalculate)"
     )
+
+
+class PreviewStatement(Statement):
+    """预结算单: the statement a settlement would give now, on the balances as they stand. Nothing was
+    settled: no settlement id, no serial, and the balances did not move."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [  # POLICY.md §8 example 1, previewed
+        Statement.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index, call-overload]
+        | {"settlement_id": None, "his_serial": None, "status": "preview", "settled_at": None, "preview": True,
+           "previewed_at": "2026-11-30T11:20:59.102233Z"},
+    ]})
+    settlement_id: None = Field(default=None, description="预结算无结算号 (a preview settles nothing)")  # type: ignore[assignment]
+    status: Literal["preview"] = "preview"  # type: ignore[assignment]
+    his_serial: None = None  # type: ignore[assignment]
+    settled_at: None = None  # type: ignore[assignment]
+    preview: Literal[True] = Field(default=True, description="预结算，未结算 (a preview: nothing was settled)")
+    previewed_at: datetime

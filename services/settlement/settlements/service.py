@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,10 +23,12 @@ from pydantic import ValidationError
 from sqlalchemy import Row
 
 from services.settlement import lookups
+from services.settlement.audit.repository import LookupAuditRepository
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
 from services.settlement.lookups import Patient
 from services.settlement.peers import Peers
+from services.settlement.settlements.chronic import ensure_chronic_filing
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import (
     BillSplit,
@@ -34,6 +37,8 @@ from services.settlement.settlements.schemas import (
     CancelRequest,
     FundLine,
     LedgerLine,
+    PreviewRequest,
+    PreviewStatement,
     SettlementRequest,
     Statement,
 )
@@ -104,6 +109,51 @@ def request_hash(request: SettlementRequest) -> str:
     # A summary bill hashes as before fee_details existed: a retry across the upgrade still replays.
     exclude = {"fee_details"} if request.fee_details is None else None
     return hashlib.sha256(request.model_dump_json(exclude=exclude).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementInputs:
+    """What a settlement is computed from, asked of the peers once whatever the retries."""
+
+    patient: Patient
+    hospital: dict[str, Any]
+    bill: Bill
+    lines: list[ClassifiedLine] | None  # an itemized bill's lines as the catalog classified them
+
+
+@dataclass(frozen=True, slots=True)
+class Computation:
+    result: CalculationResult
+    under_grant: GrantRead | None  # the illness-poverty grant it was applied under, as read
+
+
+def statement_fields(request: SettlementRequest, inputs: SettlementInputs, result: CalculationResult) -> dict[str, Any]:
+    """A statement's figures, the same for a settlement and its preview."""
+    # The four funds of every statement; special drugs and the large-expense subsidy when they paid.
+    amounts = {name: getattr(result, name) for name in FUND_LABELS
+               if name not in OCCASIONAL_FUNDS or getattr(result, name)}
+    funds = [
+        FundLine(fund=FUND_LABELS[name][1][request.insurance_type], label=FUND_LABELS[name][0], amount=amount)
+        for name, amount in amounts.items()
+    ]
+    bill, lines = inputs.bill, inputs.lines
+    return {
+        "hospital_code": request.hospital_code, "id_number": mask(request.id_number),
+        "medical_type": request.medical_type, "admitted_on": request.admitted_on,
+        "discharged_on": request.discharged_on, "policy_id": result.policy_id,
+        "identity_applied": result.identity_applied, "reason": inputs.patient.reason or result.reason,
+        "total": bill.total, "policy_range": result.policy_range,
+        "split": BillSplit(full_self_pay=bill.full_self_pay, over_limit_self_pay=bill.over_limit_self_pay,
+                           pre_self_pay=bill.pre_self_pay, itemized_lines=len(lines) if lines is not None else None),
+        "funds": funds, "fund_total": sum(amounts.values(), Decimal(0)), "other_payments": result.other_payments,
+        "personal_share": result.personal_share, "year_to_date_after": result.year_to_date_after,
+        "trace": result.trace,
+    }
+
+
+def preview_timeout() -> ServiceUnavailable:
+    return ServiceUnavailable("预结算超时，请稍后重试 (the preview took too long; retry)", code="preview_timeout",
+                              retry_after=1)
 
 
 def ensure_own_hospital(principal: Principal, hospital_code: str) -> None:
@@ -238,7 +288,8 @@ class SettlementFlow:
             raise
         return CalculationResult.model_validate(answer)
 
-    async def _settle_claimed(self, settlement_id: str, request: SettlementRequest, person_year: PersonYear) -> str:
+    async def _inputs(self, request: SettlementRequest) -> SettlementInputs:
+        """Who the patient is, the hospital and the bill, asked of the peers at once."""
         calls = [
             lookups.patient(self.peers, request.id_number, request.discharged_on),
             lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on, self.hospitals),
@@ -249,23 +300,33 @@ class SettlementFlow:
         classified = itemized[0] if itemized else None
         ensure_registered_insurance_type(request, patient)
         lookups.ensure_filed_if_out_of_region(patient, request.hospital_code, hospital["region"]["code"])
-        bill = self._bill(request, classified)
-        lines = classified.lines if classified is not None else None
+        await ensure_chronic_filing(self.peers, request.id_number, request.medical_type, request.hospital_code,
+                                    request.discharged_on, patient)
+        return SettlementInputs(patient, hospital, self._bill(request, classified),
+                                classified.lines if classified is not None else None)
+
+    async def _compute(self, request: SettlementRequest, inputs: SettlementInputs, ytd: YearToDate) -> Computation:
+        """What the settlement pays on the balances read: the one computation of a settlement and a preview."""
+        grant, grant_read = await self._grant(request, inputs.patient) or (None, None)
+        result = await self._calculate(request, inputs.bill, inputs.hospital, inputs.patient, ytd, grant)
+        return Computation(result, grant_read if result.identity_applied == Category.ILLNESS_POVERTY else None)
+
+    async def _settle_claimed(self, settlement_id: str, request: SettlementRequest, person_year: PersonYear) -> str:
+        inputs = await self._inputs(request)
         for attempt in range(self.max_attempts):
             if attempt:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
                 person_year = await self.store.read(person_year.id_number, person_year.year)
             ytd = person_year.year_to_date()
-            grant, grant_read = await self._grant(request, patient) or (None, None)
-            result = await self._calculate(request, bill, hospital, patient, ytd, grant)
+            computed = await self._compute(request, inputs, ytd)
+            result = computed.result
             after = result.year_to_date_after
             deltas = {name: Decimal(getattr(after, name)) - Decimal(getattr(ytd, name)) for name in ACCUMULATORS}
             settled_at = datetime.now(UTC)
-            statement = self._statement(settlement_id, request, bill, lines, patient, result,
-                                        settled_at).model_dump_json()
-            under_grant = grant_read if result.identity_applied == Category.ILLNESS_POVERTY else None
+            statement = Statement(settlement_id=settlement_id, status="settled", his_serial=request.his_serial,
+                                  settled_at=settled_at, **statement_fields(request, inputs, result)).model_dump_json()
             if await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at, statement,
-                                       bill, result, under_grant, lines):
+                                       inputs.bill, result, computed.under_grant, inputs.lines):
                 return statement
             # a concurrent settlement of the same person (or under the same grant) moved what was read:
             # compute again
@@ -274,30 +335,26 @@ class SettlementFlow:
             code="person_busy", retry_after=1,
         )
 
-    @staticmethod
-    def _statement(
-        settlement_id: str, request: SettlementRequest, bill: Bill, lines: list[ClassifiedLine] | None,
-        patient: Patient, result: CalculationResult, settled_at: datetime,
-    ) -> Statement:
-        # The four funds of every statement; special drugs and the large-expense subsidy when they paid.
-        amounts = {name: getattr(result, name) for name in FUND_LABELS
-                   if name not in OCCASIONAL_FUNDS or getattr(result, name)}
-        funds = [
-            FundLine(fund=FUND_LABELS[name][1][request.insurance_type], label=FUND_LABELS[name][0], amount=amount)
-            for name, amount in amounts.items()
-        ]
-        return Statement(
-            settlement_id=settlement_id, status="settled", his_serial=request.his_serial,
-            hospital_code=request.hospital_code, id_number=mask(request.id_number), medical_type=request.medical_type,
-            admitted_on=request.admitted_on, discharged_on=request.discharged_on, policy_id=result.policy_id,
-            identity_applied=result.identity_applied,
-            reason=patient.reason or result.reason, total=bill.total, policy_range=result.policy_range,
-            split=BillSplit(full_self_pay=bill.full_self_pay, over_limit_self_pay=bill.over_limit_self_pay,
-                            pre_self_pay=bill.pre_self_pay, itemized_lines=len(lines) if lines is not None else None),
-            funds=funds, fund_total=sum(amounts.values(), Decimal(0)), other_payments=result.other_payments,
-            personal_share=result.personal_share,
-            year_to_date_after=result.year_to_date_after, trace=result.trace, settled_at=settled_at,
-        )
+    async def preview(self, request: PreviewRequest, principal: Principal) -> PreviewStatement:
+        """预结算 (like NHSA 2303): the statement a settlement would give now, on the balances as they
+        stand. Nothing is claimed, booked or stored; the person's look-up is limited and audited as
+        any other (purpose `preview`)."""
+        ensure_own_hospital(principal, request.hospital_code)
+        lookups.allow_lookup(self.lookup_limiter, request.hospital_code)
+        check_bill_form(request)
+        async with self.database.engine.begin() as connection:
+            await LookupAuditRepository(connection).record(
+                at=datetime.now(UTC), actor=principal.subject, hospital_code=request.hospital_code,
+                id_number=request.id_number, purpose="preview", reference="",
+            )
+        try:
+            async with asyncio.timeout(self.deadline_seconds):
+                inputs = await self._inputs(request)
+                person_year = await self.store.read(request.id_number, request.discharged_on.year)
+                result = (await self._compute(request, inputs, person_year.year_to_date())).result
+        except TimeoutError as exc:
+            raise preview_timeout() from exc
+        return PreviewStatement(previewed_at=datetime.now(UTC), **statement_fields(request, inputs, result))
 
     async def cancel(self, settlement_id: str, principal: Principal, request: CancelRequest) -> Cancellation:
         async with self.database.autocommit.connect() as connection:
