@@ -27,7 +27,7 @@ from services.assistance.tests.test_cases import BOOK
 from shared.auth import Role, TokenIssuer
 from shared.categories import Category
 from shared.contracts.calculation import Bill, CalculationRequest, IllnessPovertyGrant, YearToDate
-from shared.money import ZERO, to_yuan
+from shared.money import CENT, ZERO, to_yuan
 
 WHERE_AND_WHEN = {  # one region and date inside each policy
     "yantai-2023": ("370602", date(2023, 6, 1)),
@@ -368,9 +368,11 @@ def test_the_identity_applied_pays_at_least_as_much_as_any_other_held(data: st.D
     for identity in situation["identities"]:
         alone = calculate(policy, CalculationRequest(**{**situation, "identities": [identity]}, bill=bill),
                           allow_unverified=True)
-        assert held.personal_share <= alone.personal_share, identity
         same_insurance = bill.critical_illness_paid is not None or (
             _tilted(policy, [identity]) == _tilted(policy, situation["identities"]))
+        # Without the tilt the identity alone runs other year-to-date totals, and every fund is rounded
+        # on its running total (docs/rules.md §4): a fen may fall either way.
+        assert held.personal_share <= alone.personal_share + (ZERO if same_insurance else CENT), identity
         if same_insurance:
             event("an identity alone gets the same insurance")
             assert held.assistance + held.re_assistance >= alone.assistance + alone.re_assistance, identity
