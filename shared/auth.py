@@ -83,7 +83,7 @@ DEFAULT_SCOPES: dict[Role, tuple[Scope, ...]] = {
 
 DEFAULT_AUDIENCES: dict[Role, tuple[Service, ...]] = {
     Role.HIS: (Service.CATALOG, Service.SETTLEMENT),
-    Role.AGENCY: (Service.REGISTRY, Service.CATALOG),
+    Role.AGENCY: (Service.REGISTRY, Service.CATALOG, Service.SETTLEMENT),  # settlement: manual claims
     Role.OPS: tuple(Service),
     Role.SERVICE: (Service.REGISTRY, Service.CATALOG, Service.ASSISTANCE),
 }

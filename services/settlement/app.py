@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from services.settlement import lookups
 from services.settlement.admissions.router import router as admissions_router
 from services.settlement.audit.router import router as audit_router
+from services.settlement.manual_claims.router import router as manual_claims_router
 from services.settlement.monitoring.router import router as monitoring_router
 from services.settlement.peers import Peers
 from services.settlement.settings import SettlementSettings
@@ -47,7 +48,8 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         description="医院HIS出院结算：基本医保、大病保险、医疗救助、再救助与个人自付一单结清。"
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
-        routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router],
+        routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router,
+                 manual_claims_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],

@@ -2,6 +2,7 @@ from services.settlement.admissions import models as _admissions  # noqa: F401 â
 from services.settlement.audit import models as _audit  # noqa: F401
 from services.settlement.database import Base
 from services.settlement.ledger import models as _ledger  # noqa: F401
+from services.settlement.manual_claims import models as _manual_claims  # noqa: F401
 from services.settlement.settlements import models as _settlements  # noqa: F401
 from shared.migrations import run_migrations
 

@@ -25,6 +25,8 @@ class SettlementRow(Base):
     his_serial: Mapped[str] = mapped_column(String(64))
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # in_progress / settled / cancelled
+    # his: posted by a hospital's HIS; manual: a manual (零星) claim entered by staff (manual_claims)
+    channel: Mapped[str] = mapped_column(String(8), server_default="his")
     id_number: Mapped[str] = mapped_column(String(18))
     year: Mapped[int]
     medical_type: Mapped[str] = mapped_column(String(24))

@@ -38,6 +38,7 @@ class SettlementRepository:
 
     async def claim(
         self, settlement_id: str, request_hash: str, request: "SettlementRequest", claimed_at: datetime,
+        channel: str = "his",
     ) -> bool:
         """Take the serial for this settlement (the idempotency record): a new claim, or one still in
         progress after `CLAIM_LEASE`, whose settlement died with its process. False if the serial is
@@ -47,7 +48,7 @@ class SettlementRepository:
             "request_hash": request_hash, "status": "in_progress", "id_number": request.id_number,
             "year": request.discharged_on.year, "medical_type": request.medical_type.value,
             "admitted_on": request.admitted_on, "discharged_on": request.discharged_on,
-            "needs_recalculation": False, "created_at": claimed_at,
+            "needs_recalculation": False, "created_at": claimed_at, "channel": channel,
         }
         insert = dialect_insert(self.connection, _SETTLEMENTS).values(**values)
         claimed = await self.connection.execute(insert.on_conflict_do_update(

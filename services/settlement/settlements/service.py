@@ -178,8 +178,12 @@ class SettlementFlow:
         self.hospitals = lookups.HospitalCache()
         self.store = settlement_store(database)
 
-    async def settle(self, request: SettlementRequest, principal: Principal) -> tuple[str, bool]:
-        """(statement JSON, whether it is a replay): a new statement, or the stored one for a retry."""
+    async def settle(
+        self, request: SettlementRequest, principal: Principal, manual_hospital: dict[str, Any] | None = None,
+    ) -> tuple[str, bool]:
+        """(statement JSON, whether it is a replay): a new statement, or the stored one for a retry.
+        `manual_hospital`: a manual (零星) claim's hospital as staff entered it (its region and level),
+        settled on channel `manual` without asking the catalog (the care did not go through the network)."""
         ensure_own_hospital(principal, request.hospital_code)
         # Before the claim, so a refused request writes nothing (a replay, which looks nobody up,
         # counts too: the limit is far above what a HIS retries).
@@ -187,7 +191,8 @@ class SettlementFlow:
         check_bill_form(request)
         fingerprint = request_hash(request)
         settlement_id = uuid.uuid4().hex
-        person_year = await self.store.claim(settlement_id, fingerprint, request, principal.subject)
+        person_year = await self.store.claim(settlement_id, fingerprint, request, principal.subject,
+                                             channel="his" if manual_hospital is None else "manual")
         if person_year is None:
             async with self.database.autocommit.connect() as connection:
                 existing = await SettlementRepository(connection).by_serial(request.hospital_code, request.his_serial)
@@ -195,7 +200,7 @@ class SettlementFlow:
         deadline = asyncio.timeout(self.deadline_seconds)
         try:
             async with deadline:
-                return await self._settle_claimed(settlement_id, request, person_year), False
+                return await self._settle_claimed(settlement_id, request, person_year, manual_hospital), False
         except BaseException as exc:
             async with self.database.autocommit.connect() as connection:
                 await SettlementRepository(connection).release(settlement_id)
@@ -288,20 +293,24 @@ class SettlementFlow:
             raise
         return CalculationResult.model_validate(answer)
 
-    async def _inputs(self, request: SettlementRequest) -> SettlementInputs:
+    async def _inputs(
+        self, request: SettlementRequest, manual_hospital: dict[str, Any] | None = None,
+    ) -> SettlementInputs:
         """Who the patient is, the hospital and the bill, asked of the peers at once."""
         calls = [
             lookups.patient(self.peers, request.id_number, request.discharged_on),
-            lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on, self.hospitals),
+            lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on, self.hospitals)
+            if manual_hospital is None else asyncio.sleep(0, manual_hospital),
         ]
         if request.fee_details is not None:  # a summary bill costs no third task
             calls.append(self._classify(request.fee_details, request.discharged_on))
         patient, hospital, *itemized = await asyncio.gather(*calls)
         classified = itemized[0] if itemized else None
         ensure_registered_insurance_type(request, patient)
-        lookups.ensure_filed_if_out_of_region(patient, request.hospital_code, hospital["region"]["code"])
-        await ensure_chronic_filing(self.peers, request.id_number, request.medical_type, request.hospital_code,
-                                    request.discharged_on, patient)
+        if manual_hospital is None:  # by hand is how care without a filing is claimed (003 §9.1)
+            lookups.ensure_filed_if_out_of_region(patient, request.hospital_code, hospital["region"]["code"])
+            await ensure_chronic_filing(self.peers, request.id_number, request.medical_type, request.hospital_code,
+                                        request.discharged_on, patient)
         return SettlementInputs(patient, hospital, self._bill(request, classified),
                                 classified.lines if classified is not None else None)
 
@@ -311,8 +320,11 @@ class SettlementFlow:
         result = await self._calculate(request, inputs.bill, inputs.hospital, inputs.patient, ytd, grant)
         return Computation(result, grant_read if result.identity_applied == Category.ILLNESS_POVERTY else None)
 
-    async def _settle_claimed(self, settlement_id: str, request: SettlementRequest, person_year: PersonYear) -> str:
-        inputs = await self._inputs(request)
+    async def _settle_claimed(
+        self, settlement_id: str, request: SettlementRequest, person_year: PersonYear,
+        manual_hospital: dict[str, Any] | None,
+    ) -> str:
+        inputs = await self._inputs(request, manual_hospital)
         for attempt in range(self.max_attempts):
             if attempt:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))

@@ -45,11 +45,12 @@ class GrantRead:
 class SettlementStore(Protocol):
     async def claim(
         self, settlement_id: str, request_hash: str, request: "SettlementRequest", looked_up_by: str,
-        claimed_at: datetime | None = None,
+        claimed_at: datetime | None = None, channel: str = "his",
     ) -> PersonYear | None:
         """The person-year's balances, or None when the serial was already taken (a claim still in
         progress after `CLAIM_LEASE` was abandoned: it is taken over). A claim is audited as the
-        look-up of the person it leads to, by `looked_up_by` (the token subject), in the same write."""
+        look-up of the person it leads to, by `looked_up_by` (the token subject), in the same write.
+        `channel`: his, or manual for a manual (零星) claim entered by staff."""
 
     async def read(self, id_number: str, year: int) -> PersonYear: ...
 
@@ -72,11 +73,12 @@ class PortableStore:
 
     async def claim(
         self, settlement_id: str, request_hash: str, request: "SettlementRequest", looked_up_by: str,
-        claimed_at: datetime | None = None,
+        claimed_at: datetime | None = None, channel: str = "his",
     ) -> PersonYear | None:
         claimed_at = claimed_at or datetime.now(UTC)
         async with self.database.engine.begin() as connection:
-            if not await SettlementRepository(connection).claim(settlement_id, request_hash, request, claimed_at):
+            if not await SettlementRepository(connection).claim(settlement_id, request_hash, request, claimed_at,
+                                                                channel):
                 return None
             await LookupAuditRepository(connection).record(
                 at=claimed_at, actor=looked_up_by, hospital_code=request.hospital_code, id_number=request.id_number,
@@ -112,8 +114,8 @@ _NEW_BALANCES = ", ".join(f"${n}" for n in range(18, 18 + len(ACCUMULATORS)))
 _CLAIM = f"""
 WITH claimed AS (
     INSERT INTO settlements (id, hospital_code, his_serial, request_hash, status, id_number, year, medical_type,
-                             admitted_on, discharged_on, needs_recalculation, created_at)
-    VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8, $9, false, $10)
+                             admitted_on, discharged_on, needs_recalculation, created_at, channel)
+    VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8, $9, false, $10, $13)
     ON CONFLICT (hospital_code, his_serial) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in TAKEN_OVER)}
     WHERE settlements.status = 'in_progress' AND settlements.created_at < $11
     RETURNING id
@@ -218,7 +220,7 @@ class PostgresStore:
 
     async def claim(
         self, settlement_id: str, request_hash: str, request: "SettlementRequest", looked_up_by: str,
-        claimed_at: datetime | None = None,
+        claimed_at: datetime | None = None, channel: str = "his",
     ) -> PersonYear | None:
         year = request.discharged_on.year
         claimed_at = claimed_at or datetime.now(UTC)
@@ -226,7 +228,7 @@ class PostgresStore:
             row = await connection.fetchrow(
                 _CLAIM, settlement_id, request.hospital_code, request.his_serial, request_hash, request.id_number,
                 year, request.medical_type.value, request.admitted_on, request.discharged_on,
-                claimed_at, claimed_at - CLAIM_LEASE, looked_up_by,
+                claimed_at, claimed_at - CLAIM_LEASE, looked_up_by, channel,
             )
         return PersonYear.of(request.id_number, year, row) if row["claimed"] else None
 

@@ -1,0 +1,70 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from services.settlement.manual_claims.schemas import (
+    DocumentsUpdate,
+    ManualClaim,
+    ManualClaimRequest,
+    ManualClaims,
+    Payment,
+)
+from services.settlement.manual_claims.service import ManualClaimService
+from shared.auth import Principal, Role, require
+
+router = APIRouter(prefix="/v1/manual-claims", tags=["manual claims 手工（零星）报销"])
+Staff = Annotated[Principal, Depends(require(Role.AGENCY, Role.OPS))]
+ClaimId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+
+
+def _service(request: Request) -> ManualClaimService:
+    return request.app.state.manual_claims
+
+
+Service = Annotated[ManualClaimService, Depends(_service)]
+
+
+@router.post(
+    "", status_code=201,
+    summary="录入医疗救助对象手工（零星）报销 (enter a manual claim for care outside the network)",
+    description="材料不全：状态 incomplete，missing 一次性告知需补齐的材料，不计算。"
+    "材料齐全：受理并按一站式结算同一算法、同一台账计算（channel manual），办结时限为受理后10个工作日。"
+    " Incomplete: status incomplete, `missing` lists"
+    " everything to bring, nothing is calculated. Complete: accepted and settled by the discharge's own chain and"
+    " ledger (channel manual), due 10 working days after acceptance.",
+)
+async def create(principal: Staff, body: ManualClaimRequest, service: Service) -> ManualClaim:
+    return await service.create(body, principal)
+
+
+@router.get("", summary="手工报销申请列表 (manual claims; overdue=true: open past their deadline)")
+async def listing(
+    _: Staff, service: Service,
+    overdue: Annotated[bool, Query(description="仅列出逾期未办结的 (only those past their deadline)")] = False,
+) -> ManualClaims:
+    return ManualClaims(items=await service.listing(overdue=overdue))
+
+
+@router.get("/{claim_id}", summary="查询手工报销申请 (a manual claim)")
+async def get(_: Staff, claim_id: ClaimId, service: Service) -> ManualClaim:
+    return await service.get(claim_id)
+
+
+@router.post("/{claim_id}/documents", summary="补齐材料 (record documents brought afterwards)")
+async def add_documents(principal: Staff, claim_id: ClaimId, body: DocumentsUpdate, service: Service) -> ManualClaim:
+    return await service.add_documents(claim_id, body, principal)
+
+
+@router.post("/{claim_id}/calculation", summary="重新计算（结算失败后） (settle again after a failure)")
+async def settle_again(principal: Staff, claim_id: ClaimId, service: Service) -> ManualClaim:
+    return await service.settle_again(claim_id, principal)
+
+
+@router.post("/{claim_id}/approval", summary="审核通过 (approve)")
+async def approve(principal: Staff, claim_id: ClaimId, service: Service) -> ManualClaim:
+    return await service.approve(claim_id, principal)
+
+
+@router.post("/{claim_id}/payment", summary="支付给救助对象 (paid to the person)")
+async def pay(principal: Staff, claim_id: ClaimId, body: Payment, service: Service) -> ManualClaim:
+    return await service.pay(claim_id, body, principal)

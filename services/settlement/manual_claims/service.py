@@ -1,0 +1,208 @@
+"""The manual (零星) claim, from entry to payment. Its calculation is a settlement: once the claim is
+complete, `SettlementFlow.settle` settles it on channel `manual` (serial `MC-<claim id>` at the
+synthetic hospital code `MANUAL_HOSPITAL_CODE`), so it is computed by the same chain and booked in
+the same ledger as a discharge, and the person's caps and year-to-date are shared."""
+
+import json
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Row
+
+from services.settlement import lookups
+from services.settlement.manual_claims.repository import ManualClaimRepository
+from services.settlement.manual_claims.rules import DOCUMENT_LABELS, Document, Status, due_on, is_overdue, missing
+from services.settlement.manual_claims.schemas import (
+    DocumentsUpdate,
+    ManualClaim,
+    ManualClaimRequest,
+    MissingDocument,
+    Payment,
+)
+from services.settlement.settlements.schemas import SettlementRequest
+from services.settlement.settlements.service import SettlementFlow
+from shared.auth import Principal
+from shared.clock import today
+from shared.db import Database
+from shared.errors import Conflict, NotFound, Unprocessable, field_errors
+
+# No hospital of the catalog has it (their codes are the 2018 list's and longer ones ops register):
+# a manual claim's hospital may be anywhere, so its settlement is filed under this code, and a HIS
+# never sees it.
+MANUAL_HOSPITAL_CODE = "000000"
+
+
+def claim_not_found() -> NotFound:
+    return NotFound("未找到该手工报销申请 (no such manual claim)", code="manual_claim_not_found")
+
+
+def settlement_request(claim_id: str, claim: ManualClaimRequest) -> SettlementRequest:
+    """The claim as the settlement it becomes; checked as a discharge's would be (dates and all)."""
+    try:
+        return SettlementRequest(
+            his_serial=f"MC-{claim_id}", hospital_code=MANUAL_HOSPITAL_CODE, id_number=claim.id_number,
+            insurance_type=claim.insurance_type, medical_type=claim.medical_type, admitted_on=claim.admitted_on,
+            discharged_on=claim.discharged_on, bill=claim.bill,
+        )
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        raise Unprocessable(errors[0]["msg"], code="validation_failed", extra={"errors": errors}) from exc
+
+
+def check_invoices(claim: ManualClaimRequest) -> None:
+    if claim.invoices and sum((invoice.amount for invoice in claim.invoices), Decimal(0)) != claim.bill.total:
+        raise Unprocessable("票据金额合计与费用总额不符 (the invoices do not add up to the bill's total)",
+                            code="invoices_do_not_match_bill")
+
+
+def check_received_on(received_on: date, claim: ManualClaimRequest) -> None:
+    if received_on > today():
+        raise Unprocessable("受理日期晚于今天 (received_on is after today)", code="received_on_in_future")
+    if received_on < claim.discharged_on:
+        raise Unprocessable("受理日期早于出院日期 (received_on is before discharged_on)",
+                            code="received_on_before_discharge")
+
+
+class ManualClaimService:
+    def __init__(self, database: Database, flow: SettlementFlow) -> None:
+        self.database = database
+        self.flow = flow
+
+    async def create(self, claim: ManualClaimRequest, principal: Principal) -> ManualClaim:
+        claim_id = uuid.uuid4().hex
+        settlement_request(claim_id, claim)
+        check_invoices(claim)
+        patient = await lookups.patient(self.flow.peers, claim.id_number, claim.discharged_on)
+        if not patient.registered:
+            raise NotFound("救助对象登记中无此人 (no such person in the registry)", code="person_not_found")
+        complete = not missing(claim.documents)
+        received_on = claim.received_on or today()
+        if complete:
+            self._check_complete(claim, received_on)
+        async with self.database.engine.begin() as connection:
+            await ManualClaimRepository(connection).add(
+                id=claim_id, id_number=claim.id_number, request=claim.model_dump_json(),
+                documents=json.dumps(claim.documents), created_at=datetime.now(UTC), created_by=principal.subject,
+                status=Status.ACCEPTED if complete else Status.INCOMPLETE,
+                accepted_on=received_on if complete else None, due_on=due_on(received_on) if complete else None,
+            )
+        if complete:
+            await self._settle(claim_id, claim, principal)
+        return await self.get(claim_id)
+
+    @staticmethod
+    def _check_complete(claim: ManualClaimRequest, received_on: date) -> None:
+        if not claim.invoices:
+            raise Unprocessable("材料齐全时须录入票据 (enter the invoices of a complete claim)",
+                                code="invoices_not_entered")
+        check_received_on(received_on, claim)
+
+    async def add_documents(self, claim_id: str, update: DocumentsUpdate, principal: Principal) -> ManualClaim:
+        """Materials brought afterwards; once none is missing the claim is accepted and settled."""
+        row = await self._row(claim_id)
+        if row.status != Status.INCOMPLETE:
+            raise Conflict("该申请已受理，材料不能再变更 (the claim is already accepted)",
+                           code="manual_claim_already_accepted")
+        claim = ManualClaimRequest.model_validate_json(row.request)
+        documents = {Document(name): received for name, received in json.loads(row.documents).items()}
+        documents |= update.documents
+        complete = not missing(documents)
+        received_on = update.received_on or today()
+        if complete:
+            self._check_complete(claim, received_on)
+        async with self.database.engine.begin() as connection:
+            moved = await ManualClaimRepository(connection).move(
+                claim_id, Status.INCOMPLETE, documents=json.dumps(documents),
+                **({"status": Status.ACCEPTED, "accepted_on": received_on, "due_on": due_on(received_on)}
+                   if complete else {}),
+            )
+        if not moved:
+            raise Conflict("该申请已受理，材料不能再变更 (the claim is already accepted)",
+                           code="manual_claim_already_accepted")
+        if complete:
+            await self._settle(claim_id, claim, principal)
+        return await self.get(claim_id)
+
+    async def settle_again(self, claim_id: str, principal: Principal) -> ManualClaim:
+        """An accepted claim whose settlement failed (a peer down): the same serial, so never twice."""
+        row = await self._row(claim_id)
+        if row.status != Status.ACCEPTED:
+            raise Conflict("只有已受理且未计算的申请可以重新计算"
+                           " (only an accepted, uncalculated claim is settled again)",
+                           code="manual_claim_not_awaiting_calculation")
+        await self._settle(claim_id, ManualClaimRequest.model_validate_json(row.request), principal)
+        return await self.get(claim_id)
+
+    async def _settle(self, claim_id: str, claim: ManualClaimRequest, principal: Principal) -> None:
+        hospital = {"region": {"code": claim.hospital.region_code}, "level": claim.hospital.level}
+        statement, _ = await self.flow.settle(settlement_request(claim_id, claim), principal, manual_hospital=hospital)
+        async with self.database.engine.begin() as connection:
+            await ManualClaimRepository(connection).move(
+                claim_id, Status.ACCEPTED, status=Status.CALCULATED,
+                settlement_id=json.loads(statement)["settlement_id"],
+            )
+
+    async def approve(self, claim_id: str, principal: Principal) -> ManualClaim:
+        async with self.database.engine.begin() as connection:
+            moved = await ManualClaimRepository(connection).move(
+                claim_id, Status.CALCULATED, status=Status.APPROVED, approved_at=datetime.now(UTC),
+                approved_by=principal.subject,
+            )
+        if not moved:
+            row = await self._row(claim_id)
+            if row.status in (Status.APPROVED, Status.PAID):
+                raise Conflict("该申请已审核 (the claim is already approved)", code="manual_claim_already_approved")
+            raise Conflict("申请材料不全或尚未计算，不能审核 (the claim is incomplete or not calculated yet)",
+                           code="manual_claim_not_calculated")
+        return await self.get(claim_id)
+
+    async def pay(self, claim_id: str, payment: Payment, principal: Principal) -> ManualClaim:
+        row = await self._row(claim_id)
+        if row.status == Status.PAID:
+            raise Conflict("该申请已支付 (the claim is already paid)", code="manual_claim_already_paid")
+        if row.status != Status.APPROVED:
+            raise Conflict("申请尚未审核，不能支付 (the claim is not approved yet)", code="manual_claim_not_approved")
+        if payment.paid_on > today() or payment.paid_on < row.accepted_on:
+            raise Unprocessable("支付日期须在受理日与今天之间 (paid_on must be between acceptance and today)",
+                                code="paid_on_out_of_range")
+        async with self.database.engine.begin() as connection:
+            moved = await ManualClaimRepository(connection).move(
+                claim_id, Status.APPROVED, status=Status.PAID, paid_on=payment.paid_on,
+                payment_reference=payment.reference, paid_by=principal.subject,
+            )
+        if not moved:
+            raise Conflict("该申请已支付 (the claim is already paid)", code="manual_claim_already_paid")
+        return await self.get(claim_id)
+
+    async def get(self, claim_id: str) -> ManualClaim:
+        return view(await self._row(claim_id))
+
+    async def listing(self, *, overdue: bool) -> list[ManualClaim]:
+        async with self.database.autocommit.connect() as connection:
+            rows = await ManualClaimRepository(connection).listing(overdue_on=today() if overdue else None)
+        return [view(row) for row in rows]
+
+    async def _row(self, claim_id: str) -> Row:
+        async with self.database.autocommit.connect() as connection:
+            row = await ManualClaimRepository(connection).get(claim_id)
+        if row is None:
+            raise claim_not_found()
+        return row
+
+
+def view(row: Row) -> ManualClaim:
+    documents = {Document(name): received for name, received in json.loads(row.documents).items()}
+    statement: dict[str, Any] | None = json.loads(row.statement) if row.statement else None
+    paid_out = None if row.assistance is None else row.assistance + (row.re_assistance or Decimal(0))
+    return ManualClaim(
+        id=row.id, status=Status(row.status), id_number=row.id_number,
+        claim=ManualClaimRequest.model_validate_json(row.request), documents=documents,
+        missing=[MissingDocument(document=d, label=DOCUMENT_LABELS[d]) for d in missing(documents)],
+        created_at=row.created_at, created_by=row.created_by, accepted_on=row.accepted_on, due_on=row.due_on,
+        overdue=is_overdue(Status(row.status), row.due_on, today()), settlement_id=row.settlement_id,
+        assistance=paid_out, statement=statement, approved_at=row.approved_at, approved_by=row.approved_by,
+        paid_on=row.paid_on, payment_reference=row.payment_reference, paid_by=row.paid_by,
+    )
