@@ -11,6 +11,7 @@ from services.settlement import lookups
 from services.settlement.admissions.router import router as admissions_router
 from services.settlement.audit.router import router as audit_router
 from services.settlement.manual_claims.router import router as manual_claims_router
+from services.settlement.manual_claims.service import ManualClaimService
 from services.settlement.monitoring.router import router as monitoring_router
 from services.settlement.peers import Peers
 from services.settlement.settings import SettlementSettings
@@ -61,4 +62,5 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         database, peers, lookup_limiter=app.state.lookup_limiter,
         deadline_seconds=settings.settlement_deadline_seconds, max_attempts=settings.max_attempts,
     )
+    app.state.manual_claims = ManualClaimService(database, app.state.settlement_flow)
     return app
