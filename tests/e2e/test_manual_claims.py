@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from shared.auth import Role
+from shared.id_number import mask
 from tests.e2e.conftest import Platform, fetch
 from tests.e2e.settlement_support import EXAMPLE_1, EXAMPLE_2, beneficiary, funds, ledger_balances, settle
 from tests.support.people import new_id_number
@@ -45,6 +46,7 @@ def test_a_manual_claim_continues_the_year_of_a_discharge_then_is_approved_and_p
     assert created.status_code == 201, created.text
     claim = created.json()
     assert claim["status"] == "calculated" and claim["missing"] == []
+    assert claim["id_number"] == mask(id_number)  # an agency token does not read PII
     # Monday 2023-05-15 accepted: May 16, 17, 18, 19, 22, 23, 24, 25, 26, 29 → the 29th.
     assert claim["accepted_on"] == "2023-05-15" and claim["due_on"] == "2023-05-29"
     assert funds(claim["statement"]) == (D("60000"), D("32500"), D("14000"), D("492.52"), D("13007.48"))
@@ -87,6 +89,7 @@ def test_an_incomplete_claim_is_told_what_is_missing_then_accepted_and_listed_ov
     assert created.status_code == 201, created.text
     claim = created.json()
     assert claim["status"] == "incomplete" and claim["settlement_id"] is None and claim["due_on"] is None
+    assert claim["id_number"] == id_number  # ops reads PII
     assert [m["document"] for m in claim["missing"]] == ["fee_list", "discharge_record"]
     assert claim["missing"][0]["label"].startswith("住院、门诊费用清单")
     refused = httpx.post(f"{url}/{claim['id']}/approval", headers=window)

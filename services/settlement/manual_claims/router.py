@@ -39,15 +39,15 @@ async def create(principal: Staff, body: ManualClaimRequest, service: Service) -
 
 @router.get("", summary="手工报销申请列表 (manual claims; overdue=true: open past their deadline)")
 async def listing(
-    _: Staff, service: Service,
+    principal: Staff, service: Service,
     overdue: Annotated[bool, Query(description="仅列出逾期未办结的 (only those past their deadline)")] = False,
 ) -> ManualClaims:
-    return ManualClaims(items=await service.listing(overdue=overdue))
+    return ManualClaims(items=await service.listing(principal, overdue=overdue))
 
 
 @router.get("/{claim_id}", summary="查询手工报销申请 (a manual claim)")
-async def get(_: Staff, claim_id: ClaimId, service: Service) -> ManualClaim:
-    return await service.get(claim_id)
+async def get(principal: Staff, claim_id: ClaimId, service: Service) -> ManualClaim:
+    return await service.get(claim_id, principal)
 
 
 @router.post("/{claim_id}/documents", summary="补齐材料 (record documents brought afterwards)")

@@ -34,7 +34,25 @@ class Invoice(BaseModel):
     amount: NonNegativeMoney
 
 
-class ManualClaimRequest(BaseModel):
+class ClaimAsEntered(BaseModel):
+    """A manual claim as entered, but the person (shown once, masked unless the token reads PII)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    insurance_type: InsuranceType
+    medical_type: MedicalType
+    hospital: OutOfNetworkHospital
+    admitted_on: BusinessDate
+    discharged_on: BusinessDate
+    bill: Bill
+    invoices: list[Invoice] = Field(default_factory=list, max_length=200)
+    documents: dict[Document, bool] = Field(
+        default_factory=dict, description="申办材料：已收 true / 缺 false；未列出视为缺 (unlisted: missing)")
+    received_on: BusinessDate | None = Field(
+        default=None, description="材料齐全受理日期，默认今天 (the day the complete materials were received; today)")
+
+
+class ManualClaimRequest(ClaimAsEntered):
     """A manual claim as the agency clerk or the ops window enters it."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
@@ -47,17 +65,6 @@ class ManualClaimRequest(BaseModel):
     }]})
 
     id_number: IdNumberStr
-    insurance_type: InsuranceType
-    medical_type: MedicalType
-    hospital: OutOfNetworkHospital
-    admitted_on: BusinessDate
-    discharged_on: BusinessDate
-    bill: Bill
-    invoices: list[Invoice] = Field(default_factory=list, max_length=200)
-    documents: dict[Document, bool] = Field(
-        default_factory=dict, description="申办材料：已收 true / 缺 false；未列出视为缺 (unlisted: missing)")
-    received_on: BusinessDate | None = Field(
-        default=None, description="材料齐全受理日期，默认今天 (the day the complete materials were received; today)")
 
 
 class DocumentsUpdate(BaseModel):
@@ -84,8 +91,8 @@ class MissingDocument(BaseModel):
 class ManualClaim(BaseModel):
     id: str
     status: Status
-    id_number: str
-    claim: ManualClaimRequest
+    id_number: str = Field(description="masked unless the token holds pii:read")
+    claim: ClaimAsEntered
     documents: dict[Document, bool]
     missing: list[MissingDocument] = Field(description="一次性告知需补齐的材料 (everything still missing, at once)")
     created_at: datetime

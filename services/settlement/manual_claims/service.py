@@ -16,6 +16,7 @@ from services.settlement import lookups
 from services.settlement.manual_claims.repository import ManualClaimRepository
 from services.settlement.manual_claims.rules import DOCUMENT_LABELS, Document, Status, due_on, is_overdue, missing
 from services.settlement.manual_claims.schemas import (
+    ClaimAsEntered,
     DocumentsUpdate,
     ManualClaim,
     ManualClaimRequest,
@@ -91,7 +92,7 @@ class ManualClaimService:
             )
         if complete:
             await self._settle(claim_id, claim, principal)
-        return await self.get(claim_id)
+        return await self.get(claim_id, principal)
 
     @staticmethod
     def _check_complete(claim: ManualClaimRequest, received_on: date) -> None:
@@ -124,7 +125,7 @@ class ManualClaimService:
                            code="manual_claim_already_accepted")
         if complete:
             await self._settle(claim_id, claim, principal)
-        return await self.get(claim_id)
+        return await self.get(claim_id, principal)
 
     async def settle_again(self, claim_id: str, principal: Principal) -> ManualClaim:
         """An accepted claim whose settlement failed (a peer down): the same serial, so never twice."""
@@ -134,7 +135,7 @@ class ManualClaimService:
                            " (only an accepted, uncalculated claim is settled again)",
                            code="manual_claim_not_awaiting_calculation")
         await self._settle(claim_id, ManualClaimRequest.model_validate_json(row.request), principal)
-        return await self.get(claim_id)
+        return await self.get(claim_id, principal)
 
     async def _settle(self, claim_id: str, claim: ManualClaimRequest, principal: Principal) -> None:
         hospital = {"region": {"code": claim.hospital.region_code}, "level": claim.hospital.level}
@@ -157,7 +158,7 @@ class ManualClaimService:
                 raise Conflict("该申请已审核 (the claim is already approved)", code="manual_claim_already_approved")
             raise Conflict("申请材料不全或尚未计算，不能审核 (the claim is incomplete or not calculated yet)",
                            code="manual_claim_not_calculated")
-        return await self.get(claim_id)
+        return await self.get(claim_id, principal)
 
     async def pay(self, claim_id: str, payment: Payment, principal: Principal) -> ManualClaim:
         row = await self._row(claim_id)
@@ -175,15 +176,15 @@ class ManualClaimService:
             )
         if not moved:
             raise Conflict("该申请已支付 (the claim is already paid)", code="manual_claim_already_paid")
-        return await self.get(claim_id)
+        return await self.get(claim_id, principal)
 
-    async def get(self, claim_id: str) -> ManualClaim:
-        return view(await self._row(claim_id))
+    async def get(self, claim_id: str, principal: Principal) -> ManualClaim:
+        return view(await self._row(claim_id), principal)
 
-    async def listing(self, *, overdue: bool) -> list[ManualClaim]:
+    async def listing(self, principal: Principal, *, overdue: bool) -> list[ManualClaim]:
         async with self.database.autocommit.connect() as connection:
             rows = await ManualClaimRepository(connection).listing(overdue_on=today() if overdue else None)
-        return [view(row) for row in rows]
+        return [view(row, principal) for row in rows]
 
     async def _row(self, claim_id: str) -> Row:
         async with self.database.autocommit.connect() as connection:
@@ -193,13 +194,15 @@ class ManualClaimService:
         return row
 
 
-def view(row: Row) -> ManualClaim:
+def view(row: Row, principal: Principal) -> ManualClaim:
     documents = {Document(name): received for name, received in json.loads(row.documents).items()}
     statement: dict[str, Any] | None = json.loads(row.statement) if row.statement else None
     paid_out = None if row.assistance is None else row.assistance + (row.re_assistance or Decimal(0))
     return ManualClaim(
-        id=row.id, status=Status(row.status), id_number=row.id_number,
-        claim=ManualClaimRequest.model_validate_json(row.request), documents=documents,
+        id=row.id, status=Status(row.status), id_number=principal.visible_id_number(row.id_number),
+        claim=ClaimAsEntered.model_validate(
+            ManualClaimRequest.model_validate_json(row.request).model_dump(exclude={"id_number"})),
+        documents=documents,
         missing=[MissingDocument(document=d, label=DOCUMENT_LABELS[d]) for d in missing(documents)],
         created_at=row.created_at, created_by=row.created_by, accepted_on=row.accepted_on, due_on=row.due_on,
         overdue=is_overdue(Status(row.status), row.due_on, today()), settlement_id=row.settlement_id,
