@@ -193,6 +193,8 @@ def _field_error(operation: dict[str, Any]) -> dict[str, Any] | None:
             return _refusal(loc, date, "2023-3-20")
         if schema.get("type") == "integer":
             return _refusal(loc, int, "ten")
+        if schema.get("type") == "boolean":
+            return _refusal(loc, bool, "perhaps")
         if parameter.get("required"):
             return _missing(loc)
     return _missing(["body"]) if "requestBody" in operation else None

@@ -118,7 +118,7 @@ async def test_a_token_for_other_services_is_403_wrong_audience(client, auth) ->
     response = await client.get(ADMISSIONS, headers=auth(Role.HIS, audience=["catalog"]))
     assert response.status_code == 403
     assert response.json()["code"] == "wrong_audience"
-    agency = await client.get(ADMISSIONS, headers=auth(Role.AGENCY))  # default: registry and catalog
+    agency = await client.get(ADMISSIONS, headers=auth(Role.AGENCY, audience=["registry", "catalog"]))
     assert agency.status_code == 403 and agency.json()["code"] == "wrong_audience"
     named = await client.get(ADMISSIONS, headers=auth(Role.HIS, audience=["catalog", "settlement"]))
     assert named.status_code == 200

@@ -119,7 +119,7 @@ def test_refusals_are_problems_with_stable_codes(platform: Platform, auth) -> No
     url = f"{platform.urls['settlement']}/v1/manual-claims"
     clerk = auth(Role.AGENCY)
     unknown = httpx.post(url, headers=clerk, json=claim_body(new_id_number(), EXAMPLE_1))
-    assert unknown.status_code == 404 and unknown.json()["code"] == "person_not_found"
+    assert unknown.status_code == 422 and unknown.json()["code"] == "person_not_registered"
     assert unknown.headers["content-type"].startswith("application/problem+json")
     id_number = beneficiary(platform, auth, "minimum_allowance")
     mismatched = claim_body(id_number, EXAMPLE_1)

@@ -9,8 +9,22 @@ from services.settlement.manual_claims.schemas import (
     ManualClaims,
     Payment,
 )
-from services.settlement.manual_claims.service import ManualClaimService
+from services.settlement.manual_claims.service import (
+    ManualClaimService,
+    already_accepted,
+    already_approved,
+    already_paid,
+    claim_not_found,
+    invoices_do_not_match_bill,
+    invoices_not_entered,
+    not_approved,
+    not_awaiting_calculation,
+    not_calculated,
+    paid_on_out_of_range,
+    person_not_registered,
+)
 from shared.auth import Principal, Role, require
+from shared.errors import problem_responses
 
 router = APIRouter(prefix="/v1/manual-claims", tags=["manual claims 手工（零星）报销"])
 Staff = Annotated[Principal, Depends(require(Role.AGENCY, Role.OPS))]
@@ -26,6 +40,7 @@ Service = Annotated[ManualClaimService, Depends(_service)]
 
 @router.post(
     "", status_code=201,
+    responses=problem_responses(person_not_registered(), invoices_do_not_match_bill(), invoices_not_entered()),
     summary="录入医疗救助对象手工（零星）报销 (enter a manual claim for care outside the network)",
     description="材料不全：状态 incomplete，missing 一次性告知需补齐的材料，不计算。"
     "材料齐全：受理并按一站式结算同一算法、同一台账计算（channel manual），办结时限为受理后10个工作日。"
@@ -45,26 +60,33 @@ async def listing(
     return ManualClaims(items=await service.listing(principal, overdue=overdue))
 
 
-@router.get("/{claim_id}", summary="查询手工报销申请 (a manual claim)")
+@router.get("/{claim_id}", responses=problem_responses(claim_not_found()), summary="查询手工报销申请 (a manual claim)")
 async def get(principal: Staff, claim_id: ClaimId, service: Service) -> ManualClaim:
     return await service.get(claim_id, principal)
 
 
-@router.post("/{claim_id}/documents", summary="补齐材料 (record documents brought afterwards)")
+@router.post("/{claim_id}/documents", responses=problem_responses(claim_not_found(), already_accepted()),
+             summary="补齐材料 (record documents brought afterwards)")
 async def add_documents(principal: Staff, claim_id: ClaimId, body: DocumentsUpdate, service: Service) -> ManualClaim:
     return await service.add_documents(claim_id, body, principal)
 
 
-@router.post("/{claim_id}/calculation", summary="重新计算（结算失败后） (settle again after a failure)")
+@router.post("/{claim_id}/calculation",
+             responses=problem_responses(claim_not_found(), not_awaiting_calculation()),
+             summary="重新计算（结算失败后） (settle again after a failure)")
 async def settle_again(principal: Staff, claim_id: ClaimId, service: Service) -> ManualClaim:
     return await service.settle_again(claim_id, principal)
 
 
-@router.post("/{claim_id}/approval", summary="审核通过 (approve)")
+@router.post("/{claim_id}/approval",
+             responses=problem_responses(claim_not_found(), already_approved(), not_calculated()),
+             summary="审核通过 (approve)")
 async def approve(principal: Staff, claim_id: ClaimId, service: Service) -> ManualClaim:
     return await service.approve(claim_id, principal)
 
 
-@router.post("/{claim_id}/payment", summary="支付给救助对象 (paid to the person)")
+@router.post("/{claim_id}/payment", responses=problem_responses(
+    claim_not_found(), not_approved(), already_paid(), paid_on_out_of_range()),
+             summary="支付给救助对象 (paid to the person)")
 async def pay(principal: Staff, claim_id: ClaimId, body: Payment, service: Service) -> ManualClaim:
     return await service.pay(claim_id, body, principal)

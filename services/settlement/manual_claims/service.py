@@ -40,6 +40,51 @@ def claim_not_found() -> NotFound:
     return NotFound("未找到该手工报销申请 (no such manual claim)", code="manual_claim_not_found")
 
 
+def person_not_registered() -> Unprocessable:
+    return Unprocessable("救助对象登记中无此人 (no such person in the registry)", code="person_not_registered")
+
+
+def invoices_do_not_match_bill() -> Unprocessable:
+    return Unprocessable("票据金额合计与费用总额不符 (the invoices do not add up to the bill's total)",
+                         code="invoices_do_not_match_bill")
+
+
+def invoices_not_entered() -> Unprocessable:
+    return Unprocessable("材料齐全时须录入票据 (enter the invoices of a complete claim)", code="invoices_not_entered")
+
+
+def already_accepted() -> Conflict:
+    return Conflict("该申请已受理，材料不能再变更 (the claim is already accepted)",
+                    code="manual_claim_already_accepted")
+
+
+def not_awaiting_calculation() -> Conflict:
+    return Conflict("只有已受理且未计算的申请可以重新计算 (only an accepted, uncalculated claim is settled again)",
+                    code="manual_claim_not_awaiting_calculation")
+
+
+def already_approved() -> Conflict:
+    return Conflict("该申请已审核 (the claim is already approved)", code="manual_claim_already_approved")
+
+
+def not_calculated() -> Conflict:
+    return Conflict("申请材料不全或尚未计算，不能审核 (the claim is incomplete or not calculated yet)",
+                    code="manual_claim_not_calculated")
+
+
+def already_paid() -> Conflict:
+    return Conflict("该申请已支付 (the claim is already paid)", code="manual_claim_already_paid")
+
+
+def not_approved() -> Conflict:
+    return Conflict("申请尚未审核，不能支付 (the claim is not approved yet)", code="manual_claim_not_approved")
+
+
+def paid_on_out_of_range() -> Unprocessable:
+    return Unprocessable("支付日期须在受理日与今天之间 (paid_on must be between acceptance and today)",
+                         code="paid_on_out_of_range")
+
+
 def settlement_request(claim_id: str, claim: ManualClaimRequest) -> SettlementRequest:
     """The claim as the settlement it becomes; checked as a discharge's would be (dates and all)."""
     try:
@@ -55,8 +100,7 @@ def settlement_request(claim_id: str, claim: ManualClaimRequest) -> SettlementRe
 
 def check_invoices(claim: ManualClaimRequest) -> None:
     if claim.invoices and sum((invoice.amount for invoice in claim.invoices), Decimal(0)) != claim.bill.total:
-        raise Unprocessable("票据金额合计与费用总额不符 (the invoices do not add up to the bill's total)",
-                            code="invoices_do_not_match_bill")
+        raise invoices_do_not_match_bill()
 
 
 def check_received_on(received_on: date, claim: ManualClaimRequest) -> None:
@@ -78,7 +122,7 @@ class ManualClaimService:
         check_invoices(claim)
         patient = await lookups.patient(self.flow.peers, claim.id_number, claim.discharged_on)
         if not patient.registered:
-            raise NotFound("救助对象登记中无此人 (no such person in the registry)", code="person_not_found")
+            raise person_not_registered()
         complete = not missing(claim.documents)
         received_on = claim.received_on or today()
         if complete:
@@ -97,16 +141,14 @@ class ManualClaimService:
     @staticmethod
     def _check_complete(claim: ManualClaimRequest, received_on: date) -> None:
         if not claim.invoices:
-            raise Unprocessable("材料齐全时须录入票据 (enter the invoices of a complete claim)",
-                                code="invoices_not_entered")
+            raise invoices_not_entered()
         check_received_on(received_on, claim)
 
     async def add_documents(self, claim_id: str, update: DocumentsUpdate, principal: Principal) -> ManualClaim:
         """Materials brought afterwards; once none is missing the claim is accepted and settled."""
         row = await self._row(claim_id)
         if row.status != Status.INCOMPLETE:
-            raise Conflict("该申请已受理，材料不能再变更 (the claim is already accepted)",
-                           code="manual_claim_already_accepted")
+            raise already_accepted()
         claim = ManualClaimRequest.model_validate_json(row.request)
         documents = {Document(name): received for name, received in json.loads(row.documents).items()}
         documents |= update.documents
@@ -121,8 +163,7 @@ class ManualClaimService:
                    if complete else {}),
             )
         if not moved:
-            raise Conflict("该申请已受理，材料不能再变更 (the claim is already accepted)",
-                           code="manual_claim_already_accepted")
+            raise already_accepted()
         if complete:
             await self._settle(claim_id, claim, principal)
         return await self.get(claim_id, principal)
@@ -131,9 +172,7 @@ class ManualClaimService:
         """An accepted claim whose settlement failed (a peer down): the same serial, so never twice."""
         row = await self._row(claim_id)
         if row.status != Status.ACCEPTED:
-            raise Conflict("只有已受理且未计算的申请可以重新计算"
-                           " (only an accepted, uncalculated claim is settled again)",
-                           code="manual_claim_not_awaiting_calculation")
+            raise not_awaiting_calculation()
         await self._settle(claim_id, ManualClaimRequest.model_validate_json(row.request), principal)
         return await self.get(claim_id, principal)
 
@@ -155,27 +194,25 @@ class ManualClaimService:
         if not moved:
             row = await self._row(claim_id)
             if row.status in (Status.APPROVED, Status.PAID):
-                raise Conflict("该申请已审核 (the claim is already approved)", code="manual_claim_already_approved")
-            raise Conflict("申请材料不全或尚未计算，不能审核 (the claim is incomplete or not calculated yet)",
-                           code="manual_claim_not_calculated")
+                raise already_approved()
+            raise not_calculated()
         return await self.get(claim_id, principal)
 
     async def pay(self, claim_id: str, payment: Payment, principal: Principal) -> ManualClaim:
         row = await self._row(claim_id)
         if row.status == Status.PAID:
-            raise Conflict("该申请已支付 (the claim is already paid)", code="manual_claim_already_paid")
+            raise already_paid()
         if row.status != Status.APPROVED:
-            raise Conflict("申请尚未审核，不能支付 (the claim is not approved yet)", code="manual_claim_not_approved")
+            raise not_approved()
         if payment.paid_on > today() or payment.paid_on < row.accepted_on:
-            raise Unprocessable("支付日期须在受理日与今天之间 (paid_on must be between acceptance and today)",
-                                code="paid_on_out_of_range")
+            raise paid_on_out_of_range()
         async with self.database.engine.begin() as connection:
             moved = await ManualClaimRepository(connection).move(
                 claim_id, Status.APPROVED, status=Status.PAID, paid_on=payment.paid_on,
                 payment_reference=payment.reference, paid_by=principal.subject,
             )
         if not moved:
-            raise Conflict("该申请已支付 (the claim is already paid)", code="manual_claim_already_paid")
+            raise already_paid()
         return await self.get(claim_id, principal)
 
     async def get(self, claim_id: str, principal: Principal) -> ManualClaim:
