@@ -56,6 +56,9 @@ def test_a_manual_claim_continues_the_year_of_a_discharge_then_is_approved_and_p
                      claim["settlement_id"])
     assert (record["channel"], record["hospital_code"], record["his_serial"]) == (
         "manual", "000000", f"MC-{claim['id']}")
+    [his] = fetch(platform.databases["settlement"], "SELECT channel FROM settlements WHERE id = $1",
+                  discharge.json()["settlement_id"])
+    assert his["channel"] == "his"
     balances, sums = ledger_balances(platform, id_number)
     assert balances["assistance_paid"] == sums["assistance_paid"] == D("22814.40")  # 8,814.40 + 14,000
     assert balances["re_assistance_paid"] == sums["re_assistance_paid"] == D("492.52")

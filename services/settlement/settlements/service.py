@@ -300,7 +300,7 @@ class SettlementFlow:
         calls = [
             lookups.patient(self.peers, request.id_number, request.discharged_on),
             lookups.designated_hospital(self.peers, request.hospital_code, request.discharged_on, self.hospitals)
-            if manual_hospital is None else asyncio.sleep(0, manual_hospital),
+            if manual_hospital is None else asyncio.sleep(0, manual_hospital),  # as entered: no look-up
         ]
         if request.fee_details is not None:  # a summary bill costs no third task
             calls.append(self._classify(request.fee_details, request.discharged_on))
