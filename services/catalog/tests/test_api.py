@@ -2,25 +2,14 @@
 
 import csv
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
 
 import pytest
 from httpx import AsyncClient
 
-from conftest import KEY_SETTINGS, asgi_client
-from services.catalog.app import SERVICE_DIR, create_app
-from services.catalog.settings import CatalogSettings
+from services.catalog.app import SERVICE_DIR
 from shared.auth import Role
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-@pytest.fixture(scope="module")
-async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[AsyncClient]:
-    app = create_app(CatalogSettings(database_url=migrated_database("catalog"), **KEY_SETTINGS, log_json=False))
-    async with asgi_client(app) as c:
-        yield c
-    await app.state.database.dispose()
 
 
 async def test_all_231_hospitals_of_the_2018_notice_are_loaded(client: AsyncClient, auth) -> None:  # type: ignore[no-untyped-def]

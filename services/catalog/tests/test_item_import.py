@@ -4,29 +4,17 @@ or .xlsx), idempotent batches, the dry run's difference, the per-row result, and
 import csv
 import io
 import zipfile
-from collections.abc import AsyncIterator, Callable
 
 import openpyxl
 import pytest
 from httpx import AsyncClient
 
-from conftest import KEY_SETTINGS, asgi_client
-from services.catalog.app import create_app
 from services.catalog.items.sample import SAMPLE
-from services.catalog.settings import CatalogSettings
 from shared.auth import Role
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 HEADER = "医保目录编码,名称,类型,目录类别,自付比例,限价,开始日期,结束日期\n"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(scope="module")
-async def client(migrated_database: Callable[[str], str]) -> AsyncIterator[AsyncClient]:
-    app = create_app(CatalogSettings(database_url=migrated_database("catalog"), **KEY_SETTINGS, log_json=False))
-    async with asgi_client(app) as c:
-        yield c
-    await app.state.database.dispose()
 
 
 async def send(client: AsyncClient, auth, content: bytes, batch_id: str, *, dry_run: bool = False,  # type: ignore[no-untyped-def]

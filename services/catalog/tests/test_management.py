@@ -2,16 +2,12 @@
 application workflow, suspension and termination, the change sequence."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from itertools import count
 
 import asyncpg
 import pytest
 from httpx import AsyncClient
 
-from conftest import KEY_SETTINGS, asgi_client
-from services.catalog.app import create_app
-from services.catalog.settings import CatalogSettings
 from shared import clock
 from shared.auth import Role
 from shared.db import driver_dsn
@@ -19,19 +15,6 @@ from shared.db import driver_dsn
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 CODES = count(990405101)
 FIXTURE = "台儿庄区测试医院（示例数据，非真实机构）"
-
-
-@pytest.fixture(scope="module")
-def catalog_database(migrated_database: Callable[[str], str]) -> str:
-    return migrated_database("catalog")
-
-
-@pytest.fixture(scope="module")
-async def client(catalog_database: str) -> AsyncIterator[AsyncClient]:
-    app = create_app(CatalogSettings(database_url=catalog_database, **KEY_SETTINGS, log_json=False))
-    async with asgi_client(app) as c:
-        yield c
-    await app.state.database.dispose()
 
 
 async def register(client: AsyncClient, auth, **extra) -> str:  # type: ignore[no-untyped-def]
