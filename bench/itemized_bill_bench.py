@@ -10,25 +10,17 @@ line in fifty), each of a different person. Prints the median, 90th percentile a
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
+from bench.platform import bench_platform
 from bench.settlement_bench import register_persons
-from deploy.run_local import SERVICES, WITH_DATABASE, environment, start_services, stop_all
 from services.catalog.items.sample import SAMPLE, SAMPLE_BATCH
-from shared.auth import Role, SigningKey, TokenIssuer
-from shared.migrations import upgrade
-from tests.support.ports import free_ports
-from tests.support.postgres import create_database, drop_database
+from shared.auth import Role
 
-ROOT = Path(__file__).resolve().parents[1]
 ITEMS = (("SAMPLE-D002", "56.00"), ("SAMPLE-D001", "10.00"), ("SAMPLE-C003", "80.00"), ("SAMPLE-T002", "650.00"))
 
 
@@ -64,23 +56,8 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=2000)
     parser.add_argument("--bills", type=int, default=20)
     args = parser.parse_args()
-    admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    key = SigningKey.generate()
-    issuer = TokenIssuer(key, "assistance-platform")
-    databases = {s: create_database(admin_url, f"bench_{s}") for s in WITH_DATABASE}
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        for service in WITH_DATABASE:
-            upgrade(ROOT / "services" / service, databases[service])
-        var_dir = Path(tempfile.mkdtemp(prefix="bench-"))
-        ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-        env = environment(var_dir, ports, "127.0.0.1", issuer_public_keys=key.public_pem())
-        for service in WITH_DATABASE:
-            env[f"{service.upper()}_DATABASE_URL"] = databases[service]
-        for service in SERVICES:
-            env[f"{service.upper()}_LOG_LEVEL"] = "WARNING"
-        env["REGISTRY_RATE_LIMIT_OPS_PER_SECOND"] = "0"
-        processes += start_services(var_dir, env, ports, "127.0.0.1")
+    with bench_platform({"REGISTRY_RATE_LIMIT_OPS_PER_SECOND": "0"}) as platform:
+        issuer, ports = platform.issuer, platform.ports
         ops = issuer.mint(subject="bench", role=Role.OPS)
         imported = httpx.post(f"http://127.0.0.1:{ports['catalog']}/v1/items/imports",
                               params={"batch_id": SAMPLE_BATCH}, content=SAMPLE.read_bytes(),
@@ -112,10 +89,6 @@ def main() -> int:
             report(name, seconds)
         client.close()
         return 0
-    finally:
-        stop_all(processes)
-        for url in databases.values():
-            drop_database(admin_url, url)
 
 
 if __name__ == "__main__":

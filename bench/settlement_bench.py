@@ -18,7 +18,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,13 +26,13 @@ from typing import Any
 
 import aiohttp
 
+from bench.platform import BenchPlatform, bench_platform
 from bench.trivial_chain import FLOOR_SCHEMA
-from deploy.run_local import SERVICES, WITH_DATABASE, environment, start_services, stop_all, wait_healthy
-from shared.auth import Role, SigningKey, TokenIssuer
-from shared.migrations import upgrade
+from deploy.run_local import SERVICES, stop_all, wait_healthy
+from shared.auth import Role
 from tests.support.people import new_id_number
 from tests.support.ports import free_ports
-from tests.support.postgres import create_database, drop_database, execute
+from tests.support.postgres import execute
 
 ROOT = Path(__file__).resolve().parents[1]
 BILL = {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000", "basic_insurance_paid": "26520"}
@@ -181,28 +180,20 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--persons", type=int, default=2000)
     args = parser.parse_args()
-    admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    key = SigningKey.generate()
-    issuer = TokenIssuer(key, "assistance-platform")
-    databases = {s: create_database(admin_url, f"bench_{s}") for s in (*WITH_DATABASE, "floor")}
+    # One HIS token for all 32 clients, far over a hospital's rate: the limits (per token, and the
+    # hospital's look-ups of persons) are checked (their cost measured) but set above what the bench sends.
+    limits = {"SETTLEMENT_RATE_LIMIT_HIS_PER_SECOND": "1000000", "SETTLEMENT_RATE_LIMIT_HIS_BURST": "1000000",
+              "SETTLEMENT_LOOKUP_RATE_PER_SECOND": "1000000",
+              "REGISTRY_RATE_LIMIT_OPS_PER_SECOND": "0"}  # registering the persons is set-up, not measured
+    with bench_platform(limits, extra_databases=("floor",)) as platform:
+        return _run(args, platform)
+
+
+def _run(args: argparse.Namespace, platform: BenchPlatform) -> int:
+    issuer, databases, ports = platform.issuer, platform.databases, platform.ports
+    service_processes = platform.processes
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        for service in WITH_DATABASE:
-            upgrade(ROOT / "services" / service, databases[service])
-        var_dir = Path(tempfile.mkdtemp(prefix="bench-"))
-        ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-        env = environment(var_dir, ports, "127.0.0.1", issuer_public_keys=key.public_pem())
-        for service in WITH_DATABASE:
-            env[f"{service.upper()}_DATABASE_URL"] = databases[service]
-        for service in SERVICES:
-            env[f"{service.upper()}_LOG_LEVEL"] = "WARNING"  # access logs would measure the disk
-        # One HIS token for all 32 clients, far over a hospital's rate: the limits (per token, and the
-        # hospital's look-ups of persons) are checked (their cost measured) but set above what the bench sends.
-        env["SETTLEMENT_RATE_LIMIT_HIS_PER_SECOND"] = env["SETTLEMENT_RATE_LIMIT_HIS_BURST"] = "1000000"
-        env["SETTLEMENT_LOOKUP_RATE_PER_SECOND"] = "1000000"
-        env["REGISTRY_RATE_LIMIT_OPS_PER_SECOND"] = "0"  # registering the persons is set-up, not measured
-        service_processes = start_services(var_dir, env, ports, "127.0.0.1")
-        processes += service_processes
         chain_processes, chain_url = start_chain()
         processes += chain_processes
         system_url = f"http://127.0.0.1:{ports['settlement']}/v1/settlements"
@@ -250,8 +241,6 @@ def main() -> int:
         return 0
     finally:
         stop_all(processes)
-        for url in databases.values():
-            drop_database(admin_url, url)
 
 
 if __name__ == "__main__":
