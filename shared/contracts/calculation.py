@@ -128,6 +128,10 @@ class CalculationRequest(BaseModel):
     hospital_region_code: str | None = Field(
         default=None, pattern=r"^[0-9]{6}$", description="医院所在区划 (where the hospital is)",
     )
+    approved_outside_region: bool = Field(
+        default=False, description="经批准在区外就医（镇街手工报销，台民字〔2017〕26号 二）：区外不再排除救助"
+        " (care outside the policy's region approved beforehand, claimed through the township office)",
+    )
     insurance_type: InsuranceType
     medical_type: MedicalType
     hospital_level: str | None = Field(default=None, max_length=16, description="level_1/level_2/level_3")

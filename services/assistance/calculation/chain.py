@@ -374,7 +374,7 @@ def _why_no_assistance(policy: Policy, request: CalculationRequest) -> str | Non
     """A reason that rules out assistance under every identity, or None."""
     if request.insurance_type not in policy.insurance_types:
         return "本政策只救助参加居民医保的对象 (this policy assists resident insurance only)"
-    if policy.hospital_within_region and (
+    if policy.hospital_within_region and not request.approved_outside_region and (
         request.hospital_region_code is None or not inside(request.hospital_region_code, policy.region_code)
     ):
         return "区外就医不适用一站式结算，请按规定申请救助 (treated outside the policy's region: apply by hand)"

@@ -16,12 +16,14 @@ class ManualClaimRow(Base):
     __table_args__ = (Index("ix_manual_claims_status_due", "status", "due_on"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))  # incomplete / accepted / calculated / approved / paid
+    status: Mapped[str] = mapped_column(String(16))  # incomplete / accepted / calculated / approved / paid / cancelled
     id_number: Mapped[str] = mapped_column(String(18), index=True)
     request: Mapped[str] = mapped_column(Text, doc="the claim as entered (ManualClaimRequest JSON)")
     documents: Mapped[str] = mapped_column(Text, doc="JSON: each document of the checklist → received")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(64), doc="the token subject")
+    channel: Mapped[str] = mapped_column(String(16), server_default="window", doc="window / township")
+    office: Mapped[str | None] = mapped_column(String(64), doc="the township office that entered it")
     accepted_on: Mapped[date | None]
     due_on: Mapped[date | None] = mapped_column(doc="the 10th working day after acceptance")
     settlement_id: Mapped[str | None] = mapped_column(ForeignKey("settlements.id"))

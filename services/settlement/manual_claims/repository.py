@@ -14,8 +14,10 @@ LIST_LIMIT = 500
 
 
 def _with_settlement() -> Select[Any]:
-    return select(_CLAIMS, _SETTLEMENTS.c.statement, _SETTLEMENTS.c.assistance,
-                  _SETTLEMENTS.c.re_assistance).outerjoin(_SETTLEMENTS, _SETTLEMENTS.c.id == _CLAIMS.c.settlement_id)
+    return select(_CLAIMS, _SETTLEMENTS.c.statement, _SETTLEMENTS.c.assistance, _SETTLEMENTS.c.re_assistance,
+                  _SETTLEMENTS.c.status.label("settlement_status"), _SETTLEMENTS.c.cancelled_at,
+                  _SETTLEMENTS.c.cancel_reason, _SETTLEMENTS.c.cancelled_by, _SETTLEMENTS.c.cancelled_by_operator,
+                  ).outerjoin(_SETTLEMENTS, _SETTLEMENTS.c.id == _CLAIMS.c.settlement_id)
 
 
 class ManualClaimRepository:
@@ -33,6 +35,17 @@ class ManualClaimRepository:
         done = await self.connection.execute(
             update(_CLAIMS).where(_CLAIMS.c.id == claim_id, _CLAIMS.c.status == from_status).values(**values))
         return done.rowcount == 1
+
+    async def close_for_cancellation(self, claim_id: str) -> Status | None:
+        """Close an unpaid claim whose settlement is being cancelled (in the cancellation's transaction).
+        Its status after: cancelled, or the status that kept it open (paid); None for no such claim."""
+        closed = (await self.connection.execute(
+            update(_CLAIMS).where(_CLAIMS.c.id == claim_id, _CLAIMS.c.status.in_([s.value for s in OPEN]))
+            .values(status=Status.CANCELLED).returning(_CLAIMS.c.id))).first()
+        if closed is not None:
+            return Status.CANCELLED
+        status = (await self.connection.execute(select(_CLAIMS.c.status).where(_CLAIMS.c.id == claim_id))).scalar()
+        return None if status is None else Status(status)
 
     async def listing(self, *, overdue_on: date | None) -> list[Row]:
         """The latest claims; with `overdue_on`, the open ones whose deadline was before that day."""

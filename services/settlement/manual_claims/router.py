@@ -1,7 +1,8 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from services.settlement.manual_claims.rules import paid_claim_not_cancellable
 from services.settlement.manual_claims.schemas import (
     DocumentsUpdate,
     ManualClaim,
@@ -14,6 +15,7 @@ from services.settlement.manual_claims.service import (
     already_accepted,
     already_approved,
     already_paid,
+    claim_cancelled,
     claim_not_found,
     invoices_do_not_match_bill,
     invoices_not_entered,
@@ -23,6 +25,8 @@ from services.settlement.manual_claims.service import (
     paid_on_out_of_range,
     person_not_registered,
 )
+from services.settlement.settlements.schemas import CancelRequest
+from services.settlement.statements.router import PDF_RESPONSE, statement_pdf_response
 from shared.auth import Principal, Role, require
 from shared.errors import problem_responses
 
@@ -65,6 +69,19 @@ async def get(principal: Staff, claim_id: ClaimId, service: Service) -> ManualCl
     return await service.get(claim_id, principal)
 
 
+@router.get(
+    "/{claim_id}/statement.pdf", response_class=Response,
+    responses={**PDF_RESPONSE, **problem_responses(claim_not_found(), not_calculated())},
+    summary="打印手工（零星）报销结算单（PDF） (the claim's printable statement, PDF)",
+    description="与出院结算单同一版式：申请编号 MC-<id>、受理渠道、票据、申办材料及办理状态；计算前 409。"
+    " The discharge's statement, titled for a manual claim, with its number MC-<id>, channel, invoices,"
+    " documents checklist and state; 409 before it is calculated.",
+)
+async def statement_pdf(principal: Staff, claim_id: ClaimId, service: Service, request: Request) -> Response:
+    settlement, claim = await service.printable(claim_id, principal)
+    return await statement_pdf_response(request.app.state.peers, principal, settlement, claim)
+
+
 @router.post("/{claim_id}/documents", responses=problem_responses(claim_not_found(), already_accepted()),
              summary="补齐材料 (record documents brought afterwards)")
 async def add_documents(principal: Staff, claim_id: ClaimId, body: DocumentsUpdate, service: Service) -> ManualClaim:
@@ -79,14 +96,26 @@ async def settle_again(principal: Staff, claim_id: ClaimId, service: Service) ->
 
 
 @router.post("/{claim_id}/approval",
-             responses=problem_responses(claim_not_found(), already_approved(), not_calculated()),
+             responses=problem_responses(claim_not_found(), already_approved(), not_calculated(), claim_cancelled()),
              summary="审核通过 (approve)")
 async def approve(principal: Staff, claim_id: ClaimId, service: Service) -> ManualClaim:
     return await service.approve(claim_id, principal)
 
 
 @router.post("/{claim_id}/payment", responses=problem_responses(
-    claim_not_found(), not_approved(), already_paid(), paid_on_out_of_range()),
+    claim_not_found(), not_approved(), already_paid(), claim_cancelled(), paid_on_out_of_range()),
              summary="支付给救助对象 (paid to the person)")
 async def pay(principal: Staff, claim_id: ClaimId, body: Payment, service: Service) -> ManualClaim:
     return await service.pay(claim_id, body, principal)
+
+
+@router.post(
+    "/{claim_id}/cancellation",
+    responses=problem_responses(claim_not_found(), paid_claim_not_cancellable(), not_calculated(), claim_cancelled()),
+    summary="撤销结算并关闭申请 (cancel the claim's settlement, closing the claim)",
+    description="冲销该申请结算的台账（同撤销结算），申请状态为 cancelled，更正后须重新录入；已支付的不能撤销。"
+    " Reverses the claim's settlement in the ledger (as cancelling any settlement does) and closes the claim"
+    " (status cancelled; a corrected claim is entered anew). A paid claim is refused (manual_claim_paid).",
+)
+async def cancel(principal: Staff, claim_id: ClaimId, body: CancelRequest, service: Service) -> ManualClaim:
+    return await service.cancel(claim_id, body, principal)

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.settlement.manual_claims.rules import Document, Status
+from services.settlement.manual_claims.rules import Channel, Document, Status
 from shared.categories import InsuranceType, MedicalType
 from shared.contracts.calculation import Bill
 from shared.id_number import IdNumberStr
@@ -34,10 +34,32 @@ class Invoice(BaseModel):
     amount: NonNegativeMoney
 
 
+class Passbook(BaseModel):
+    """Where a township claim is paid (台民字〔2017〕26号 五(三)3 划拨到…救助人员存折)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bank: plain_text(64) = Field(default="农村商业银行", description="开户行 (the bank)")  # type: ignore[valid-type]
+    account: Annotated[str, StringConstraints(pattern=r"^[0-9]{8,30}$")] = Field(
+        description="存折（卡）号，仅 pii:read 可见全号 (the account; masked without pii:read)")
+
+
 class ClaimAsEntered(BaseModel):
     """A manual claim as entered, but the person (shown once, masked unless the token reads PII)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    channel: Channel = Field(default=Channel.WINDOW, description=(
+        "受理渠道：window 医保经办窗口（经办机构或运营窗口）；township 镇（街）人力资源和社会保障所，"
+        "仅台儿庄区经批准区外就医 (who enters it: the agency or ops window; or a Tai'erzhuang township office"
+        " for care outside the district approved beforehand)"))
+    office: plain_text(64) | None = Field(  # type: ignore[valid-type]
+        default=None, description="受理的镇（街）所名称，township 必填 (the township office; township only)")
+    approval_reference: plain_text(64) | None = Field(  # type: ignore[valid-type]
+        default=None, description="区外就医审批（转诊）编号，township 必填 (the approval of the care outside the"
+        " district; township only)")
+    passbook: Passbook | None = Field(
+        default=None, description="救助金划入的存折（卡），township 必填 (the passbook paid into; township only)")
 
     insurance_type: InsuranceType
     medical_type: MedicalType
@@ -101,7 +123,8 @@ class ManualClaim(BaseModel):
     due_on: date | None = Field(description="办结时限：受理后第10个工作日 (10 working days after acceptance)")
     overdue: bool
     settlement_id: str | None
-    assistance: Decimal | None = Field(description="医疗救助 + 再救助 (what the person is paid)")
+    assistance: Decimal | None = Field(description="医疗救助 + 再救助 (what the person is paid; none once cancelled)")
+    paid_to: str = Field(description="person 支付给本人 / passbook 划入存折（镇街渠道） (who or where it is paid)")
     statement: dict[str, Any] | None = Field(description="the settlement's statement (channel manual)")
     approved_at: datetime | None
     approved_by: str | None

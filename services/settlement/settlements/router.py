@@ -5,6 +5,7 @@ from sqlalchemy import Row
 
 from services.settlement.idempotency import REPLAYABLE, REPLAYED
 from services.settlement.lookups import LOOKUP_LIMITED, MANUAL_CLAIM, NOT_FILED
+from services.settlement.manual_claims.rules import paid_claim_not_cancellable
 from services.settlement.settlements import chronic
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import (
@@ -173,6 +174,7 @@ async def list_settlements(
         NotFound("未找到该结算 (no such settlement)", code="settlement_not_found"),
         Conflict("该结算已撤销或尚未结算完成，不能撤销 (only a settled settlement can be cancelled)",
                  code="settlement_not_cancellable"),
+        paid_claim_not_cancellable(),
     ),
 )
 async def cancel(principal: Writer, settlement_id: SettlementId, body: CancelRequest, flow: Flow) -> Cancellation:

@@ -21,12 +21,16 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement import lookups
 from services.settlement.audit.repository import LookupAuditRepository
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
 from services.settlement.lookups import Patient
+from services.settlement.manual_claims.repository import ManualClaimRepository
+from services.settlement.manual_claims.rules import Status as ClaimStatus
+from services.settlement.manual_claims.rules import claim_id_of, paid_claim_not_cancellable
 from services.settlement.peers import Peers
 from services.settlement.settlements.chronic import ensure_chronic_filing
 from services.settlement.settlements.repository import SettlementRepository
@@ -182,8 +186,9 @@ class SettlementFlow:
         self, request: SettlementRequest, principal: Principal, manual_hospital: dict[str, Any] | None = None,
     ) -> tuple[str, bool]:
         """(statement JSON, whether it is a replay): a new statement, or the stored one for a retry.
-        `manual_hospital`: a manual (零星) claim's hospital as staff entered it (its region and level),
-        settled on channel `manual` without asking the catalog (the care did not go through the network)."""
+        `manual_hospital`: a manual (零星) claim's hospital as staff entered it (its region and level, and
+        `approved_outside_region` for care outside the district approved beforehand), settled on channel
+        `manual` without asking the catalog (the care did not go through the network)."""
         ensure_own_hospital(principal, request.hospital_code)
         # Before the claim, so a refused request writes nothing (a replay, which looks nobody up,
         # counts too: the limit is far above what a HIS retries).
@@ -279,6 +284,7 @@ class SettlementFlow:
             illness_poverty_grant=grant,
             region_code=patient.region_code or hospital["region"]["code"],
             hospital_region_code=hospital["region"]["code"], insurance_type=request.insurance_type,
+            approved_outside_region=hospital.get("approved_outside_region", False),
             medical_type=request.medical_type, hospital_level=hospital.get("level"),
             discharged_on=request.discharged_on, identities=patient.identities, bill=bill,
             disease_class=request.disease_class, cause=request.cause, year_to_date=ytd,
@@ -380,6 +386,8 @@ class SettlementFlow:
             # person (each flags the other's settlement for recalculation) then wait for each other
             # instead of deadlocking.
             await ledger.read(found.id_number, found.year, lock=True)
+            if found.channel == "manual":
+                await self._close_manual_claim(connection, found.his_serial)
             row = await settlements.mark_cancelled(
                 settlement_id, datetime.now(UTC),
                 reason=request.reason, cancelled_by=principal.subject, operator=request.operator,
@@ -403,3 +411,12 @@ class SettlementFlow:
                 year_to_date_after=(await ledger.read(row.id_number, row.year)).year_to_date(),
                 marked_for_recalculation=later,
             )
+
+    @staticmethod
+    async def _close_manual_claim(connection: AsyncConnection, serial: str) -> None:
+        """A manual claim whose settlement is cancelled is closed with it (unpaid), or the cancellation
+        is refused (paid): the claim never points at a settlement that no longer counts."""
+        claim_id = claim_id_of(serial)
+        if claim_id is not None and await ManualClaimRepository(connection).close_for_cancellation(
+                claim_id) == ClaimStatus.PAID:
+            raise paid_claim_not_cancellable()

@@ -10,6 +10,7 @@ from shared.categories import LABELS_ZH, MEDICAL_TYPE_LABELS_ZH
 from shared.clock import SHANGHAI
 
 TITLE = "医疗救助“一站式”即时结算单"
+MANUAL_TITLE = "医疗救助手工（零星）报销结算单"
 NOT_RECORDED = "—"  # a figure the stored statement does not hold (settled before it was kept)
 
 
@@ -55,6 +56,25 @@ class SelfPayParts:
     pre_self_pay: Decimal | None
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimPrint:
+    """What a manual (零星) claim adds to its settlement's statement: the claim, how it was entered,
+    its invoices and documents checklist, and where it stands (approval, payment)."""
+
+    number: str  # MC-<claim id>, its settlement's serial
+    hospital_name: str  # as the invoice names it: the hospital is not in the catalog
+    channel: str  # who entered it, in words
+    status: str  # in words
+    accepted_on: date | None
+    due_on: date | None
+    invoices: tuple[tuple[str, date, Decimal], ...]  # number, date, amount
+    documents: tuple[tuple[str, bool], ...]  # the checklist: label, received
+    payee: str  # who or where it is paid (the person, or a passbook, masked)
+    approval_reference: str | None = None  # 审批（转诊）编号, care approved outside the district
+    paid_on: date | None = None
+    payment_reference: str | None = None
+
+
 def yuan(amount: Decimal | None) -> str:
     return NOT_RECORDED if amount is None else f"{amount:.2f}"
 
@@ -88,14 +108,20 @@ _ANNUAL_TOTALS = (
 
 def statement_document(
     statement: Statement, *, hospital_name: str | None, person_name: str | None, older_self_pay: SelfPayParts,
+    claim: ClaimPrint | None = None,
 ) -> StatementDocument:
     """The statement a patient takes home: who and where, the bill and its split, each fund's line,
     the identity applied, the personal share, the year's totals after this settlement, and the
-    settlement's own references; a cancelled one marked 已撤销 with when, why and by whom."""
+    settlement's own references; a cancelled one marked 已撤销 with when, why and by whom. A manual
+    claim's settlement prints the same, titled as a manual claim, with the claim's own section."""
     ytd = statement.year_to_date_after
-    hospital = f"{statement.hospital_code} {hospital_name}" if hospital_name else statement.hospital_code
+    if claim is not None:
+        hospital_line = Line("就诊医疗机构", claim.hospital_name, wide=True)
+    else:
+        hospital = f"{statement.hospital_code} {hospital_name}" if hospital_name else statement.hospital_code
+        hospital_line = Line("定点医疗机构", hospital, wide=True)
     patient = Section("参保人与就诊信息", (
-        Line("定点医疗机构", hospital, wide=True),
+        hospital_line,
         Line("姓名", person_name or NOT_RECORDED),
         Line("身份证号", statement.id_number),
         Line("医疗类别", MEDICAL_TYPE_LABELS_ZH[statement.medical_type]),
@@ -128,14 +154,14 @@ def statement_document(
     ), columns=2)
     references = Section("结算信息", (
         Line("结算编号", statement.settlement_id),
-        Line("医院结算流水号", statement.his_serial),
+        *([] if claim is not None else [Line("医院结算流水号", statement.his_serial)]),
         Line("结算时间", _moment(statement.settled_at)),
     ))
     return StatementDocument(
-        title=TITLE,
+        title=TITLE if claim is None else MANUAL_TITLE,
         subtitle="基本医保 · 大病保险 · 医疗救助 一单结清",
         cancelled=_cancelled(statement),
-        sections=(patient, bill, funds, annual, references),
+        sections=(patient, bill, funds, annual, references, *([] if claim is None else [_claim_section(claim)])),
         footer=("个人自付 = 医疗费用总额 − 基金支付合计 − 医疗机构减免与社会捐助。金额单位：元。",
                 "本结算单据结算时记录的结算结果打印；撤销后的结算不再有效。"),
     )
@@ -151,3 +177,22 @@ def _cancelled(statement: Statement) -> Cancelled | None:
         f"撤销原因：{note.reason}",
         f"经办：{by}",
     ))
+
+
+def _claim_section(claim: ClaimPrint) -> Section:
+    """The claim on the statement: its number, channel and state, then each invoice and document."""
+    invoices = "；".join(f"{number}（{_day(issued)}，{yuan(amount)}元）" for number, issued, amount in claim.invoices)
+    documents = "；".join(f"{label}：{'已收' if received else '缺'}" for label, received in claim.documents)
+    return Section("手工（零星）报销申请", (
+        Line("申请编号", claim.number, wide=True),
+        Line("受理渠道", claim.channel, wide=True),
+        *([Line("审批（转诊）编号", claim.approval_reference, wide=True)] if claim.approval_reference else []),
+        Line("受理日期", _day(claim.accepted_on) if claim.accepted_on else NOT_RECORDED),
+        Line("办结时限", _day(claim.due_on) if claim.due_on else NOT_RECORDED),
+        Line("申请状态", claim.status),
+        Line("支付方式", claim.payee, wide=True),
+        *([Line("支付日期", _day(claim.paid_on)), Line("支付凭证号", claim.payment_reference or NOT_RECORDED)]
+          if claim.paid_on else []),
+        Line("票据", invoices or NOT_RECORDED, wide=True),
+        Line("申办材料", documents, wide=True),
+    ), columns=2)
