@@ -335,16 +335,14 @@ STATUS_LABELS = {
 def claim_print(claim: ManualClaim) -> ClaimPrint:
     """The claim as its printed statement shows it (the passbook masked whoever prints it)."""
     entered = claim.claim
-    if entered.channel == Channel.TOWNSHIP:
-        channel = f"{entered.office}（镇（街）人力资源和社会保障所，经办 {claim.created_by}）"
-    else:
-        channel = f"医保经办窗口（经办 {claim.created_by}）"
+    channel = f"镇（街）所：{entered.office}" if entered.channel == Channel.TOWNSHIP else "医保经办窗口"
     passbook = entered.passbook
     return ClaimPrint(
         number=claim_number(claim.id), hospital_name=entered.hospital.name, channel=channel,
+        entered_by=claim.created_by,
         status=STATUS_LABELS[claim.status], accepted_on=claim.accepted_on, due_on=claim.due_on,
         invoices=tuple((i.number, i.issued_on, i.amount) for i in entered.invoices),
-        documents=tuple((DOCUMENT_LABELS[d].split(" (")[0], claim.documents.get(d, False))
+        documents=tuple((DOCUMENT_LABELS[d].split("（")[0].split(" (")[0], claim.documents.get(d, False))
                         for d in CHECKLISTS[entered.channel]),
         payee="支付给本人" if passbook is None else f"划入存折：{passbook.bank} {mask(passbook.account)}",
         approval_reference=entered.approval_reference, paid_on=claim.paid_on,
@@ -355,9 +353,11 @@ def claim_print(claim: ManualClaim) -> ClaimPrint:
 def view(row: Row, principal: Principal) -> ManualClaim:
     documents = {Document(name): received for name, received in json.loads(row.documents).items()}
     channel = Channel(row.channel)
-    entered = ManualClaimRequest.model_validate_json(row.request)
-    if entered.passbook is not None and not principal.has(Scope.PII_READ):
-        entered.passbook.account = mask(entered.passbook.account)
+    entered = ClaimAsEntered.model_validate(
+        ManualClaimRequest.model_validate_json(row.request).model_dump(exclude={"id_number"}))
+    if entered.passbook is not None and not principal.has(Scope.PII_READ):  # masked as an ID number is
+        entered = entered.model_copy(update={
+            "passbook": entered.passbook.model_copy(update={"account": mask(entered.passbook.account)})})
     statement: dict[str, Any] | None = json.loads(row.statement) if row.statement else None
     if statement is not None:
         statement["status"] = row.settlement_status
@@ -366,7 +366,7 @@ def view(row: Row, principal: Principal) -> ManualClaim:
         row.assistance + (row.re_assistance or Decimal(0)))
     return ManualClaim(
         id=row.id, status=Status(row.status), id_number=principal.visible_id_number(row.id_number),
-        claim=ClaimAsEntered.model_validate(entered.model_dump(exclude={"id_number"})),
+        claim=entered,
         documents=documents,
         missing=[MissingDocument(document=d, label=DOCUMENT_LABELS[d]) for d in missing(documents, channel)],
         paid_to="passbook" if channel == Channel.TOWNSHIP else "person",

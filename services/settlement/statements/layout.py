@@ -64,6 +64,7 @@ class ClaimPrint:
     number: str  # MC-<claim id>, its settlement's serial
     hospital_name: str  # as the invoice names it: the hospital is not in the catalog
     channel: str  # who entered it, in words
+    entered_by: str  # the clerk's token subject
     status: str  # in words
     accepted_on: date | None
     due_on: date | None
@@ -140,13 +141,13 @@ def statement_document(
         Line("先行自付金额", yuan(self_pay.pre_self_pay)),
         Line("符合政策范围金额", yuan(statement.policy_range)),
         *([Line("费用明细", f"{split.itemized_lines} 条，按医保目录分类")] if split and split.itemized_lines else []),
-    ))
+    ), columns=1 if claim is None else 2)  # a claim's own section needs the room: one page still
     funds = Section("基金支付（元）", (
         *(Line(f"{fund.label}（{fund.fund}）", yuan(fund.amount)) for fund in statement.funds),
         Line("基金支付合计", yuan(statement.fund_total)),
         Line("医疗机构减免与社会捐助", yuan(statement.other_payments)),
-        Line("个人自付", yuan(statement.personal_share), emphasized=True),
-    ))
+        Line("个人自付", yuan(statement.personal_share), emphasized=True, wide=claim is not None),
+    ), columns=1 if claim is None else 2)
     annual = Section(f"{statement.discharged_on.year}年度累计（含本次结算，结算时记录）", (
         Line("本年度结算次数", str(ytd.admissions)),
         *(Line(label, yuan(getattr(ytd, name))) for name, label, always in _ANNUAL_TOTALS
@@ -190,6 +191,7 @@ def _claim_section(claim: ClaimPrint) -> Section:
         Line("受理日期", _day(claim.accepted_on) if claim.accepted_on else NOT_RECORDED),
         Line("办结时限", _day(claim.due_on) if claim.due_on else NOT_RECORDED),
         Line("申请状态", claim.status),
+        Line("经办", claim.entered_by),
         Line("支付方式", claim.payee, wide=True),
         *([Line("支付日期", _day(claim.paid_on)), Line("支付凭证号", claim.payment_reference or NOT_RECORDED)]
           if claim.paid_on else []),
