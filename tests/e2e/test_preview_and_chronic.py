@@ -137,3 +137,56 @@ def test_a_filing_awaiting_review_is_not_yet_in_force_and_shows_its_deadline(pla
     # No earlier cost this year: R = 3,000 below the 7,000 threshold, A = 3,000 × 80% = 2,400; the
     # remainder 600 is below re-assistance's 5,000: the person pays 600.00.
     assert funds(paid.json()) == (D("2000.00"), D("0.00"), D("2400.00"), D("0.00"), D("600.00"))
+
+
+def test_an_ended_filing_pays_up_to_its_last_day_then_refuses_with_the_date(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = insured_beneficiary(platform, auth)
+    url = f"{platform.urls['registry']}/v1/persons/{id_number}/chronic-filings"
+    filed = httpx.post(url, headers=auth(Role.OPS), json={
+        "disease_code": "B01", "hospital_code": "060002", "filed_on": "2023-05-10"}).json()
+    too_early = httpx.post(f"{url}/{filed['filing_id']}/end", headers=auth(Role.OPS),
+                           json={"last_day": "2023-05-09", "reason": "revoked"})
+    assert too_early.status_code == 422 and too_early.json()["code"] == "last_day_before_benefits"
+    ended = httpx.post(f"{url}/{filed['filing_id']}/end", headers=auth(Role.OPS),
+                       json={"last_day": "2023-06-30", "reason": "moved", "note": "参保关系转出烟台市"})
+    assert ended.status_code == 200, ended.text
+    assert (ended.json()["last_day"], ended.json()["end_reason"]) == ("2023-06-30", "moved")
+    again = httpx.post(f"{url}/{filed['filing_id']}/end", headers=auth(Role.OPS),
+                       json={"last_day": "2023-06-29", "reason": "revoked"})
+    assert again.status_code == 409 and again.json()["code"] == "filing_ended"
+
+    bill = {"total": "5000", "basic_insurance_paid": "2000"}
+    # The last day still pays: R = 3,000 below the 7,000 threshold, A = 3,000 × 80% = 2,400; the
+    # remainder 600 is below re-assistance's 5,000.
+    last_day = settle(platform, auth, id_number, "CH-E1", bill, **chronic("2023-06-30", "060002"))
+    assert last_day.status_code == 201, last_day.text
+    assert funds(last_day.json()) == (D("2000.00"), D("0.00"), D("2400.00"), D("0.00"), D("600.00"))
+    after = settle(platform, auth, id_number, "CH-E2", bill, **chronic("2023-07-03", "060002"))
+    assert after.status_code == 422 and after.json()["code"] == "chronic_filing_ended", after.text
+    assert (after.json()["last_day"], after.json()["end_reason"]) == ("2023-06-30", "moved")
+    assert "2023-06-30" in after.json()["detail"] and "转出" in after.json()["detail"]
+
+    refiled = httpx.post(url, headers=auth(Role.OPS), json={
+        "disease_code": "B01", "hospital_code": "060002", "filed_on": "2023-07-05"})
+    assert refiled.status_code == 201, refiled.text  # the ended filing does not block a new one
+    paid = settle(platform, auth, id_number, "CH-E3", bill, **chronic("2023-07-06", "060002"))
+    assert paid.status_code == 201, paid.text
+
+
+def test_reviews_past_their_deadline_are_listed_until_decided(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = insured_beneficiary(platform, auth)
+    url = f"{platform.urls['registry']}/v1/persons/{id_number}/chronic-filings"
+    filed = httpx.post(url, headers=auth(Role.OPS), json={
+        "disease_code": "A99", "disease_name": "肺动脉高压", "hospital_code": "060001",
+        "filed_on": "2023-03-10"}).json()
+    overdue_url = f"{platform.urls['registry']}/v1/chronic-filings/overdue-reviews"
+    listed = httpx.get(overdue_url, headers=auth(Role.AGENCY))
+    assert listed.status_code == 200, listed.text
+    [mine] = [f for f in listed.json() if f["filing_id"] == filed["filing_id"]]
+    assert (mine["review_due_on"], mine["status"]) == ("2023-04-10", "pending")
+    assert mine["id_number"] == id_number[:6] + "********" + id_number[-4:]  # agency: no PII
+    assert all(f["status"] == "pending" and f["disease_class"] == "A" for f in listed.json())
+    assert httpx.post(f"{url}/{filed['filing_id']}/approve", headers=auth(Role.OPS), json={}).status_code == 200
+    after = httpx.get(overdue_url, headers=auth(Role.OPS)).json()
+    assert filed["filing_id"] not in [f["filing_id"] for f in after]
+    assert httpx.get(overdue_url).status_code == 401

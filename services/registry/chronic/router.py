@@ -5,11 +5,27 @@ from sqlalchemy import select
 
 from services.registry.chronic.models import ChronicFilingRow
 from services.registry.chronic.rules import DiseaseList, review_due_on
-from services.registry.chronic.schemas import DiseaseOut, FilingCreate, FilingDecision, FilingOut
-from services.registry.chronic.service import file, review
+from services.registry.chronic.schemas import (
+    DiseaseOut,
+    FilingCreate,
+    FilingDecision,
+    FilingEnd,
+    FilingOut,
+    ReviewOverdue,
+)
+from services.registry.chronic.service import (
+    end,
+    file,
+    filing_ended,
+    filing_not_in_force,
+    last_day_too_early,
+    review,
+    reviews_overdue,
+)
 from services.registry.dependencies import FilingClerk, Reader, ValidPerson
 from services.registry.persons.service import person_not_found
 from shared.categories import InsuranceType
+from shared.clock import today
 from shared.db import DbSession
 from shared.errors import Conflict, NotFound, Unprocessable, problem_responses
 from shared.http_client import ServiceClient
@@ -91,3 +107,29 @@ async def reject_filing(
     principal: FilingClerk, person: ValidPerson, filing_id: FilingId, data: FilingDecision, session: DbSession,
 ) -> FilingOut:
     return _filing(await review(session, person, filing_id, False, data, principal))
+
+
+@router.post("/v1/persons/{id_number}/chronic-filings/{filing_id}/end",
+             responses=problem_responses(
+                 person_not_found(), NotFound("无此备案 (no such filing)", code="filing_not_found"),
+                 filing_ended(), filing_not_in_force(), last_day_too_early(),
+             ),
+             summary="终止门诊慢特病备案：撤销、到期或转出 (end a filing: revoked, expired, moved away)",
+             description="last_day 之后不再享受待遇，此前的结算不受影响；终止后可重新备案。"
+             " No benefits after last_day (care up to it still settles); the disease may be filed again.")
+async def end_filing(
+    principal: FilingClerk, person: ValidPerson, filing_id: FilingId, data: FilingEnd, session: DbSession,
+) -> FilingOut:
+    return _filing(await end(session, person, filing_id, data, principal))
+
+
+@router.get("/v1/chronic-filings/overdue-reviews",
+            summary="超过20个工作日未审核的甲类备案 (class A filings past their 20-working-day review deadline)",
+            description="待审核且 review_due_on 早于今天的甲类备案，按备案日期排序，最多500条；"
+            "节假日安排尚未公布的年份无法确定期限，不列出。"
+            " Pending class A filings whose review_due_on is before today, oldest first (at most 500); a deadline"
+            " in a year the holiday calendar does not cover yet is unknown and not listed.")
+async def overdue_reviews(principal: Reader, session: DbSession) -> list[ReviewOverdue]:
+    return [ReviewOverdue.model_construct(  # fields already validated as FilingOut
+        **_filing(row).model_dump(), id_number=principal.visible_id_number(id_number))
+        for row, id_number in await reviews_overdue(session, today())]

@@ -3,7 +3,8 @@ when a filing gives benefits. Pure."""
 
 import tomllib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +50,33 @@ class DiseaseList:
 
     def for_insurance(self, insurance_type: InsuranceType) -> list[Disease]:
         return [d for d in self.by_code.values() if insurance_type in d.insurance_types]
+
+
+class EndReason(StrEnum):
+    """Why a filing stops giving benefits. The guide names no end; these are the ways one ends."""
+
+    REVOKED = "revoked"  # 撤销（如不再符合病种认定、备案有误）
+    EXPIRED = "expired"  # 到期（认定有效期届满）
+    MOVED = "moved"  # 参保关系转出或迁出统筹区
+
+
+END_REASON_LABELS = {EndReason.REVOKED: "撤销", EndReason.EXPIRED: "到期", EndReason.MOVED: "参保关系转出"}
+
+
+def last_day_allowed(filed_on: date, effective_from: date | None, last_day: date) -> bool:
+    """The last day of benefits is at the earliest the day before they began (a filing withdrawn
+    before it gave any)."""
+    return last_day >= (effective_from or benefits_start(filed_on)) - timedelta(days=1)
+
+
+def ended_by(last_day: date | None, ended_at: datetime | None, on: date, at: datetime | None = None) -> bool:
+    """Whether a filing no longer gives benefits on `on` because it ended, as the records stood at `at`."""
+    return last_day is not None and on > last_day and (at is None or ended_at is None or ended_at <= at)
+
+
+def review_overdue(disease_class: str, filed_on: date, today: date) -> bool:
+    due = review_due_on(disease_class, filed_on)
+    return due is not None and due < today
 
 
 @dataclass(frozen=True)

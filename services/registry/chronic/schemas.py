@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.registry.chronic.rules import EndReason
 from shared.types import BusinessDate, plain_text
 
 
@@ -29,6 +30,15 @@ class FilingDecision(BaseModel):
     reason: plain_text(128) | None = None  # type: ignore[valid-type]
 
 
+class FilingEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "last_day": "2023-06-30", "reason": "moved", "note": "参保关系转出烟台市"}]})
+
+    last_day: BusinessDate = Field(description="最后享受待遇日 (the last day the filing gives benefits)")
+    reason: EndReason = Field(description="revoked 撤销 / expired 到期 / moved 参保关系转出")
+    note: plain_text(128) | None = None  # type: ignore[valid-type]
+
+
 class FilingOut(BaseModel):
     filing_id: str = Field(validation_alias="id")
     disease_code: str
@@ -44,3 +54,13 @@ class FilingOut(BaseModel):
     decided_by: str | None
     decision_reason: str | None
     created_at: datetime
+    last_day: date | None = Field(
+        default=None, description="备案终止：最后享受待遇日 (ended: the last day of benefits)")
+    end_reason: EndReason | None = None
+    ended_at: datetime | None = None
+
+
+class ReviewOverdue(FilingOut):
+    """A class A filing past its review deadline, and whose it is."""
+
+    id_number: str = Field(description="masked unless the token holds pii:read")

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from services.registry.chronic.models import ChronicFilingRow
+from services.registry.chronic.rules import ended_by
 from services.registry.identities.models import IdentityRow
 from services.registry.identities.rules import Window
 from services.registry.persons.models import InsuranceEventRow
@@ -28,9 +29,10 @@ def filings_in_force(
     filings: Iterable[ChronicFilingRow], on: date, at: datetime | None = None,
 ) -> list[ChronicFilingRow]:
     """Filings giving benefits on `on`, as the records stood at `at`: one approved after `at` was
-    still pending then."""
+    still pending then, one ended after `at` still gave them."""
     return [f for f in filings if f.status == "in_force" and f.effective_from is not None
-            and f.effective_from <= on and (at is None or (f.decided_at or f.created_at) <= at)]
+            and f.effective_from <= on and (at is None or (f.decided_at or f.created_at) <= at)
+            and not ended_by(f.last_day, f.ended_at, on, at)]
 
 
 def insurance_on(events: Iterable[InsuranceEventRow], on: date, at: datetime | None = None) -> InsuranceEventRow | None:

@@ -29,13 +29,29 @@ OTHER_HOSPITAL = Unprocessable(
     "门诊慢特病备案医院为060002，须在备案医院结算 (the filing is at 060002: settle at the hospital filed)",
     code="chronic_filing_other_hospital", extra={"filed_hospital_codes": ["060002"]},
 )
-PROBLEMS = (missing(), NOT_YET_IN_FORCE, OTHER_HOSPITAL)  # the route's documented examples
+END_REASONS_ZH = {"revoked": "撤销", "expired": "到期", "moved": "参保关系转出"}
+
+
+def ended(last_day: date, reason: str) -> Unprocessable:
+    return Unprocessable(
+        f"门诊慢特病备案已终止（{END_REASONS_ZH.get(reason, reason)}），最后享受待遇日为{last_day.isoformat()}"
+        f" (the filing ended, {reason}: its last day of benefits was {last_day.isoformat()})",
+        code="chronic_filing_ended", extra={"last_day": last_day.isoformat(), "end_reason": reason},
+    )
+
+
+PROBLEMS = (missing(), NOT_YET_IN_FORCE, OTHER_HOSPITAL, ended(date(2023, 6, 30), "moved"))  # documented examples
+
+
+def _ended_before(filing: dict[str, Any], on: date) -> bool:
+    return filing.get("last_day") is not None and on > date.fromisoformat(filing["last_day"])
 
 
 def refusal(filings: list[dict[str, Any]], on: date, hospital_code: str) -> Unprocessable | None:
     """Why the person's filings (the registry's list, every status) give no chronic benefits at the
     hospital on the date; None when one does (filed or approved since the eligibility answer)."""
-    giving = [f for f in filings if f["status"] == "in_force" and date.fromisoformat(f["effective_from"]) <= on]
+    giving = [f for f in filings if f["status"] == "in_force" and date.fromisoformat(f["effective_from"]) <= on
+              and not _ended_before(f, on)]
     if any(f["hospital_code"] == hospital_code for f in giving):
         return None
     if giving:
@@ -46,13 +62,17 @@ def refusal(filings: list[dict[str, Any]], on: date, hospital_code: str) -> Unpr
             code="chronic_filing_other_hospital", extra={"filed_hospital_codes": codes},
         )
     later = sorted(date.fromisoformat(f["effective_from"]) for f in filings
-                   if f["status"] == "in_force" and f["effective_from"])
-    if later:
+                   if f["status"] == "in_force" and f["effective_from"] and not _ended_before(f, on))
+    if later:  # filed again after an end, too: what the person waits for is what they are told
         return Unprocessable(
             f"门诊慢特病备案自{later[0].isoformat()}起享受待遇（申报次日起）"
             f" (the filing gives benefits from {later[0].isoformat()}, the day after filing)",
             code="chronic_filing_not_yet_in_force", extra={"effective_from": later[0].isoformat()},
         )
+    gone = [f for f in filings if f["status"] == "in_force" and _ended_before(f, on)]
+    if gone:  # the one that ended last is the one the person relied on
+        last = max(gone, key=lambda f: f["last_day"])
+        return ended(date.fromisoformat(last["last_day"]), last["end_reason"])
     if any(f["status"] == "pending" for f in filings):
         return Unprocessable(
             "门诊慢特病备案待季度审核，审核通过前不享受待遇 (the filing awaits its quarterly review)",
