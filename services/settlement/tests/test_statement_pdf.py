@@ -3,9 +3,10 @@ on a machine with no Chinese font installed (the font travels inside the PDF).""
 
 import pypdfium2 as pdfium
 
+from services.settlement.documents.pdf import FONT
 from services.settlement.settlements.schemas import Statement
 from services.settlement.statements.layout import statement_document
-from services.settlement.statements.render import FONT, render_pdf
+from services.settlement.statements.render import render_pdf
 from services.settlement.tests.test_statement_layout import EXAMPLE_1, NOT_KEPT
 from tests.support.pdf import assert_rendered, page_image, page_text
 
