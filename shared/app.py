@@ -71,6 +71,7 @@ def build_service_app(
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.metrics = metrics  # a service's own gauges go on the same registry
     app.state.token_verifier = TokenVerifier(
         load_public_keys(settings.jwt_public_keys), issuer=settings.jwt_issuer, audience=service,
         service_keys=load_public_keys(settings.jwt_service_public_keys),

@@ -1,5 +1,5 @@
 """The settlement service: the HIS flow (admissions, settlements, cancel), the ledger of annual
-accumulators and reconciliation."""
+accumulators, reconciliation and the fund flow."""
 
 import asyncio
 import contextlib
@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from services.settlement import lookups
 from services.settlement.admissions.router import router as admissions_router
 from services.settlement.audit.router import router as audit_router
+from services.settlement.fund.router import router as fund_router
+from services.settlement.fund.service import FundGauges, FundService, catalog_regions
 from services.settlement.manual_claims.router import router as manual_claims_router
 from services.settlement.manual_claims.service import ManualClaimService
 from services.settlement.monitoring.router import router as monitoring_router
@@ -35,11 +37,13 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
             await client.start()
         app.state.hospital_changes = asyncio.create_task(lookups.follow_hospital_changes(
             peers.catalog, app.state.settlement_flow.hospitals, settings.hospital_changes_poll_seconds))
+        app.state.fund_gauges = asyncio.create_task(app.state.fund.follow())
 
     async def close(app: FastAPI) -> None:
-        app.state.hospital_changes.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await app.state.hospital_changes
+        for task in (app.state.hospital_changes, app.state.fund_gauges):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for client in peers.all():
             await client.close()
 
@@ -50,7 +54,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
         routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router,
-                 manual_claims_router],
+                 manual_claims_router, fund_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],
@@ -63,4 +67,9 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         deadline_seconds=settings.settlement_deadline_seconds, max_attempts=settings.max_attempts,
     )
     app.state.manual_claims = ManualClaimService(database, app.state.settlement_flow)
+    app.state.fund = FundService(
+        database, catalog_regions(peers.catalog, settings.fund_city_code),
+        threshold_days=settings.fund_low_days_of_cover, window_days=settings.fund_draw_window_days,
+        refresh_seconds=settings.fund_metrics_refresh_seconds, gauges=FundGauges(app.state.metrics.registry),
+    )
     return app

@@ -55,3 +55,17 @@ class SettlementSettings(DatabaseSettings, PeerSettings):
         description="目录外费用占比高于此值的医院列入监测 (004 §四(十); the share is ours, docs/rules.md §10) "
         "(hospitals above this out-of-catalog share are listed)",
     )
+    fund_city_code: str = Field(
+        default="370600", pattern=r"^[0-9]{4}00$",
+        description="资金往来清算的城市 (烟台 2018 通知 二、2: the city whose civil affairs pre-funds its centre)",
+    )
+    fund_low_days_of_cover: Decimal = Field(
+        default=Decimal(15), ge=0, le=366,
+        description="预拨资金余额按近期日均支出可支付天数低于此值时预警 (warn when the balance lasts fewer days)",
+    )
+    fund_draw_window_days: int = Field(
+        default=30, ge=1, le=366, description="日均支出按此前多少天计算 (the days the daily draw is averaged over)",
+    )
+    fund_metrics_refresh_seconds: float = Field(
+        default=60, gt=0, le=3600, description="资金余额指标的刷新间隔 (how often the balance gauges are recomputed)",
+    )

@@ -18,6 +18,7 @@ class SettlementRow(Base):
         Index("ix_settlements_hospital_discharged", "hospital_code", "discharged_on"),
         Index("ix_settlements_person_year", "id_number", "year"),
         Index("ix_settlements_discharged", "discharged_on"),  # monitoring: every hospital over a period
+        Index("ix_settlements_fund_settled", "fund_region_code", "settled_at"),  # the fund's clearing statements
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -42,6 +43,9 @@ class SettlementRow(Base):
     critical_illness: Mapped[Decimal | None] = mapped_column(Yuan)
     assistance: Mapped[Decimal | None] = mapped_column(Yuan)
     re_assistance: Mapped[Decimal | None] = mapped_column(Yuan)
+    # The district account its assistance and re-assistance draw on (fund/rules.py drawing_region);
+    # null on settlements recorded before the fund flow was kept.
+    fund_region_code: Mapped[str | None] = mapped_column(String(6))
     personal_share: Mapped[Decimal | None] = mapped_column(Yuan)
     statement: Mapped[str | None] = mapped_column(Text, doc="the response body, replayed byte for byte")
     needs_recalculation: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -71,6 +71,7 @@ class SettlementRepository:
 
     async def mark_settled(
         self, settlement_id: str, settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
+        fund_region_code: str | None = None,
     ) -> None:
         done = await self.connection.execute(
             update(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id, _SETTLEMENTS.c.status == "in_progress")
@@ -81,7 +82,7 @@ class SettlementRepository:
                 bill_over_limit_self_pay=bill.over_limit_self_pay,
                 personal_share=result.personal_share, basic_insurance=result.basic_insurance,
                 critical_illness=result.critical_illness, assistance=result.assistance,
-                re_assistance=result.re_assistance,
+                re_assistance=result.re_assistance, fund_region_code=fund_region_code,
             )
         )
         if done.rowcount != 1:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement import lookups
 from services.settlement.audit.repository import LookupAuditRepository
+from services.settlement.fund.rules import drawing_region
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
 from services.settlement.lookups import Patient
@@ -331,6 +332,7 @@ class SettlementFlow:
         manual_hospital: dict[str, Any] | None,
     ) -> str:
         inputs = await self._inputs(request, manual_hospital)
+        fund_region = drawing_region(inputs.patient.region_code, inputs.hospital["region"]["code"])
         for attempt in range(self.max_attempts):
             if attempt:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
@@ -344,7 +346,7 @@ class SettlementFlow:
             statement = Statement(settlement_id=settlement_id, status="settled", his_serial=request.his_serial,
                                   settled_at=settled_at, **statement_fields(request, inputs, result)).model_dump_json()
             if await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at, statement,
-                                       inputs.bill, result, computed.under_grant, inputs.lines):
+                                       inputs.bill, result, computed.under_grant, inputs.lines, fund_region):
                 return statement
             # a concurrent settlement of the same person (or under the same grant) moved what was read:
             # compute again

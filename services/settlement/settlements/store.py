@@ -58,9 +58,11 @@ class SettlementStore(Protocol):
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
         grant: GrantRead | None = None, lines: Sequence[ClassifiedLine] | None = None,
+        fund_region_code: str | None = None,
     ) -> bool:
         """`grant`: the settlement was applied under it; its version must not have moved either.
-        `lines`: an itemized bill's fee lines, kept with the settlement."""
+        `lines`: an itemized bill's fee lines, kept with the settlement. `fund_region_code`: the
+        district account its assistance draws on (fund/rules.py), written with its figures."""
 
 
 def settlement_store(database: Database) -> SettlementStore:
@@ -94,11 +96,13 @@ class PortableStore:
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
         grant: GrantRead | None = None, lines: Sequence[ClassifiedLine] | None = None,
+        fund_region_code: str | None = None,
     ) -> bool:
         async with self.database.engine.begin() as connection:
             ledger = LedgerRepository(connection)
             # First, as on PostgreSQL: a settlement no longer in progress raises before anything is written.
-            await SettlementRepository(connection).mark_settled(settlement_id, settled_at, statement, bill, result)
+            await SettlementRepository(connection).mark_settled(settlement_id, settled_at, statement, bill, result,
+                                                               fund_region_code)
             grant_moved = grant is None or await ledger.move_grant(read.id_number, grant.window_from, grant.version)
             if not grant_moved or await ledger.append(read, settlement_id, "settlement", deltas, caps) is None:
                 await connection.rollback()
@@ -131,8 +135,9 @@ FROM (VALUES (1)) AS one LEFT JOIN person_years ON id_number = $5 AND year = $6
 _READ = "SELECT * FROM person_years WHERE id_number = $1 AND year = $2"
 
 # $1 id_number, $2 year, $3 the person-year's entry count after this settlement (the version),
-# $4 settlement id, $5–$8 the entries as arrays, $9–$17 the settlement's figures ($12 the bill's total,
-# full self-pay and over-limit self-pay in one array, for monitoring), $18–$32 the balances; under a
+# $4 settlement id, $5–$8 the entries as arrays, $9–$17 the settlement's figures ($11 the identity applied
+# and the fund's district account in one array; $12 the bill's total, full self-pay and over-limit
+# self-pay in one array, for monitoring), $18–$32 the balances; under a
 # grant, $33 its first day and $34 its version as read.
 _MOVE_FIRST = f"""
     INSERT INTO person_years (id_number, year, entries, {_BALANCES}) SELECT $1, $2, $3, {_NEW_BALANCES} FROM pending
@@ -168,7 +173,8 @@ appended AS (
         AS e(accumulator, amount, balance_after, cap)
 ),
 {lines_cte}settled AS (
-    UPDATE settlements SET status = 'settled', statement = $9, settled_at = $10, identity_applied = $11,
+    UPDATE settlements SET status = 'settled', statement = $9, settled_at = $10,
+        identity_applied = ($11::text[])[1], fund_region_code = ($11::text[])[2],
         total = ($12::numeric[])[1], bill_full_self_pay = ($12::numeric[])[2],
         bill_over_limit_self_pay = ($12::numeric[])[3], personal_share = $13, basic_insurance = $14,
         critical_illness = $15, assistance = $16, re_assistance = $17
@@ -240,6 +246,7 @@ class PostgresStore:
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
         grant: GrantRead | None = None, lines: Sequence[ClassifiedLine] | None = None,
+        fund_region_code: str | None = None,
     ) -> bool:
         balances, entries = read.moved_by(deltas)
         under_grant = () if grant is None else (grant.window_from, grant.version)
@@ -250,7 +257,8 @@ class PostgresStore:
                 read.id_number, read.year, read.entries + 1, settlement_id,
                 [e.accumulator for e in entries], [e.amount for e in entries],
                 [e.balance_after for e in entries], [caps.get(e.accumulator) for e in entries],
-                statement, settled_at, result.identity_applied.value if result.identity_applied else None,
+                statement, settled_at,
+                [result.identity_applied.value if result.identity_applied else None, fund_region_code],
                 [bill.total, bill.full_self_pay, bill.over_limit_self_pay], result.personal_share,
                 result.basic_insurance, result.critical_illness, result.assistance, result.re_assistance,
                 *(balances[name] for name in ACCUMULATORS), *under_grant, *line_arrays,

@@ -1,0 +1,107 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.settlement.fund.rules import Standing
+from shared.money import MAX_AMOUNT, Money
+from shared.types import BusinessDate, plain_text
+
+RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+PositiveMoney = Annotated[Money, Field(gt=0, le=MAX_AMOUNT)]
+
+
+class PreFundingRequest(BaseModel):
+    """A pre-funding as civil affairs' transfer records it."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "region_code": "370602", "amount": "500000.00", "funded_on": "2023-03-01",
+        "reference": "YMZ-2023-0301-01", "note": "2023年3月预拨",
+    }]})
+
+    region_code: RegionCode = Field(
+        description="记入的账户：本市的区县市区划代码（市直 370601），或本市代码（全市统一预拨） "
+        "(the account: a district of the city, 市直 370601 included, or the city for a city-wide pre-funding)")
+    amount: PositiveMoney = Field(description="预拨金额（元） (the amount, yuan, above 0)")
+    funded_on: BusinessDate = Field(description="到账日期，不晚于今天 (the day it reached the city centre)")
+    reference: plain_text(64) = Field(description="拨款凭证号，唯一 (the transfer's reference; unique)")  # type: ignore[valid-type]
+    note: plain_text(200) | None = Field(default=None, description="摘要 (a note)")  # type: ignore[valid-type]
+
+
+class PreFunding(PreFundingRequest):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    recorded_at: datetime
+    recorded_by: str = Field(description="录入人（令牌主体） (who recorded it: the token subject)")
+
+
+class PreFundings(BaseModel):
+    items: list[PreFunding]
+
+
+class HospitalDraw(BaseModel):
+    region_code: str = Field(description="记入的区县账户 (the district account)")
+    hospital_code: str = Field(description="定点医疗机构编码；000000 为手工（零星）报销 (000000: manual claims)")
+    settlements: int
+    assistance: Money
+    re_assistance: Money
+    total: Money
+
+
+class Cancellation(BaseModel):
+    settlement_id: str
+    region_code: str
+    hospital_code: str
+    settled_at: datetime
+    cancelled_at: datetime
+    returned: Money = Field(description="退回资金：该结算的医疗救助与再救助 (its assistance and re-assistance, back)")
+
+
+class Warning(BaseModel):
+    standing: Standing = Field(description="ok / low（保障天数低于阈值） / negative（已透支）")
+    days_of_cover: Decimal | None = Field(
+        description="按近期日均支出，余额可支付的天数；近期无支出为 null (days the balance lasts at the recent "
+        "daily draw; null when nothing was drawn)")
+    threshold_days: Decimal = Field(description="预警阈值（天），配置 SETTLEMENT_FUND_LOW_DAYS_OF_COVER")
+    window_days: int = Field(description="计算日均支出的天数 (the days the daily draw is averaged over)")
+    message: str | None = Field(description="预警说明 (the warning, as printed on the statement)")
+
+
+class ClearingStatement(BaseModel):
+    """民政医疗救（补）助往来 monthly clearing of one account: closing = opening + pre-funded − drawn +
+    adjustments."""
+
+    region_code: str
+    region_name: str
+    month: str = Field(examples=["2023-03"])
+    first_day: date
+    last_day: date
+    to_date: bool = Field(description="本月尚未结束，数据截至生成时 (the month is not over: figures so far)")
+    opening_balance: Money = Field(description="期初余额")
+    pre_funded: Money = Field(description="本月预拨")
+    drawn_assistance: Money = Field(description="本月医疗救助支出")
+    drawn_re_assistance: Money = Field(description="本月再救助支出")
+    drawn: Money = Field(description="本月支出合计")
+    adjustments: Money = Field(description="本月调整：撤销结算退回（正数增加余额） (cancellations give back: positive)")
+    closing_balance: Money = Field(description="期末余额")
+    settlements: int = Field(
+        description="本月结算笔数（含其后撤销的） (settled in the month, later cancelled included)")
+    cancellations_count: int = Field(description="本月撤销笔数（退回资金的） (cancelled in the month, with a draw)")
+    warning: Warning
+    pre_fundings: list[PreFunding]
+    by_hospital: list[HospitalDraw]
+    cancellations: list[Cancellation]
+    generated_at: datetime
+
+
+class Balance(BaseModel):
+    region_code: str
+    balance: Money
+    drawn_in_window: Money
+    warning: Warning
+
+
+class Balances(BaseModel):
+    items: list[Balance]
