@@ -29,8 +29,15 @@ class PreFundingRequest(BaseModel):
     note: plain_text(200) | None = Field(default=None, description="摘要 (a note)")  # type: ignore[valid-type]
 
 
+_PRE_FUNDING_EXAMPLE = {
+    "id": "5f0c2b1e9d8a4c7b8e6f1a2b3c4d5e6f", "region_code": "370602", "amount": "5000.00",
+    "funded_on": "2023-03-05", "reference": "YMZ-2023-03-B", "note": None,
+    "recorded_at": "2023-03-05T02:15:00Z", "recorded_by": "agency-yantai-mz",
+}
+
+
 class PreFunding(PreFundingRequest):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PRE_FUNDING_EXAMPLE]})
 
     id: str
     recorded_at: datetime
@@ -38,6 +45,8 @@ class PreFunding(PreFundingRequest):
 
 
 class PreFundings(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_PRE_FUNDING_EXAMPLE]}]})
+
     items: list[PreFunding]
 
 
@@ -69,9 +78,24 @@ class Warning(BaseModel):
     message: str | None = Field(description="预警说明 (the warning, as printed on the statement)")
 
 
+_NEGATIVE = {"standing": "negative", "days_of_cover": "-13.0", "threshold_days": "15", "window_days": 30,
+             "message": "预警：预拨资金已透支，结算照常进行，请及时预拨 (overdrawn: settlements go on; pre-fund now)"}
+
+
 class ClearingStatement(BaseModel):
     """民政医疗救（补）助往来 monthly clearing of one account: closing = opening + pre-funded − drawn +
-    adjustments."""
+    adjustments. The example: 芝罘区 pre-funded 5,000.00 and drew POLICY.md §8 example 1 (8,814.40)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "region_code": "370602", "region_name": "芝罘区", "month": "2023-03", "first_day": "2023-03-01",
+        "last_day": "2023-03-31", "to_date": False, "opening_balance": "0.00", "pre_funded": "5000.00",
+        "drawn_assistance": "8814.40", "drawn_re_assistance": "0.00", "drawn": "8814.40", "adjustments": "0.00",
+        "closing_balance": "-3814.40", "settlements": 1, "cancellations_count": 0, "warning": _NEGATIVE,
+        "pre_fundings": [_PRE_FUNDING_EXAMPLE],
+        "by_hospital": [{"region_code": "370602", "hospital_code": "060016", "settlements": 1,
+                         "assistance": "8814.40", "re_assistance": "0.00", "total": "8814.40"}],
+        "cancellations": [], "generated_at": "2023-04-01T01:00:00Z",
+    }]})
 
     region_code: str
     region_name: str
@@ -104,4 +128,9 @@ class Balance(BaseModel):
 
 
 class Balances(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [
+        {"region_code": "370600", "balance": "-3814.40", "drawn_in_window": "8814.40", "warning": _NEGATIVE},
+        {"region_code": "370602", "balance": "-3814.40", "drawn_in_window": "8814.40", "warning": _NEGATIVE},
+    ]}]})
+
     items: list[Balance]

@@ -209,8 +209,8 @@ class FundService:
             return
         try:
             self.gauges.show((await self.balances()).items)
-        except Exception:
-            log.exception("fund balance gauges not refreshed")
+        except Exception as exc:  # the catalog or the database not reachable yet: the next round
+            log.warning("fund balance gauges not refreshed: %s: %s", type(exc).__name__, exc)
 
     async def follow(self) -> None:
         """Recompute the gauges every `fund_metrics_refresh_seconds` (settlements move the balances
