@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 from prometheus_client import CollectorRegistry
 
 from services.settlement.documents.excel import write_xlsx
+from services.settlement.documents.pdf import render_table_document
 from services.settlement.fund.document import clearing_document
 from services.settlement.fund.rules import Standing
 from services.settlement.fund.schemas import PreFundingRequest
@@ -22,6 +23,7 @@ from shared.auth import Principal, Role
 from shared.clock import SHANGHAI
 from shared.db import Database
 from shared.errors import Problem
+from tests.support.pdf import assert_rendered
 from tests.support.people import new_id_number
 from tests.support.xlsx import find, value, workbook
 
@@ -159,3 +161,15 @@ async def test_bad_pre_fundings_are_refused_and_nothing_is_written(march: FundSe
     with pytest.raises(Problem) as raised:
         await march.statement("370699", "2023-03")
     assert raised.value.code == "fund_account_not_found"
+
+
+async def test_a_month_with_nothing_but_a_draw_writes_empty_lists_and_a_red_closing(march: FundService) -> None:
+    april = await march.statement("370601", "2023-04")  # no pre-funding, no cancellation
+    document = clearing_document(april)
+    sheet = workbook(write_xlsx(document)).active
+    assert value(sheet, f"B{find(sheet, '期末余额')[0]}") == D("-2121.32")
+    header_row, _ = find(sheet, "拨款凭证号")
+    assert sheet.cell(header_row + 1, 1).value == "合计" and sheet.cell(header_row + 1, 4).value == 0
+    pdf = render_table_document(document)
+    for text in ("预拨资金已透支", "-2121.32", "6693.08"):
+        assert_rendered(pdf, text)
