@@ -14,6 +14,8 @@ from services.settlement.manual_claims.router import router as manual_claims_rou
 from services.settlement.manual_claims.service import ManualClaimService
 from services.settlement.monitoring.router import router as monitoring_router
 from services.settlement.peers import Peers
+from services.settlement.reconciliation.router import router as reconciliation_router
+from services.settlement.reconciliation.service import ReconciliationService
 from services.settlement.settings import SettlementSettings
 from services.settlement.settlements.router import router as settlements_router
 from services.settlement.settlements.service import SettlementFlow
@@ -50,7 +52,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
         routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router,
-                 manual_claims_router],
+                 manual_claims_router, reconciliation_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],
@@ -63,4 +65,5 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         deadline_seconds=settings.settlement_deadline_seconds, max_attempts=settings.max_attempts,
     )
     app.state.manual_claims = ManualClaimService(database, app.state.settlement_flow)
+    app.state.reconciliation = ReconciliationService(database)
     return app

@@ -18,6 +18,8 @@ class SettlementRow(Base):
         Index("ix_settlements_hospital_discharged", "hospital_code", "discharged_on"),
         Index("ix_settlements_person_year", "id_number", "year"),
         Index("ix_settlements_discharged", "discharged_on"),  # monitoring: every hospital over a period
+        # reconciliation: a hospital's settlements by settlement time
+        Index("ix_settlements_hospital_settled", "hospital_code", "settled_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
