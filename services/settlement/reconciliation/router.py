@@ -30,6 +30,7 @@ Reconciler = Annotated[Principal, Depends(require(Role.HIS, Role.AGENCY, Role.OP
 RunId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 _HOSPITAL_MISMATCH = Forbidden("令牌所属医院与结算医院不一致 (the token belongs to another hospital)",
                                code="hospital_mismatch")
+_JSON_UPLOAD_CODES = ("duplicate_serial", "empty_upload")  # the schema checks each line's fields
 _REFUSALS = (_HOSPITAL_MISMATCH, agency_not_allowed(), *PERIOD_PROBLEMS[1:])
 CSV_ANSWER = {200: {"content": {"application/json": {}, "text/csv": {}},
                     "description": "带 Accept: text/csv 则下载全部差异 (with Accept: text/csv: every difference)"}}
@@ -79,7 +80,7 @@ async def totals(principal: Reconciler, body: TotalsRequest, service: Service) -
     description="医院上传区间内每笔结算（流水号、金额、各基金、是否撤销），返回差异：我方已结算医院无、医院有我方无、"
     f"金额不符（逐项）、仅一方撤销。较大的明细请用 /detail/csv。{_ROLES}{_DAYS}"
     " Every settlement of the range as the hospital has it; the answer is the difference. Large lists go as CSV.",
-    responses={**CSV_ANSWER, **problem_responses(*_REFUSALS, *UPLOAD_PROBLEMS[2:5], 413)},
+    responses={**CSV_ANSWER, **problem_responses(*_REFUSALS, *(p for p in UPLOAD_PROBLEMS if p.code in _JSON_UPLOAD_CODES), 413)},
 )
 async def detail(
     request: Request, principal: Reconciler, body: DetailRequest, service: Service,

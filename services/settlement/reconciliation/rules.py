@@ -17,7 +17,7 @@ from services.settlement.settlements.service import FUND_LABELS
 from shared.clock import SHANGHAI
 from shared.errors import Unprocessable
 from shared.money import CENT, MAX_AMOUNT
-from shared.tabular import UnreadableFile, decode, printable_cell, records
+from shared.tabular import UnreadableFile, decode, printable_cell
 
 FUNDS = tuple(name for name in FUND_LABELS if name in SettlementRow.__table__.c)
 """The funds a settlement row keeps, in the statement's order (FUND_LABELS): each one is reconciled.
@@ -102,7 +102,10 @@ class Difference:
 
     @property
     def difference(self) -> Decimal | None:
-        return None if self.ours is None or self.theirs is None else self.ours - self.theirs
+        """Ours less theirs, of the amount that differs (the other kinds show both totals, no difference)."""
+        if self.kind is not Kind.AMOUNT_DIFFERS or self.ours is None or self.theirs is None:
+            return None
+        return self.ours - self.theirs
 
 
 def compare_totals(ours: Mapping[str, Decimal], theirs: Mapping[str, Decimal]) -> list[TotalsLine]:
@@ -162,6 +165,7 @@ UPLOAD_PROBLEMS = (
     bad_upload("流水号重复，见 errors (a serial appears twice, see errors)", "duplicate_serial",
                [{"line": 5, "field": "his_serial", "msg": "与第 2 行重复 (same as line 2)"}]),
     bad_upload("明细为空 (no lines)", "empty_upload"),
+    bad_upload("表头有重复的列 (a column appears twice in the header)", "duplicate_column"),
     bad_upload(f"明细至多 {MAX_LINES} 行 (at most {MAX_LINES} lines)", "too_many_lines"),
     bad_upload("文件既不是 UTF-8 也不是 GB18030 编码 (neither UTF-8 nor GB18030)", "unreadable_file"),
 )
@@ -190,11 +194,14 @@ def _serial(text: str) -> str:
     return text
 
 
-def book_lines(rows: Iterable[tuple[int, Mapping[str, str]]]) -> list[BookLine]:
+def book_lines(
+    rows: Iterable[tuple[int, Mapping[str, str]]], errors: list[dict[str, object]] | None = None,
+) -> list[BookLine]:
     """(line number, {column: cell}) → the hospital's lines, all checked: every bad cell and every
-    repeated serial is reported at once (the first `MAX_ERRORS_SHOWN`), nothing half-read."""
+    repeated serial is reported at once (the first `MAX_ERRORS_SHOWN`), nothing half-read. `errors`:
+    those the caller found already."""
     lines: list[BookLine] = []
-    errors: list[dict[str, object]] = []
+    errors = errors or []
     first_line: dict[str, int] = {}
     duplicates: list[dict[str, object]] = []
     for line_no, cells in rows:
@@ -218,6 +225,7 @@ def book_lines(rows: Iterable[tuple[int, Mapping[str, str]]]) -> list[BookLine]:
         first_line[serial] = line_no
         lines.append(BookLine(serial, flag, tuple(amounts)))
     if errors:
+        errors.sort(key=lambda error: error["line"])  # type: ignore[arg-type, return-value]
         raise bad_upload(f"明细有误 {len(errors)} 处，见 errors (bad lines, see errors)", "invalid_lines",
                          errors[:MAX_ERRORS_SHOWN])
     if duplicates:
@@ -239,9 +247,20 @@ def csv_book_lines(content: bytes) -> list[BookLine]:
         if unknown:
             raise bad_upload(f"未知的列：{printable_cell(', '.join(unknown))[:200]} (unknown column; the columns are "
                              f"{', '.join(CSV_COLUMNS)})", "unknown_column")
+        if len(set(header)) != len(header):
+            raise bad_upload("表头有重复的列 (a column appears twice in the header)", "duplicate_column")
         missing = [name for name in _REQUIRED_COLUMNS if name not in header]
         if missing:
             raise bad_upload(f"缺少列：{', '.join(missing)} (missing column)", "missing_column")
-        return book_lines(records([header, *rows], {name: name for name in CSV_COLUMNS}, "his_serial", "his_serial"))
+        cells_by_line: list[tuple[int, dict[str, str]]] = []
+        errors: list[dict[str, object]] = []
+        for line_no, cells in enumerate(rows, start=2):
+            if len(cells) != len(header) and any(cell.strip() for cell in cells):
+                # e.g. a decimal comma (12,50) that split an amount in two: no cell can be trusted
+                errors.append({"line": line_no, "field": None,
+                               "msg": f"该行有 {len(cells)} 列，表头有 {len(header)} 列 (cells do not match the header)"})
+            elif any(cell.strip() for cell in cells):
+                cells_by_line.append((line_no, dict(zip(header, cells, strict=True))))
+        return book_lines(cells_by_line, errors)
     except (UnreadableFile, csv.Error) as exc:
         raise bad_upload(str(exc), "unreadable_file") from exc
