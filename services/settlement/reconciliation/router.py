@@ -80,7 +80,8 @@ async def totals(principal: Reconciler, body: TotalsRequest, service: Service) -
     description="医院上传区间内每笔结算（流水号、金额、各基金、是否撤销），返回差异：我方已结算医院无、医院有我方无、"
     f"金额不符（逐项）、仅一方撤销。较大的明细请用 /detail/csv。{_ROLES}{_DAYS}"
     " Every settlement of the range as the hospital has it; the answer is the difference. Large lists go as CSV.",
-    responses={**CSV_ANSWER, **problem_responses(*_REFUSALS, *(p for p in UPLOAD_PROBLEMS if p.code in _JSON_UPLOAD_CODES), 413)},
+    responses={**CSV_ANSWER, **problem_responses(
+        *_REFUSALS, *(p for p in UPLOAD_PROBLEMS if p.code in _JSON_UPLOAD_CODES), 413)},
 )
 async def detail(
     request: Request, principal: Reconciler, body: DetailRequest, service: Service,

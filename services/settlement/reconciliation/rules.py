@@ -257,8 +257,8 @@ def csv_book_lines(content: bytes) -> list[BookLine]:
         for line_no, cells in enumerate(rows, start=2):
             if len(cells) != len(header) and any(cell.strip() for cell in cells):
                 # e.g. a decimal comma (12,50) that split an amount in two: no cell can be trusted
-                errors.append({"line": line_no, "field": None,
-                               "msg": f"该行有 {len(cells)} 列，表头有 {len(header)} 列 (cells do not match the header)"})
+                errors.append({"line": line_no, "field": None, "msg": f"该行有 {len(cells)} 列，表头有 {len(header)} 列"
+                               " (cells do not match the header)"})
             elif any(cell.strip() for cell in cells):
                 cells_by_line.append((line_no, dict(zip(header, cells, strict=True))))
         return book_lines(cells_by_line, errors)

@@ -256,7 +256,8 @@ async def test_a_bad_amount_names_its_line_and_column(client: httpx.AsyncClient,
     response = await client.post("/v1/reconciliations/detail/csv", params=MARCH,
                                  content=HEADER + "A1,1,0,0,0,0,0\nA2,1,0,abc,0,0,0\n",
                                  headers=auth(Role.HIS) | {"Content-Type": "text/csv"})
-    assert response.json()["errors"] == [{"line": 3, "field": "critical_illness", "msg": "金额格式不对 (not an amount)：abc"}]
+    assert response.json()["errors"] == [
+        {"line": 3, "field": "critical_illness", "msg": "金额格式不对 (not an amount)：abc"}]
 
 
 @pytest.mark.parametrize("path", ["/v1/reconciliations/totals", "/v1/reconciliations/detail"])
