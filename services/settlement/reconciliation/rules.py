@@ -1,6 +1,6 @@
 """Reconciliation with a hospital's books (pure), modelled on the national interfaces 3201 (totals,
 对总账) and 3202 (detail, 对明细账): what is compared, how a HIS's detail file is read, and the
-differences. docs/rules.md §12.
+differences. docs/rules.md §13.
 
 Our names stay ours in the API; `NATIONAL_FIELDS` says which national field each one stands for."""
 

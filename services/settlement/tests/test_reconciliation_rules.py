@@ -1,5 +1,5 @@
 """Reconciliation's pure rules: what is compared, every kind of difference, and how a HIS's detail
-file is read (docs/rules.md §12)."""
+file is read (docs/rules.md §13)."""
 
 from decimal import Decimal as D
 
