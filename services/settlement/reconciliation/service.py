@@ -82,10 +82,11 @@ class ReconciliationService:
             ours = await ReconciliationRepository(connection).totals(request.hospital_code, window)
         theirs = {"count": Decimal(request.count), "total": request.total, "fund_total": request.fund_total,
                   **{name: getattr(request.funds, name) for name in FUNDS}}
+        compared = compare_totals(ours, theirs)
         lines = [{"item": line.item, "label": LABELS[line.item], "national_field": NATIONAL_FIELDS.get(line.item),
                   "ours": str(line.ours), "theirs": str(line.theirs), "difference": str(line.difference)}
-                 for line in compare_totals(ours, theirs)]
-        matched = all(Decimal(line["difference"]) == 0 for line in lines)
+                 for line in compared]
+        matched = all(line.difference == 0 for line in compared)
         run = await self._record("totals", request, principal, matched, lines, None)
         return TotalsResult.model_validate(run | {"lines": lines})
 
