@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from services.settlement.reconciliation.models import ReconciliationRunRow
 from services.settlement.reconciliation.rules import AMOUNTS, FUNDS, BookLine, Window
 from services.settlement.settlements.models import SettlementRow
+from shared.money import to_yuan
 
 _SETTLEMENTS = SettlementRow.__table__
 _RUNS = ReconciliationRunRow.__table__
@@ -61,8 +62,9 @@ class ReconciliationRepository:
         row = (await self.connection.execute(
             select(func.count(), *sums).where(_of_hospital_in(hospital_code, window), s.status == "settled")
         )).one()
-        figures = {"count": Decimal(row[0]), **{name: Decimal(value) for name, value in zip(AMOUNTS, row[1:],
-                                                                                           strict=True)}}
+        # quantized: SQLite sums its numeric columns as floats
+        figures = {"count": Decimal(row[0]), **{name: to_yuan(value) for name, value in zip(AMOUNTS, row[1:],
+                                                                                          strict=True)}}
         figures["fund_total"] = sum((figures[name] for name in FUNDS), Decimal(0))
         return figures
 

@@ -1,6 +1,7 @@
-"""Reconciliation over HTTP on PostgreSQL: totals that match and do not, a detail with every kind of
-difference and its CSV, bad uploads, who may reconcile, the runs recorded, and our books untouched.
-The settlements are the store's own figures (support.RESULT is policy example 1's statement)."""
+"""Reconciliation over HTTP on PostgreSQL (our books' queries on SQLite too): totals that match and
+do not, a detail with every kind of difference and its CSV, bad uploads, who may reconcile, the runs
+recorded, and our books untouched. The settlements are written through the store with known figures
+(support.RESULT, and a smaller bill); every expected sum is worked out from them by hand."""
 
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime
@@ -14,7 +15,8 @@ from sqlalchemy import func, select
 from conftest import PEER_KEY_SETTINGS, asgi_client
 from services.settlement.app import create_app
 from services.settlement.ledger.models import LedgerEntryRow
-from services.settlement.reconciliation.repository import latest_for_range
+from services.settlement.reconciliation.repository import ReconciliationRepository, latest_for_range
+from services.settlement.reconciliation.rules import BookLine, Window
 from services.settlement.settings import SettlementSettings
 from services.settlement.settlements.models import SettlementRow
 from services.settlement.settlements.repository import SettlementRepository
@@ -314,3 +316,33 @@ async def test_reconciling_changes_no_settlement_nor_ledger_and_each_run_is_reco
     assert await books() == before
     assert first["id"] != second["id"]
     assert first["lines"] == second["lines"]
+
+
+async def test_our_books_read_the_same_on_both_stores(database: Database) -> None:
+    """`make run` keeps the settlements in SQLite: the same figures there."""
+    store = settlement_store(database)
+    for serial, settled_at, result in (("S1", at(10, 10), RESULT), ("S2", at(31, 23, 30), SMALL),
+                                       ("S3", at(1, 0, 10, month=4), RESULT)):
+        bill = SMALL_BILL if result is SMALL else Bill(total=D(50000))
+        request = discharge(serial, bill=bill)
+        read = await store.claim(f"{serial:0>32}", "hash", request, "test-his")
+        assert read is not None
+        assert await store.record(read, f"{serial:0>32}", {"admissions": D(1)}, CAPS, settled_at, "{}", bill, result)
+    async with database.engine.begin() as connection:
+        assert await SettlementRepository(connection).mark_cancelled(
+            f"{'S2':0>32}", at(2, 9, month=4), reason="录入错误 (wrong entry)", cancelled_by="test-ops", operator=None)
+    march = Window(date(2023, 3, 1), date(2023, 3, 31))
+    async with database.autocommit.connect() as connection:
+        books = ReconciliationRepository(connection)
+        totals = await books.totals("060001", march)
+        lines = await books.book_lines("060001", march)
+    assert {name: str(value) for name, value in totals.items()} == {
+        "count": "1", "total": "50000.00", "basic_insurance": "26520.00", "critical_illness": "10665.60",
+        "assistance": "8814.40", "re_assistance": "0.00", "fund_total": "46000.00"}
+    assert totals == {"count": 1, "total": D("50000.00"), "basic_insurance": D("26520.00"),
+                      "critical_illness": D("10665.60"), "assistance": D("8814.40"), "re_assistance": D("0.00"),
+                      "fund_total": D("46000.00")}
+    assert sorted(lines, key=lambda line: line.his_serial) == [
+        BookLine("S1", False, (D("50000.00"), D("26520.00"), D("10665.60"), D("8814.40"), D("0.00"))),
+        BookLine("S2", True, (D("20000.00"), D("12000.00"), D("0.00"), D("4800.00"), D("0.00"))),
+    ]
