@@ -1,14 +1,14 @@
 """reconciliation runs, and a hospital's settlements by settlement time
 
 Revision ID: 20261201_20
-Revises: 20261130_20
+Revises: 20261201_01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '20261201_20'
-down_revision = '20261130_20'
+down_revision = '20261201_01'
 branch_labels = None
 depends_on = None
 
