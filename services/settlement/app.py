@@ -16,6 +16,8 @@ from services.settlement.manual_claims.router import router as manual_claims_rou
 from services.settlement.manual_claims.service import ManualClaimService
 from services.settlement.monitoring.router import router as monitoring_router
 from services.settlement.peers import Peers
+from services.settlement.reconciliation.router import router as reconciliation_router
+from services.settlement.reconciliation.service import ReconciliationService
 from services.settlement.settings import SettlementSettings
 from services.settlement.settlements.router import router as settlements_router
 from services.settlement.settlements.service import SettlementFlow
@@ -54,7 +56,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
         routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router,
-                 manual_claims_router, fund_router],
+                 manual_claims_router, fund_router, reconciliation_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],
@@ -72,4 +74,5 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         threshold_days=settings.fund_low_days_of_cover, window_days=settings.fund_draw_window_days,
         refresh_seconds=settings.fund_metrics_refresh_seconds, gauges=FundGauges(app.state.metrics.registry),
     )
+    app.state.reconciliation = ReconciliationService(database)
     return app

@@ -35,6 +35,10 @@ class SettlementSettings(DatabaseSettings, PeerSettings):
         default=30, gt=0, le=120,
         description="a settlement not done by then is 503 settlement_timeout and its serial given back",
     )
+    max_csv_body_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=1024,
+        description="a reconciliation's detail file (text/csv): 100,000 lines are about 7 MB",
+    )
     max_attempts: int = Field(
         default=40, ge=1, le=1000,
         description="computations of one settlement while concurrent settlements of the person move its "

@@ -19,6 +19,8 @@ class SettlementRow(Base):
         Index("ix_settlements_person_year", "id_number", "year"),
         Index("ix_settlements_discharged", "discharged_on"),  # monitoring: every hospital over a period
         Index("ix_settlements_fund_settled", "fund_region_code", "settled_at"),  # the fund's clearing statements
+        # reconciliation: a hospital's settlements by settlement time
+        Index("ix_settlements_hospital_settled", "hospital_code", "settled_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -1,14 +1,14 @@
 """the fund flow: pre-fundings, and the district account each settlement draws on
 
 Revision ID: 20261201_30
-Revises: 20261201_01
+Revises: 20261201_20
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '20261201_30'
-down_revision = '20261201_01'
+down_revision = '20261201_20'
 branch_labels = None
 depends_on = None
 
