@@ -18,6 +18,7 @@ MODELS = {
                  "services.registry.applications.models", "services.registry.chronic.models"],
     "catalog": ["services.catalog.regions.models", "services.catalog.hospitals.models"],
     "settlement": ["services.settlement.settlements.models", "services.settlement.ledger.models",
+                   "services.settlement.claims.models", "services.settlement.manual_claims.models",
                    "services.settlement.admissions.models", "services.settlement.audit.models"],
 }
 

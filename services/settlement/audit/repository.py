@@ -2,15 +2,17 @@
 row is written by the claim statement itself, settlements.store); read as counts per hospital."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.settlement.audit.models import PersonLookupRow
+from services.settlement.audit.models import PersonLookupRow, StateChangeRow
 from services.settlement.settlements.models import SettlementRow
 
 _LOOKUPS = PersonLookupRow.__table__
 _SETTLEMENTS = SettlementRow.__table__
+_STATE_CHANGES = StateChangeRow.__table__
 
 class LookupAuditRepository:
     def __init__(self, connection: AsyncConnection) -> None:
@@ -40,3 +42,21 @@ class LookupAuditRepository:
         for code, count in settled:
             counts[code] = (counts.get(code, (0, 0))[0], count)
         return counts
+
+
+class StateChangeRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def record(
+        self, *, at: datetime, actor: str, action: str, entity: str, entity_key: str,
+        before: dict[str, Any] | None, after: dict[str, Any] | None,
+    ) -> None:
+        await self.connection.execute(insert(_STATE_CHANGES).values(
+            at=at, actor=actor, action=action, entity=entity, entity_key=entity_key, before=before, after=after,
+        ))
+
+    async def of(self, entity: str, entity_key: str) -> list[Any]:
+        return list(await self.connection.execute(
+            select(_STATE_CHANGES).where(_STATE_CHANGES.c.entity == entity, _STATE_CHANGES.c.entity_key == entity_key)
+            .order_by(_STATE_CHANGES.c.id)))

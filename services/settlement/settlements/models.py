@@ -19,8 +19,10 @@ class SettlementRow(Base):
         Index("ix_settlements_person_year", "id_number", "year"),
         Index("ix_settlements_discharged", "discharged_on"),  # monitoring: every hospital over a period
         Index("ix_settlements_fund_settled", "fund_region_code", "settled_at"),  # the fund's clearing statements
-        # reconciliation: a hospital's settlements by settlement time
+        # reconciliation and claims: a hospital's settlements by settlement time
         Index("ix_settlements_hospital_settled", "hospital_code", "settled_at"),
+        # claims: a hospital's cancellations, for the adjustments of its next claim
+        Index("ix_settlements_hospital_cancelled", "hospital_code", "cancelled_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -48,6 +50,9 @@ class SettlementRow(Base):
     # The district account its assistance and re-assistance draw on (fund/rules.py drawing_region);
     # null on settlements recorded before the fund flow was kept.
     fund_region_code: Mapped[str | None] = mapped_column(String(6))
+    # One column per fund of settlements.funds (these two kept since 2026-12: null before)
+    special_drugs: Mapped[Decimal | None] = mapped_column(Yuan)
+    large_expense: Mapped[Decimal | None] = mapped_column(Yuan)
     personal_share: Mapped[Decimal | None] = mapped_column(Yuan)
     statement: Mapped[str | None] = mapped_column(Text, doc="the response body, replayed byte for byte")
     needs_recalculation: Mapped[bool] = mapped_column(Boolean, default=False)

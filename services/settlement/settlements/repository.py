@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.settlement.settlements.funds import FUND_LABELS
 from services.settlement.settlements.models import SettlementLineRow, SettlementRow
 from shared.contracts.calculation import Bill, CalculationResult
 from shared.contracts.items import ClassifiedLine
@@ -80,9 +81,8 @@ class SettlementRepository:
                 identity_applied=result.identity_applied.value if result.identity_applied else None,
                 total=bill.total, bill_full_self_pay=bill.full_self_pay,
                 bill_over_limit_self_pay=bill.over_limit_self_pay,
-                personal_share=result.personal_share, basic_insurance=result.basic_insurance,
-                critical_illness=result.critical_illness, assistance=result.assistance,
-                re_assistance=result.re_assistance, fund_region_code=fund_region_code,
+                personal_share=result.personal_share, fund_region_code=fund_region_code,
+                **{name: getattr(result, name) for name in FUND_LABELS},
             )
         )
         if done.rowcount != 1:

@@ -34,6 +34,7 @@ from services.settlement.manual_claims.rules import Status as ClaimStatus
 from services.settlement.manual_claims.rules import claim_id_of, paid_claim_not_cancellable
 from services.settlement.peers import Peers
 from services.settlement.settlements.chronic import ensure_chronic_filing
+from services.settlement.settlements.funds import FUND_LABELS, OCCASIONAL_FUNDS
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.schemas import (
     BillSplit,
@@ -65,17 +66,6 @@ from shared.http_client import RemoteProblem
 from shared.id_number import mask
 from shared.rate_limit import RateLimiter
 
-FUND_LABELS = {  # NHSA fund_pay_type codes (docs/rules.md §1)
-    "basic_insurance": ("基本医保统筹基金", {InsuranceType.EMPLOYEE: "310100", InsuranceType.RESIDENT: "390100"}),
-    "critical_illness": ("大病保险", {InsuranceType.EMPLOYEE: "390200", InsuranceType.RESIDENT: "390200"}),
-    "special_drugs": ("大病保险特殊药品", {InsuranceType.EMPLOYEE: "390200", InsuranceType.RESIDENT: "390200"}),
-    "large_expense": ("职工大额医疗费用补助", {InsuranceType.EMPLOYEE: "330100", InsuranceType.RESIDENT: "330100"}),
-    "assistance": ("医疗救助", {InsuranceType.EMPLOYEE: "610100", InsuranceType.RESIDENT: "610100"}),
-    "re_assistance": ("医疗救助（再救助）", {InsuranceType.EMPLOYEE: "610100", InsuranceType.RESIDENT: "610100"}),
-}
-
-
-OCCASIONAL_FUNDS = ("special_drugs", "large_expense")
 INSURANCE_TYPE_NAMES = {InsuranceType.EMPLOYEE: "职工医保", InsuranceType.RESIDENT: "居民医保"}
 
 

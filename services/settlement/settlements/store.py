@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 from services.settlement.audit.repository import LookupAuditRepository
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
+from services.settlement.settlements.funds import OCCASIONAL_FUNDS
 from services.settlement.settlements.models import SettlementLineRow
 from services.settlement.settlements.repository import CLAIM_LEASE, TAKEN_OVER, SettlementRepository, line_values
 from shared.contracts.calculation import Bill, CalculationResult
@@ -137,8 +138,8 @@ _READ = "SELECT * FROM person_years WHERE id_number = $1 AND year = $2"
 # $1 id_number, $2 year, $3 the person-year's entry count after this settlement (the version),
 # $4 settlement id, $5–$8 the entries as arrays, $9–$17 the settlement's figures ($11 the identity applied
 # and the fund's district account in one array; $12 the bill's total, full self-pay and over-limit
-# self-pay in one array, for monitoring), $18–$32 the balances; under a
-# grant, $33 its first day and $34 its version as read.
+# self-pay, for monitoring, then the occasional funds, in one array),
+# $18–$32 the balances; under a grant, $33 its first day and $34 its version as read.
 _MOVE_FIRST = f"""
     INSERT INTO person_years (id_number, year, entries, {_BALANCES}) SELECT $1, $2, $3, {_NEW_BALANCES} FROM pending
     WHERE {{granted}} ON CONFLICT (id_number, year) DO NOTHING RETURNING entries"""
@@ -176,7 +177,7 @@ appended AS (
     UPDATE settlements SET status = 'settled', statement = $9, settled_at = $10,
         identity_applied = ($11::text[])[1], fund_region_code = ($11::text[])[2],
         total = ($12::numeric[])[1], bill_full_self_pay = ($12::numeric[])[2],
-        bill_over_limit_self_pay = ($12::numeric[])[3], personal_share = $13, basic_insurance = $14,
+        bill_over_limit_self_pay = ($12::numeric[])[3], {occasional}, personal_share = $13, basic_insurance = $14,
         critical_illness = $15, assistance = $16, re_assistance = $17
     WHERE id IN (SELECT id FROM pending) AND EXISTS (SELECT FROM moved)
 )
@@ -209,6 +210,7 @@ _RECORDS = {
         move=(_MOVE_FIRST if first else _MOVE_NEXT).format(
             granted="EXISTS (SELECT FROM granted)" if under_grant else "true"),
         lines_cte=_lines_cte(35 if under_grant else 33) if itemized else "",
+        occasional=", ".join(f"{name} = ($12::numeric[])[{n}]" for n, name in enumerate(OCCASIONAL_FUNDS, start=4)),
     )
     for first in (True, False) for under_grant in (True, False) for itemized in (True, False)
 }
@@ -259,7 +261,9 @@ class PostgresStore:
                 [e.balance_after for e in entries], [caps.get(e.accumulator) for e in entries],
                 statement, settled_at,
                 [result.identity_applied.value if result.identity_applied else None, fund_region_code],
-                [bill.total, bill.full_self_pay, bill.over_limit_self_pay], result.personal_share,
+                [bill.total, bill.full_self_pay, bill.over_limit_self_pay,
+                 *(getattr(result, name) for name in OCCASIONAL_FUNDS)],
+                result.personal_share,
                 result.basic_insurance, result.critical_illness, result.assistance, result.re_assistance,
                 *(balances[name] for name in ACCUMULATORS), *under_grant, *line_arrays,
             )
