@@ -1,5 +1,5 @@
 """The settlement service: the HIS flow (admissions, settlements, cancel), the ledger of annual
-accumulators, reconciliation and the fund flow."""
+accumulators, reconciliation, the fund flow and the hospitals' period claims."""
 
 import asyncio
 import contextlib
@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from services.settlement import lookups
 from services.settlement.admissions.router import router as admissions_router
 from services.settlement.audit.router import router as audit_router
+from services.settlement.claims.router import router as claims_router
+from services.settlement.claims.service import ClaimService
 from services.settlement.fund.router import router as fund_router
 from services.settlement.fund.service import FundGauges, FundService, catalog_regions
 from services.settlement.manual_claims.router import router as manual_claims_router
@@ -56,7 +58,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
         routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router,
-                 manual_claims_router, fund_router, reconciliation_router],
+                 manual_claims_router, fund_router, reconciliation_router, claims_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],
@@ -75,4 +77,5 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         refresh_seconds=settings.fund_metrics_refresh_seconds, gauges=FundGauges(app.state.metrics.registry),
     )
     app.state.reconciliation = ReconciliationService(database)
+    app.state.claims = ClaimService(database, app.state.settlement_flow)
     return app

@@ -76,18 +76,25 @@ CREATE TRIGGER claim_periods_frozen BEFORE UPDATE OR DELETE ON claim_periods
     FOR EACH ROW EXECUTE FUNCTION claim_period_frozen()""", """
 CREATE FUNCTION claim_part_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        RAISE EXCEPTION '% of a claim are never changed', TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
-    END IF;
-    IF NOT EXISTS (SELECT FROM claim_periods WHERE id = NEW.period_id AND status = TG_ARGV[0]) THEN
+    RAISE EXCEPTION '% of a claim are never changed', TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+END $$""", """
+CREATE FUNCTION claim_part_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT FROM added JOIN claim_periods p ON p.id = added.period_id WHERE p.status <> TG_ARGV[0]) THEN
         RAISE EXCEPTION '% are added only to a % claim period', TG_TABLE_NAME, TG_ARGV[0]
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
-    RETURN NEW;
-END $$""", *(f"""
-CREATE TRIGGER {table}_frozen BEFORE INSERT OR UPDATE OR DELETE ON {table}
-    FOR EACH ROW EXECUTE FUNCTION claim_part_frozen('{status}')"""
-  for table, status in (("claim_lines", "open"), ("claim_funds", "open"), ("claim_rejections", "closed")))]
+    RETURN NULL;
+END $$""",
+    # Per statement, not per row: a close adds a month's lines (100,000 for a large hospital) at once.
+    *(trigger for table, status in (("claim_lines", "open"), ("claim_funds", "open"), ("claim_rejections", "closed"))
+      for trigger in (
+          f"""CREATE TRIGGER {table}_frozen BEFORE UPDATE OR DELETE OR TRUNCATE ON {table}
+              FOR EACH STATEMENT EXECUTE FUNCTION claim_part_frozen()""",
+          f"""CREATE TRIGGER {table}_added AFTER INSERT ON {table} REFERENCING NEW TABLE AS added
+              FOR EACH STATEMENT EXECUTE FUNCTION claim_part_added('{status}')""",
+      )),
+]
 
 
 def upgrade() -> None:
@@ -194,6 +201,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("DROP FUNCTION claim_period_frozen() CASCADE")
         op.execute("DROP FUNCTION claim_part_frozen() CASCADE")
+        op.execute("DROP FUNCTION claim_part_added() CASCADE")
     for table in ('state_changes', 'claim_rejections', 'claim_funds', 'claim_lines', 'claim_periods',
                   'claim_period_rules'):
         op.drop_table(table)
