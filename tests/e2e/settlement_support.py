@@ -14,12 +14,13 @@ EXAMPLE_1 = {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000", 
 EXAMPLE_2 = {"total": "120000", "full_self_pay": "5000", "pre_self_pay": "5000", "basic_insurance_paid": "60000"}
 
 
-def beneficiary(platform: Platform, auth, category: str | None, approved_on: str = "2022-12-10") -> str:  # type: ignore[no-untyped-def]
+def beneficiary(platform: Platform, auth, category: str | None, approved_on: str = "2022-12-10",  # type: ignore[no-untyped-def]
+                region_code: str = "370602") -> str:
     id_number = new_id_number()
     headers = auth(Role.OPS)
     registry = platform.urls["registry"]
     assert httpx.post(f"{registry}/v1/persons", headers=headers, json={
-        "id_number": id_number, "name": "结算测试", "insurance_type": "resident", "region_code": "370602",
+        "id_number": id_number, "name": "结算测试", "insurance_type": "resident", "region_code": region_code,
     }).status_code == 201
     if category:
         assert httpx.post(f"{registry}/v1/persons/{id_number}/identities", headers=headers, json={

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.settlement.claims.rules import Payee, Status
-from shared.money import Money, NonNegativeMoney
+from shared.money import Money
 from shared.types import BusinessDate, HospitalCode, plain_text
 
 Reason = plain_text(200)
@@ -45,7 +45,8 @@ class Payment(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"amount": "8814.40", "paid_on": "2026-11-20", "reference": "CZ-2026-11-0001", "payee": "hospital"}]})
 
-    amount: NonNegativeMoney = Field(description="拨付金额，须等于审批金额 (must equal the approved amount)")
+    amount: Money = Field(description="拨付金额，须等于审批金额；负数为医院退回冲减 (must equal the approved amount; "
+                          "negative when the deductions exceed the claim: the hospital pays back)")
     paid_on: BusinessDate = Field(description="拨付日期 (payment date)")
     reference: plain_text(64) = Field(description="支付凭证号 (payment reference)")  # type: ignore[valid-type]
     payee: Payee = Field(default=Payee.HOSPITAL, description="收款方：定点医院，或救助人员存折（台儿庄镇（街）渠道）")
