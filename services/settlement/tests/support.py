@@ -28,7 +28,8 @@ def discharge(serial: str, **changes: object) -> SettlementRequest:
 RESULT = CalculationResult.model_construct(
     identity_applied=Category.MINIMUM_ALLOWANCE, personal_share=Decimal("4000.00"),
     basic_insurance=Decimal("26520.00"), critical_illness=Decimal("10665.60"),
-    assistance=Decimal("8814.40"), re_assistance=Decimal("0.00"),
+    assistance=Decimal("8814.40"), re_assistance=Decimal("0.00"), special_drugs=Decimal("0.00"),
+    large_expense=Decimal("0.00"),
 )
 DELTAS = {"admissions": Decimal(1), "assistance_base": Decimal("11018.00"), "assistance_paid": Decimal("8814.40")}
 CAPS = {"assistance_paid": Decimal("30000.00")}
@@ -36,12 +37,13 @@ CAPS = {"assistance_paid": Decimal("30000.00")}
 
 async def record(
     store: SettlementStore, serial: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
-    request: SettlementRequest | None = None, result: CalculationResult = RESULT,
+    request: SettlementRequest | None = None, result: CalculationResult = RESULT, settled_at: datetime | None = None,
 ) -> bool:
     request = request or discharge(serial)
     read = await store.claim(f"{serial:0>32}", "hash", request, "test-his")
     assert read is not None
-    return await store.record(read, f"{serial:0>32}", deltas, caps, datetime.now(UTC), "{}", request.bill, result)
+    return await store.record(read, f"{serial:0>32}", deltas, caps, settled_at or datetime.now(UTC), "{}",
+                              request.bill, result)
 
 
 async def counts(database: Database) -> tuple[int, list[str]]:
