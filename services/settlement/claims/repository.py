@@ -19,6 +19,7 @@ from services.settlement.claims.models import (
 from services.settlement.claims.rules import UNPAID, Payee, PeriodRule, Status
 from services.settlement.settlements.funds import ASSISTANCE_FUNDS, FUND_LABELS
 from services.settlement.settlements.models import SettlementRow
+from services.settlement.settlements.repository import CLAIM_LEASE
 
 _RULES = ClaimPeriodRuleRow.__table__
 _PERIODS = ClaimPeriodRow.__table__
@@ -42,16 +43,15 @@ class ClaimRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 
-    async def rules(self) -> list[PeriodRule]:
-        return [
-            PeriodRule(
-                id=row.id, region_code=row.region_code, effective_from=row.effective_from,
-                effective_until=row.effective_until, months=row.months, due_months=row.due_months,
-                payees=tuple(Payee(p) for p in json.loads(row.payees)),
-                documents=tuple((d["code"], d["label"]) for d in json.loads(row.documents)), source=row.source,
-            )
-            for row in await self.connection.execute(select(_RULES).order_by(_RULES.c.effective_from))
-        ]
+    async def rules(self) -> dict[str, PeriodRule]:
+        """Every rule by id, oldest first."""
+        rows = await self.connection.execute(select(_RULES).order_by(_RULES.c.effective_from))
+        return {row.id: PeriodRule(
+            id=row.id, region_code=row.region_code, effective_from=row.effective_from,
+            effective_until=row.effective_until, months=row.months, due_months=row.due_months,
+            payees=tuple(Payee(p) for p in json.loads(row.payees)),
+            documents=tuple((d["code"], d["label"]) for d in json.loads(row.documents)), source=row.source,
+        ) for row in rows}
 
     async def add_period(self, **values: Any) -> None:
         await self.connection.execute(insert(_PERIODS).values(**values))
@@ -69,12 +69,12 @@ class ClaimRepository:
             _PERIODS.c.hospital_code == hospital_code, _PERIODS.c.starts_on < starts_on,
             _PERIODS.c.status == Status.OPEN))))
 
-    async def settling(self, hospital_code: str, before: datetime) -> bool:
-        """A settlement of the hospital still in progress that began before `before` (it may yet be
-        settled inside the period)."""
+    async def settling(self, hospital_code: str, before: datetime, now: datetime) -> bool:
+        """A settlement of the hospital begun before `before` and still in progress within its lease
+        (one past it died with its process, and is never settled under that claim)."""
         return bool(await self.connection.scalar(select(exists().where(
             _SETTLEMENTS.c.hospital_code == hospital_code, _SETTLEMENTS.c.status == "in_progress",
-            _SETTLEMENTS.c.created_at < before))))
+            _SETTLEMENTS.c.created_at < before, _SETTLEMENTS.c.created_at >= now - CLAIM_LEASE))))
 
     async def claim_settlements(self, period_id: str, hospital_code: str, start: datetime, end: datetime) -> None:
         """The hospital's settlements settled in [start, end) and not cancelled, into the claim."""
@@ -124,6 +124,13 @@ class ClaimRepository:
         rows = await self.connection.execute(select(_FUNDS.c.fund, _FUNDS.c.amount).where(
             _FUNDS.c.period_id == period_id))
         return {row.fund: row.amount for row in rows}
+
+    async def funds_of(self, period_ids: list[str]) -> dict[str, dict[str, Decimal]]:
+        """The fund sums of several claims at once (a listing)."""
+        found: dict[str, dict[str, Decimal]] = {}
+        for row in await self.connection.execute(select(_FUNDS).where(_FUNDS.c.period_id.in_(period_ids))):
+            found.setdefault(row.period_id, {})[row.fund] = row.amount
+        return found
 
     async def move(self, period_id: str, from_status: Status, **values: Any) -> bool:
         """Set `values` if the period is still `from_status` (False otherwise: another request moved it)."""

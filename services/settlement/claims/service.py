@@ -4,6 +4,7 @@ that checks, writes and audits the change, or writes nothing."""
 import json
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row
@@ -12,7 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.settlement import lookups
 from services.settlement.audit.repository import StateChangeRepository
 from services.settlement.claims.repository import ADJUSTMENT, ClaimRepository
-from services.settlement.claims.rules import Payee, Status, due_on, instants, is_over, is_past_due, period_of, rule_for
+from services.settlement.claims.rules import (
+    Payee,
+    PeriodRule,
+    Status,
+    due_on,
+    instants,
+    is_over,
+    is_past_due,
+    period_of,
+    rule_for,
+)
 from services.settlement.claims.schemas import (
     ChecklistItem,
     ClaimLine,
@@ -149,13 +160,14 @@ class ClaimService:
         hospital = await lookups.designated_hospital(self.flow.peers, body.hospital_code, body.on, self.flow.hospitals)
         async with self.database.engine.begin() as connection:
             claims = ClaimRepository(connection)
-            rule = rule_for(await claims.rules(), hospital["region"]["code"], body.on)
+            rules = await claims.rules()
+            rule = rule_for(list(rules.values()), hospital["region"]["code"], body.on)
             if rule is None:
                 raise no_period_rule()
             starts_on, ends_on = period_of(rule, body.on)
             existing = await claims.period_starting(body.hospital_code, starts_on)
             if existing is not None:
-                return await self._view(connection, existing), False
+                return view(existing, rules, await claims.funds(existing.id), []), False
             period_id, now = uuid.uuid4().hex, datetime.now(UTC)
             await claims.add_period(
                 id=period_id, hospital_code=body.hospital_code, rule_id=rule.id, starts_on=starts_on,
@@ -177,14 +189,14 @@ class ClaimService:
             if await claims.earlier_open(row.hospital_code, row.starts_on):
                 raise earlier_open()
             start, end = instants(row.starts_on, row.ends_on)
-            if await claims.settling(row.hospital_code, end):
+            now = datetime.now(UTC)
+            if await claims.settling(row.hospital_code, end, now):
                 raise settling()
             await claims.claim_settlements(period_id, row.hospital_code, start, end)
             await claims.claim_adjustments(period_id, row.hospital_code)
             sums = await claims.sums(period_id)
             await claims.add_funds(period_id, {fund: sums[fund] for fund in FUND_LABELS})
-            rule = next(r for r in await claims.rules() if r.id == row.rule_id)
-            now = datetime.now(UTC)
+            rule = (await claims.rules())[row.rule_id]
             await claims.move(
                 period_id, Status.OPEN, status=Status.CLOSED, closed_at=now, closed_by=principal.subject,
                 close_override_reason=body.override_reason, due_on=due_on(rule, row.ends_on),
@@ -243,8 +255,7 @@ class ClaimService:
                 raise not_approved()
             if body.amount != row.approved_amount:
                 raise amount_mismatch()
-            rule = next(r for r in await claims.rules() if r.id == row.rule_id)
-            if body.payee not in rule.payees:
+            if body.payee not in (await claims.rules())[row.rule_id].payees:
                 raise payee_not_allowed()
             if body.paid_on > today() or body.paid_on < row.closed_at.astimezone(SHANGHAI).date():
                 raise paid_on_out_of_range()
@@ -279,9 +290,11 @@ class ClaimService:
         if principal.role is Role.HIS:
             hospital_code = principal.hospital_code
         async with self.database.autocommit.connect() as connection:
-            rows = await ClaimRepository(connection).listing(
+            claims = ClaimRepository(connection)
+            rows = await claims.listing(
                 hospital_code=hospital_code, status=status, past_due_on=today() if past_due else None)
-            return [await self._view(connection, row) for row in rows]
+            rules, funds = await claims.rules(), await claims.funds_of([row.id for row in rows])
+            return [view(row, rules, funds.get(row.id, {}), []) for row in rows]
 
     @staticmethod
     async def _row(connection: AsyncConnection, period_id: str, principal: Principal, *, lock: bool = False) -> Row:
@@ -306,29 +319,33 @@ class ClaimService:
 
     @staticmethod
     async def _view(connection: AsyncConnection, row: Row) -> ClaimPeriod:
+        """One period with its fund sums and the lines its review rejected."""
         claims = ClaimRepository(connection)
-        rule = next(r for r in await claims.rules() if r.id == row.rule_id)
-        funds = await claims.funds(row.id)
         rejections = await claims.rejections(row.id) if row.review_outcome == "partly_rejected" else []
-        return ClaimPeriod(
-            id=row.id, hospital_code=row.hospital_code, starts_on=row.starts_on, ends_on=row.ends_on,
-            status=Status(row.status), rule=rule.id, rule_source=rule.source, opened_at=row.opened_at,
-            opened_by=row.opened_by, closed_at=row.closed_at, closed_by=row.closed_by,
-            close_override_reason=row.close_override_reason, due_on=row.due_on,
-            past_due=is_past_due(Status(row.status), row.due_on, today()),
-            settlements_count=row.settlements_count, adjustments_count=row.adjustments_count, total=row.total,
-            funds=[FundSum(fund=name, label=FUND_LABELS[name][0], amount=funds[name])
-                   for name in FUND_LABELS if name in funds],
-            payable=row.payable,
-            documents=[ChecklistItem.model_validate(d) for d in json.loads(row.documents or "[]")],
-            reviewed_at=row.reviewed_at, reviewed_by=row.reviewed_by, review_outcome=row.review_outcome,
-            review_note=row.review_note, rejected_amount=row.rejected_amount,
-            rejections=[RejectedLine(settlement_id=r.settlement_id, his_serial=r.his_serial, reason=r.reason)
-                        for r in rejections],
-            approved_at=row.approved_at, approved_by=row.approved_by, approved_amount=row.approved_amount,
-            paid_on=row.paid_on, paid_amount=row.paid_amount, payment_reference=row.payment_reference,
-            payee=Payee(row.payee) if row.payee else None, paid_by=row.paid_by,
-        )
+        return view(row, await claims.rules(), await claims.funds(row.id), rejections)
+
+
+def view(row: Row, rules: dict[str, PeriodRule], funds: dict[str, Decimal], rejections: list[Row]) -> ClaimPeriod:
+    rule = rules[row.rule_id]
+    return ClaimPeriod(
+        id=row.id, hospital_code=row.hospital_code, starts_on=row.starts_on, ends_on=row.ends_on,
+        status=Status(row.status), rule=rule.id, rule_source=rule.source, opened_at=row.opened_at,
+        opened_by=row.opened_by, closed_at=row.closed_at, closed_by=row.closed_by,
+        close_override_reason=row.close_override_reason, due_on=row.due_on,
+        past_due=is_past_due(Status(row.status), row.due_on, today()),
+        settlements_count=row.settlements_count, adjustments_count=row.adjustments_count, total=row.total,
+        funds=[FundSum(fund=name, label=FUND_LABELS[name][0], amount=funds[name])
+               for name in FUND_LABELS if name in funds],
+        payable=row.payable,
+        documents=[ChecklistItem.model_validate(d) for d in json.loads(row.documents or "[]")],
+        reviewed_at=row.reviewed_at, reviewed_by=row.reviewed_by, review_outcome=row.review_outcome,
+        review_note=row.review_note, rejected_amount=row.rejected_amount,
+        rejections=[RejectedLine(settlement_id=r.settlement_id, his_serial=r.his_serial, reason=r.reason)
+                    for r in rejections],
+        approved_at=row.approved_at, approved_by=row.approved_by, approved_amount=row.approved_amount,
+        paid_on=row.paid_on, paid_amount=row.paid_amount, payment_reference=row.payment_reference,
+        payee=Payee(row.payee) if row.payee else None, paid_by=row.paid_by,
+    )
 
 
 def _signed(kind: str, amount: Any) -> Any:
