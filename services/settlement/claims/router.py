@@ -28,7 +28,7 @@ from services.settlement.claims.service import (
     settling,
 )
 from shared.auth import Principal, Role, require
-from shared.errors import problem_responses
+from shared.errors import NotFound, problem_responses
 from shared.types import HospitalCode
 
 router = APIRouter(prefix="/v1/claim-periods", tags=["claims 定点医疗机构费用申报与拨付"])
@@ -46,7 +46,10 @@ Service = Annotated[ClaimService, Depends(_service)]
 
 
 @router.post(
-    "", status_code=201, responses=problem_responses(200, no_period_rule(), period_in_future()),
+    "", status_code=201,
+    responses={200: {"model": ClaimPeriod, "description": "已开立 (already open: the same period)"}}
+    | problem_responses(no_period_rule(), period_in_future(),
+                        NotFound("未找到该记录 (not found)", code="hospital_not_found")),
     summary="开立结算期间 (open the claim period containing a day)",
     description="期间长短按医院所在统筹区的申报规定（数据，按生效日期）：烟台按月，台儿庄按季度。"
     "已开立则返回原期间（200）。医院只能开立本院的期间。 The period's bounds follow the rule of the hospital's region"
