@@ -20,6 +20,7 @@ from services.settlement.claims.rules import UNPAID, Payee, PeriodRule, Status
 from services.settlement.settlements.funds import ASSISTANCE_FUNDS, FUND_LABELS
 from services.settlement.settlements.models import SettlementRow
 from services.settlement.settlements.repository import CLAIM_LEASE
+from shared.db import insert_unless_exists
 
 _RULES = ClaimPeriodRuleRow.__table__
 _PERIODS = ClaimPeriodRow.__table__
@@ -53,8 +54,11 @@ class ClaimRepository:
             documents=tuple((d["code"], d["label"]) for d in json.loads(row.documents)), source=row.source,
         ) for row in rows}
 
-    async def add_period(self, **values: Any) -> None:
-        await self.connection.execute(insert(_PERIODS).values(**values))
+    async def add_period(self, **values: Any) -> bool:
+        """False when the hospital's period starting that day exists already (opened concurrently)."""
+        done = await self.connection.execute(
+            insert_unless_exists(self.connection, _PERIODS, ["hospital_code", "starts_on"]).values(**values))
+        return done.rowcount == 1
 
     async def period(self, period_id: str, *, lock: bool = False) -> Row | None:
         query = select(_PERIODS).where(_PERIODS.c.id == period_id)

@@ -165,14 +165,15 @@ class ClaimService:
             if rule is None:
                 raise no_period_rule()
             starts_on, ends_on = period_of(rule, body.on)
-            existing = await claims.period_starting(body.hospital_code, starts_on)
-            if existing is not None:
-                return view(existing, rules, await claims.funds(existing.id), []), False
             period_id, now = uuid.uuid4().hex, datetime.now(UTC)
-            await claims.add_period(
+            if await claims.add_period(
                 id=period_id, hospital_code=body.hospital_code, rule_id=rule.id, starts_on=starts_on,
-                ends_on=ends_on, status=Status.OPEN, opened_at=now, opened_by=principal.subject)
-            return await self._audited(connection, period_id, principal, "open", None, now), True
+                ends_on=ends_on, status=Status.OPEN, opened_at=now, opened_by=principal.subject,
+            ):
+                return await self._audited(connection, period_id, principal, "open", None, now), True
+            existing = await claims.period_starting(body.hospital_code, starts_on)
+            assert existing is not None, "the insert found it"
+            return await self._view(connection, existing), False
 
     async def close(self, period_id: str, body: Closing, principal: Principal) -> ClaimPeriod:
         """Freeze the claim: the period's settlements and the deductions for earlier claims' settlements
