@@ -1,5 +1,6 @@
 """The look-up audit: appended with the write each flow already makes (on PostgreSQL a settlement's
-row is written by the claim statement itself, settlements.store); read as counts per hospital."""
+row is written by the claim statement itself, settlements.store); read as counts per hospital. The
+state-change audit: appended in the transaction of the change it records (claims.service)."""
 
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from services.settlement.settlements.models import SettlementRow
 _LOOKUPS = PersonLookupRow.__table__
 _SETTLEMENTS = SettlementRow.__table__
 _STATE_CHANGES = StateChangeRow.__table__
+
 
 class LookupAuditRepository:
     def __init__(self, connection: AsyncConnection) -> None:
