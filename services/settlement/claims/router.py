@@ -19,6 +19,7 @@ from services.settlement.claims.service import (
     not_civil_affairs,
     not_closed,
     not_over,
+    not_reconciled,
     not_reviewed,
     override_needs_ops,
     paid_on_out_of_range,
@@ -97,12 +98,14 @@ async def lines(
 @router.post(
     "/{period_id}/close",
     responses=problem_responses(period_not_found(), already_closed(), not_over(), earlier_open(), settling(),
-                                override_needs_ops()),
+                                not_reconciled(), override_needs_ops()),
     summary="关账并生成申报 (close the period: its claim is frozen)",
     description="冻结申报：笔数、医疗费用总额、各基金支付合计及结算与冲减明细，此后不可更改。关账后撤销的结算计入下一个"
-    "关账的期间作为负数冲减。 Freezes the claim (like NHSA 3203): counts, total cost, each fund's sum and its"
+    "关账的期间作为负数冲减。须期间最近一次对账平账，运维可注明理由越过。"
+    " Freezes the claim (like NHSA 3203): counts, total cost, each fund's sum and its"
     " settlements and adjustments; never changed after. A cancellation after a close is deducted in the next"
-    " period to close. override_reason: ops only.",
+    " period to close. Only when the latest reconciliation of exactly the period's days matched, unless ops"
+    " closes with override_reason.",
 )
 async def close(principal: Hospital, period_id: PeriodId, body: Closing, service: Service) -> ClaimPeriod:
     return await service.close(period_id, body, principal)

@@ -21,8 +21,8 @@ class Closing(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
 
     override_reason: Reason | None = Field(  # type: ignore[valid-type]
-        default=None, description="运维越过对账核对关账的理由，仅限运维 (ops only: why the period closes past the "
-        "reconciliation gate)")
+        default=None, description="最近一次对账未平（或未对账）时运维关账的理由，仅限运维 (ops only: why the period "
+        "closes although its latest reconciliation did not match, or there was none)")
 
 
 class Rejection(BaseModel):

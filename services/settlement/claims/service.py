@@ -35,6 +35,7 @@ from services.settlement.claims.schemas import (
     Review,
 )
 from services.settlement.claims.schemas import Payment as PaymentBody
+from services.settlement.reconciliation.repository import latest_for_range
 from services.settlement.settlements.funds import FUND_LABELS
 from services.settlement.settlements.service import SettlementFlow
 from shared.auth import Principal, Role, ensure_hospital_access
@@ -77,6 +78,12 @@ def earlier_open() -> Conflict:
 def settling() -> Conflict:
     return Conflict("期间内仍有结算正在进行，请稍后再关账 (settlements begun in the period are still in progress)",
                     code="settlements_in_progress", headers={"Retry-After": "5"})
+
+
+def not_reconciled() -> Conflict:
+    return Conflict("期间最近一次对账未平，不能关账（运维可注明理由越过） (the period's last reconciliation did not "
+                    "match, or there was none: only ops may close it, with a reason)",
+                    code="claim_period_not_reconciled")
 
 
 def override_needs_ops() -> Forbidden:
@@ -189,6 +196,10 @@ class ClaimService:
                 raise not_over()
             if await claims.earlier_open(row.hospital_code, row.starts_on):
                 raise earlier_open()
+            # The gate: the latest reconciliation of exactly the period's days matched (reconciliation/).
+            last = await latest_for_range(connection, row.hospital_code, row.starts_on, row.ends_on)
+            if (last is None or not last.matched) and body.override_reason is None:
+                raise not_reconciled()
             start, end = instants(row.starts_on, row.ends_on)
             now = datetime.now(UTC)
             if await claims.settling(row.hospital_code, end, now):

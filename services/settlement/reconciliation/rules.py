@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from services.settlement.settlements.funds import FUND_LABELS
 from services.settlement.settlements.models import SettlementRow
-from services.settlement.settlements.service import FUND_LABELS
 from shared.clock import SHANGHAI
 from shared.errors import Unprocessable
 from shared.money import CENT, MAX_AMOUNT
