@@ -50,6 +50,18 @@ def call(platform: Platform, method: str, path: str, headers: dict[str, str], **
                          timeout=30, **kwargs)
 
 
+def reconcile(platform: Platform, headers: dict[str, str], hospital: str, days: tuple[date, date], count: int,  # type: ignore[no-untyped-def]
+              total: str, basic: str, critical: str, assistance: str, re_assistance: str) -> bool:
+    """The hospital's totals of the days (like 3201): whether they matched ours."""
+    funds = {"basic_insurance": basic, "critical_illness": critical, "special_drugs": "0.00", "large_expense": "0.00",
+             "assistance": assistance, "re_assistance": re_assistance}
+    answer = httpx.post(f"{platform.urls['settlement']}/v1/reconciliations/totals", headers=headers, timeout=30, json={
+        "hospital_code": hospital, "from_date": str(days[0]), "to_date": str(days[1]), "count": count,
+        "total": total, "fund_total": str(sum(D(v) for v in funds.values())), "funds": funds})
+    assert answer.status_code == 200, answer.text
+    return bool(answer.json()["matched"])
+
+
 def fund_sums(claim: dict) -> dict[str, D]:  # type: ignore[type-arg]
     return {line["fund"]: D(line["amount"]) for line in claim["funds"]}
 
@@ -88,6 +100,15 @@ def test_a_yantai_month_closed_reviewed_approved_paid_and_a_later_cancellation_d
     not_closed = call(platform, "POST", f"/{period['id']}/review", agency, json={})
     assert (not_closed.status_code, not_closed.json()["code"]) == (409, "claim_not_closed")
 
+    days = (earlier, previous - timedelta(days=1))
+    unreconciled = call(platform, "POST", f"/{period['id']}/close", his, json={})
+    assert (unreconciled.status_code, unreconciled.json()["code"]) == (409, "claim_period_not_reconciled")
+    # The hospital's books count B1 in the earlier month (its UTC date): a mismatch, and still no close.
+    assert not reconcile(platform, his, "060001", days, 3, "220000.00", "113040.00", "47424.00", "31628.80",
+                         "492.52")
+    assert call(platform, "POST", f"/{period['id']}/close", his, json={}).json()["code"] == (
+        "claim_period_not_reconciled")
+    assert reconcile(platform, his, "060001", days, 2, "170000.00", "86520.00", "39962.00", "22814.40", "492.52")
     closed = call(platform, "POST", f"/{period['id']}/close", his, json={})
     assert closed.status_code == 200, closed.text
     claim = closed.json()
@@ -139,6 +160,8 @@ def test_a_yantai_month_closed_reviewed_approved_paid_and_a_later_cancellation_d
                         json={"reason": "费用录入错误"}, timeout=30)
     assert cancel.status_code == 200, cancel.text
     following = call(platform, "POST", "", his, json={"hospital_code": "060001", "on": str(previous)}).json()
+    assert reconcile(platform, his, "060001", (previous, month_start(today(), 0) - timedelta(days=1)), 1,
+                     "50000.00", "26520.00", "7462.00", "8814.40", "0.00")
     claim = call(platform, "POST", f"/{following['id']}/close", his, json={}).json()
     # B1 (example 1) less A2 (example 2): 50,000 − 120,000; 26,520 − 60,000; 7,462 − 32,500;
     # 8,814.40 − 14,000; 0 − 492.52; claimed back 8,814.40 − 14,492.52 = −5,678.12.
@@ -161,7 +184,8 @@ def test_a_closed_claim_is_never_edited_even_by_a_direct_update(platform: Platfo
     settled(platform, auth, someone, "IMM-1", EXAMPLE_1, shanghai(earlier + timedelta(days=2), 10),
             hospital_code="053548")
     period = call(platform, "POST", "", his, json={"hospital_code": "053548", "on": str(earlier)}).json()
-    assert call(platform, "POST", f"/{period['id']}/close", his, json={}).status_code == 200
+    assert call(platform, "POST", f"/{period['id']}/close", auth(Role.OPS),
+                json={"override_reason": "对账另行核实"}).status_code == 200
     database = platform.databases["settlement"]
     for statement in (
         "UPDATE claim_periods SET total = 0 WHERE id = $1",
@@ -203,6 +227,8 @@ def test_taierzhuang_claims_by_quarter_with_its_checklist_and_rejected_lines(pla
                                                                                       + timedelta(days=40))}).json()
     assert (period["rule"], period["starts_on"], period["ends_on"]) == (
         "taierzhuang-2017", str(quarter_start), str(next_quarter - timedelta(days=1)))
+    assert reconcile(platform, his, hospital, (quarter_start, next_quarter - timedelta(days=1)), 2, "21000.00",
+                     "12400.00", "0.00", "5720.00", "0.00")
     claim = call(platform, "POST", f"/{period['id']}/close", his, json={}).json()
     assert (claim["settlements_count"], D(claim["total"]), D(claim["payable"])) == (2, D("21000.00"), D("5720.00"))
     assert fund_sums(claim) == funds_of("12400.00", "0.00", "5720.00", "0.00")
@@ -255,6 +281,7 @@ def test_roles_and_refusals(platform: Platform, auth) -> None:  # type: ignore[n
     refusals = [
         (his, f"/{second['id']}/close", {}, 409, "earlier_claim_period_open"),
         (his, f"/{current['id']}/close", {}, 409, "claim_period_not_over"),
+        (his, f"/{first['id']}/close", {}, 409, "claim_period_not_reconciled"),
         (his, f"/{first['id']}/close", {"override_reason": "对账差异已核实"}, 403, "override_needs_ops"),
         (agency, f"/{first['id']}/close", {}, 403, "role_not_allowed"),
         (other, f"/{first['id']}/close", {}, 404, "claim_period_not_found"),

@@ -22,6 +22,10 @@ from tests.support.people import new_id_number
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 HIS = Principal(subject="his-060001", role=Role.HIS, hospital_code="060001")
+OPS = Principal(subject="ops", role=Role.OPS)
+# These tests are about the claim: ops close past the reconciliation gate (tests/e2e/test_claims.py
+# reconciles first).
+PAST_THE_GATE = Closing(override_reason="对账另行核实")
 CIVIL_AFFAIRS = Principal(subject="civil-affairs", role=Role.AGENCY, agency="civil_affairs")
 # An employee's settlement with the large-expense subsidy, to see every fund reach the claim.
 WITH_LARGE_EXPENSE = RESULT.model_copy(update={"large_expense": Decimal("2000.00"), "re_assistance": Decimal("10.05")})
@@ -45,7 +49,10 @@ async def test_a_close_freezes_the_sums_and_a_later_cancellation_is_deducted_onc
                                ("S3", datetime(2025, 9, 30, 15, 59, 59, tzinfo=UTC), RESULT),
                                ("S4", datetime(2025, 10, 31, 16, tzinfo=UTC), RESULT)]:
         assert await record(store, serial, DELTAS, CAPS, discharge(serial, id_number=new_id_number()), result, at)
-    closed = await claims.close(october, Closing(), HIS)
+    with pytest.raises(Problem) as refused:
+        await claims.close(october, Closing(), HIS)
+    assert refused.value.code == "claim_period_not_reconciled"
+    closed = await claims.close(october, PAST_THE_GATE, OPS)
     # S1 + S2: basic 26,520 × 2, critical illness 10,665.60 × 2, assistance 8,814.40 × 2, re-assistance
     # 10.05, large expense 2,000; claimed back 17,628.80 + 10.05 = 17,638.85.
     assert (closed.status, closed.settlements_count, closed.adjustments_count) == (Status.CLOSED, 2, 0)
@@ -56,12 +63,12 @@ async def test_a_close_freezes_the_sums_and_a_later_cancellation_is_deducted_onc
         "assistance": Decimal("17628.80"), "re_assistance": Decimal("10.05")}
     assert (closed.payable, closed.due_on) == (Decimal("17638.85"), date(2025, 11, 30))
     with pytest.raises(Problem) as refused:
-        await claims.close(october, Closing(), HIS)
+        await claims.close(october, PAST_THE_GATE, OPS)
     assert refused.value.code == "claim_period_already_closed"
 
     await flow(database).cancel(f"{'S2':0>32}", HIS, WRONG_PERSON)
     november = await period(database, date(2025, 11, 1), date(2025, 11, 30))
-    following = await claims.close(november, Closing(), HIS)
+    following = await claims.close(november, PAST_THE_GATE, OPS)
     # S4 less S2: 50,000 − 50,000; assistance 8,814.40 − 8,814.40; re-assistance −10.05; large expense −2,000.
     assert (following.settlements_count, following.adjustments_count, following.total) == (1, 1, Decimal("0.00"))
     assert {f.fund: f.amount for f in following.funds}["large_expense"] == Decimal("-2000.00")
@@ -77,7 +84,7 @@ async def test_a_rejected_line_is_not_paid_nor_deducted_when_cancelled_later(dat
     for serial in ("a1", "a2"):
         assert await record(store, serial, DELTAS, CAPS, discharge(serial, id_number=new_id_number()),
                             settled_at=datetime(2025, 10, 5, tzinfo=UTC))
-    await claims.close(october, Closing(), HIS)
+    await claims.close(october, PAST_THE_GATE, OPS)
     reviewed = await claims.review(october, Review(rejections=[Rejection(
         settlement_id=f"{'a2':0>32}", reason="重复申报")]), CIVIL_AFFAIRS)
     assert (reviewed.review_outcome, reviewed.rejected_amount) == ("partly_rejected", Decimal("8814.40"))
@@ -88,5 +95,5 @@ async def test_a_rejected_line_is_not_paid_nor_deducted_when_cancelled_later(dat
     assert paid.status == Status.PAID
     await flow(database).cancel(f"{'a2':0>32}", HIS, WRONG_PERSON)
     november = await period(database, date(2025, 11, 1), date(2025, 11, 30))
-    following = await claims.close(november, Closing(), HIS)
+    following = await claims.close(november, PAST_THE_GATE, OPS)
     assert (following.settlements_count, following.adjustments_count, following.payable) == (0, 0, Decimal("0.00"))
