@@ -53,8 +53,8 @@ def call(platform: Platform, method: str, path: str, headers: dict[str, str], **
 def reconcile(platform: Platform, headers: dict[str, str], hospital: str, days: tuple[date, date], count: int,  # type: ignore[no-untyped-def]
               total: str, basic: str, critical: str, assistance: str, re_assistance: str) -> bool:
     """The hospital's totals of the days (like 3201): whether they matched ours."""
-    funds = {"basic_insurance": basic, "critical_illness": critical, "special_drugs": "0.00", "large_expense": "0.00",
-             "assistance": assistance, "re_assistance": re_assistance}
+    funds = {"basic_insurance": basic, "critical_illness": critical, "assistance": assistance,
+             "re_assistance": re_assistance}
     answer = httpx.post(f"{platform.urls['settlement']}/v1/reconciliations/totals", headers=headers, timeout=30, json={
         "hospital_code": hospital, "from_date": str(days[0]), "to_date": str(days[1]), "count": count,
         "total": total, "fund_total": str(sum(D(v) for v in funds.values())), "funds": funds})

@@ -13,17 +13,17 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from services.settlement.settlements.funds import FUND_LABELS
+from services.settlement.settlements.funds import FUND_LABELS, OCCASIONAL_FUNDS
 from services.settlement.settlements.models import SettlementRow
 from shared.clock import SHANGHAI
 from shared.errors import Unprocessable
 from shared.money import CENT, MAX_AMOUNT
 from shared.tabular import UnreadableFile, decode, printable_cell
 
-FUNDS = tuple(name for name in FUND_LABELS if name in SettlementRow.__table__.c)
-"""The funds a settlement row keeps, in the statement's order (FUND_LABELS): each one is reconciled.
-The occasional funds (special drugs, the large-expense subsidy) join by themselves once a settlement
-row keeps them."""
+FUNDS = tuple(name for name in FUND_LABELS if name in SettlementRow.__table__.c and name not in OCCASIONAL_FUNDS)
+"""The funds reconciled, in the statement's order (FUND_LABELS): the four of every statement. The
+occasional funds (special drugs, the large-expense subsidy) are kept on the settlement row since the
+period claims (2026-12) but not asked of the HIS yet: adding them here changes the upload's columns."""
 
 AMOUNTS = ("total", *FUNDS)
 """A line's amounts, compared one by one."""
