@@ -64,6 +64,8 @@ class BrokerRelay:
         return len(events)
 
     async def _open(self) -> AbstractExchange:
+        if self._exchange is not None and (self._channel is None or self._channel.is_closed):
+            await self.close()  # the broker closed it (restarted, forced): connect again
         if self._exchange is None:
             self._connection = await aio_pika.connect(
                 self.url, timeout=self.timeout, client_properties={"connection_name": f"{self.service}-relay"})
@@ -81,5 +83,5 @@ class BrokerRelay:
                 log.debug("closing the broker connection: %s", type(exc).__name__)
 
 
-BROKER_DOWN = (*TRANSIENT, aio_pika.exceptions.AMQPError)
+BROKER_DOWN = (*TRANSIENT, aio_pika.exceptions.AMQPError, aio_pika.exceptions.ChannelInvalidStateError)
 """What `keep_polling` waits out for the relay: the broker refusing, unreachable or not confirming."""
