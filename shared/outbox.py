@@ -143,10 +143,15 @@ class FeedCursors:
         self.table = table
 
     async def position(self, name: str) -> int:
-        async with self.database.engine.begin() as connection:
+        read = select(self.table.c.position).where(self.table.c.name == name)
+        async with self.database.autocommit.connect() as connection:
+            position = await connection.scalar(read)
+        if position is not None:
+            return int(position)
+        async with self.database.engine.begin() as connection:  # a reader's first read: from the start
             await connection.execute(insert_unless_exists(connection, self.table, ["name"]).values(
                 name=name, position=0, moved_at=None))
-            return int(await connection.scalar(select(self.table.c.position).where(self.table.c.name == name)))
+            return int(await connection.scalar(read))
 
     async def advance(self, connection: AsyncConnection, name: str, read_at: int, to: int) -> bool:
         """Move the cursor from `read_at` to `to` in the caller's transaction; False if another reader
