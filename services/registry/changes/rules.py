@@ -21,7 +21,7 @@ IDENTITY_EVENTS = {
 }
 FILING_EVENTS = {
     "chronic_filed": "chronic_filing.filed", "chronic_approved": "chronic_filing.approved",
-    "chronic_rejected": "chronic_filing.rejected",
+    "chronic_rejected": "chronic_filing.rejected", "chronic_ended": "chronic_filing.ended",
     "out_of_region_filed": "out_of_region_filing.filed",
     "out_of_region_documents": "out_of_region_filing.documents_received",
     "out_of_region_ended": "out_of_region_filing.ended",
@@ -71,6 +71,8 @@ def _inclusive_end(last_day: str | None) -> date | None:
 
 
 def _filing(action: str, after: dict[str, Any]) -> Window:
+    if action == "chronic_ended":  # no benefits after the last day
+        return Window(_inclusive_end(after["last_day"]) or date.fromisoformat(after["filed_on"]), None)
     if action.startswith("chronic_"):
         return Window(_day(after["effective_from"]) or date.fromisoformat(after["filed_on"]), None)
     until = _inclusive_end(after["valid_until"])

@@ -66,6 +66,11 @@ def test_filings_affect_the_days_they_cover() -> None:
     pending = {"disease_code": "M03900", "filed_on": "2023-05-10", "status": "pending", "effective_from": None}
     filed = change_of("chronic_filed", ID_NUMBER, AT, None, pending)
     assert filed is not None and (filed.type, filed.effective_from) == ("chronic_filing.filed", D(2023, 5, 10))
+    ended_filing = {**pending, "status": "in_force", "effective_from": "2023-05-11", "last_day": "2023-08-31"}
+    chronic_ended = change_of("chronic_ended", ID_NUMBER, AT, pending, ended_filing)
+    assert chronic_ended is not None
+    assert (chronic_ended.type, chronic_ended.effective_from, chronic_ended.effective_until) == (
+        "chronic_filing.ended", D(2023, 9, 1), None)  # last day of benefits 2023-08-31
     out = {"valid_from": "2023-03-01", "valid_until": "2023-12-31", "last_day": "2023-06-30"}
     ended = change_of("out_of_region_ended", ID_NUMBER, AT, {**out, "last_day": None}, out)
     assert ended is not None
