@@ -1,6 +1,8 @@
-"""`make run`: the four services on SQLite files under var/, migrated and seeded.
+"""`make run`: the four services on SQLite files under var/, migrated and seeded, and the workers.
 
-Prints the URLs and demo tokens, and stops every service on Ctrl-C (or SIGTERM).
+Prints the URLs and demo tokens, and stops every process on Ctrl-C (or SIGTERM). Settlement's
+worker consumes registry's change feed; with BROKER_URL set (amqp://guest:guest@127.0.0.1:5672/),
+registry's and settlement's workers also relay their feeds to that RabbitMQ.
 """
 
 import argparse
@@ -21,6 +23,23 @@ WITH_DATABASE = ("registry", "catalog", "settlement")
 # its callers' public keys, for role service only.
 CALLERS_OF = {"registry": ("settlement",), "catalog": ("registry", "settlement"),
               "assistance": ("settlement",), "settlement": ()}
+
+
+FEEDS = ("registry", "settlement")  # the services keeping a change feed (shared.outbox)
+
+
+def workers(env: dict[str, str]) -> list[str]:
+    """The services whose worker runs: settlement's always (it consumes registry's feed); registry's
+    only to relay its feed to a broker."""
+    return [service for service in FEEDS if service == "settlement" or env.get(f"{service.upper()}_BROKER_URL")]
+
+
+def start_worker(var_dir: Path, env: dict[str, str], service: str) -> subprocess.Popen[bytes]:
+    """Start a service's worker (log in var_dir/<service>-worker.log)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", f"services.{service}", "worker"],
+        env=env, stdout=(var_dir / f"{service}-worker.log").open("ab"), stderr=subprocess.STDOUT,
+    )
 
 
 def key_pair(stem: Path) -> SigningKey:
@@ -45,6 +64,10 @@ def environment(var_dir: Path, ports: dict[str, int], host: str, *, issuer_publi
             str(keys / f"{caller}-service.pub.pem") for caller in CALLERS_OF[service])
         if service in WITH_DATABASE:
             env.setdefault(f"{prefix}_DATABASE_URL", f"sqlite:///{var_dir / service}.db")
+    broker = os.environ.get("BROKER_URL")
+    for service in FEEDS:
+        if broker:
+            env.setdefault(f"{service.upper()}_BROKER_URL", broker)
     for peer in ("registry", "catalog", "assistance"):
         env[f"SETTLEMENT_{peer.upper()}_URL"] = f"http://{host}:{ports[peer]}"
     env["REGISTRY_CATALOG_URL"] = f"http://{host}:{ports['catalog']}"
@@ -150,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         processes.extend(start_services(var_dir, env, ports, args.host))
+        names = [*SERVICES, *(f"{service} worker" for service in workers(env))]
+        processes.extend(start_worker(var_dir, env, service) for service in workers(env))
 
         tokens = {
             "ops": issuer.mint(subject="ops-demo", role=Role.OPS),
@@ -163,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nThe platform is running (logs in {var_dir}/*.log). Ctrl-C stops it.\n")
         for service in SERVICES:
             print(f"  {service:<11} http://{args.host}:{ports[service]}/docs")
+        relaying = "relaying to the broker" if os.environ.get("BROKER_URL") else "no broker: set BROKER_URL to relay"
+        print(f"  workers: {', '.join(workers(env))} (change feeds; {relaying})")
         print(f"\nDemo tokens (his and agency valid 24 h, ops 12 h; issuer's private key {issuer_key}.pem):")
         for name, token in tokens.items():
             print(f"  {name}:\n    {token}")
@@ -171,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
 
         while not stopping:
-            for service, process in zip(SERVICES, processes, strict=True):
+            for service, process in zip(names, processes, strict=True):
                 if process.poll() is not None:
                     print(f"{service} stopped unexpectedly (exit {process.returncode}); stopping all",
                           file=sys.stderr)

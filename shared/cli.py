@@ -1,10 +1,11 @@
-"""`python -m services.<name> migrate | seed | serve`: the same commands for every service."""
+"""`python -m services.<name> migrate | seed | serve | worker`: the same commands for every service."""
 
 import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -13,6 +14,7 @@ from shared.migrations import upgrade
 from shared.settings import DatabaseSettings, ServiceSettings
 
 Seeder = Callable[[DatabaseSettings], Awaitable[None]]
+Worker = Callable[[Any], Awaitable[None]]
 
 
 def service_main(
@@ -23,6 +25,7 @@ def service_main(
     app_factory: str,
     default_port: int,
     seeder: Seeder | None = None,
+    worker: Worker | None = None,
     argv: list[str] | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
@@ -31,6 +34,8 @@ def service_main(
         sub.add_parser("migrate", help="apply the Alembic migrations to the configured database")
     if seeder is not None:
         sub.add_parser("seed", help="load demo data (idempotent)")
+    if worker is not None:
+        sub.add_parser("worker", help="run the background worker (change feeds, broker relay)")
     serve = sub.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=default_port)
@@ -41,6 +46,9 @@ def service_main(
     if args.command == "migrate":
         assert isinstance(settings, DatabaseSettings)
         upgrade(service_dir, settings.database_url)
+    elif args.command == "worker":
+        assert worker is not None
+        asyncio.run(worker(settings))
     elif args.command == "seed":
         assert seeder is not None and isinstance(settings, DatabaseSettings)
         asyncio.run(seeder(settings))

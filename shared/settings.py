@@ -68,3 +68,18 @@ class PeerSettings(ServiceSettings):
     )
     peer_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     peer_retries: int = Field(default=2, ge=0, le=5)
+
+
+class ChangeFeedSettings(DatabaseSettings):
+    """A service that keeps a change feed (shared.outbox) and runs a worker (`python -m services.<name>
+    worker`): the peers' feeds it consumes, the broker it relays its own feed to."""
+
+    broker_url: SecretStr | None = Field(
+        default=None,
+        description="amqp://user:password@host:5672/ : the worker relays this service's change feed to RabbitMQ;"
+        " unset (the default): no relay, the feed is read over HTTP only",
+    )
+    relay_batch: int = Field(default=500, ge=1, le=5000, description="events published per broker round")
+    relay_poll_seconds: float = Field(default=1, gt=0, le=60, description="how often the relay looks for new events")
+    changes_batch: int = Field(default=500, ge=1, le=1000, description="events a consumer takes from a peer's feed")
+    changes_poll_seconds: float = Field(default=1, gt=0, le=60, description="how often a consumer asks a peer's feed")

@@ -15,11 +15,13 @@ from shared.db import async_url
 MODELS = {
     "registry": ["services.registry.persons.models", "services.registry.identities.models",
                  "services.registry.audit.models", "services.registry.imports.models",
-                 "services.registry.applications.models", "services.registry.chronic.models"],
+                 "services.registry.applications.models", "services.registry.chronic.models",
+                 "services.registry.changes.models"],
     "catalog": ["services.catalog.regions.models", "services.catalog.hospitals.models"],
     "settlement": ["services.settlement.settlements.models", "services.settlement.ledger.models",
                    "services.settlement.claims.models", "services.settlement.manual_claims.models",
-                   "services.settlement.admissions.models", "services.settlement.audit.models"],
+                   "services.settlement.admissions.models", "services.settlement.audit.models",
+                   "services.settlement.changes.models"],
 }
 
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from services.registry.applications.router import router as applications_router
 from services.registry.audit.router import router as audit_router
+from services.registry.changes.models import ChangeEventRow
 from services.registry.chronic.router import router as chronic_router
 from services.registry.chronic.rules import DiseaseList
 from services.registry.eligibility.router import router as eligibility_router
@@ -19,12 +20,14 @@ from services.registry.settings import RegistrySettings
 from shared.app import build_service_app
 from shared.db import Database
 from shared.http_client import peer_client, service_tokens
+from shared.outbox import ChangeFeed, changes_router
 
 SERVICE_DIR = Path(__file__).parent
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
+    database = Database(settings.database_url, pool_size=settings.db_pool_size)
     catalog = peer_client("catalog", settings.catalog_url, settings, service_tokens(settings, caller="registry"))
 
     async def start(_: FastAPI) -> None:
@@ -40,13 +43,14 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         " Insured persons, enrolment and identities with their history, list imports, eligibility on any date.",
         settings=settings,
         routers=[persons_router, identities_router, eligibility_router, audit_router, imports_router,
-                 applications_router, chronic_router, out_of_region_router],
+                 applications_router, chronic_router, out_of_region_router, changes_router()],
         readiness={},
-        database=Database(settings.database_url, pool_size=settings.db_pool_size),
+        database=database,
         on_startup=[start],
         on_shutdown=[close],
     )
     app.state.region_directory = RegionDirectory(catalog)
     app.state.catalog = catalog
     app.state.chronic_diseases = DiseaseList.load()
+    app.state.change_feed = ChangeFeed(database, ChangeEventRow.__table__)
     return app

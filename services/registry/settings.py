@@ -1,10 +1,10 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DatabaseSettings, PeerSettings
+from shared.settings import ChangeFeedSettings, PeerSettings
 
 
-class RegistrySettings(DatabaseSettings, PeerSettings):
+class RegistrySettings(ChangeFeedSettings, PeerSettings):
     """Environment: REGISTRY_DATABASE_URL, REGISTRY_JWT_PUBLIC_KEYS, REGISTRY_CATALOG_URL, ..."""
 
     model_config = SettingsConfigDict(env_prefix="REGISTRY_")

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from services.settlement import lookups
 from services.settlement.admissions.router import router as admissions_router
 from services.settlement.audit.router import router as audit_router
+from services.settlement.changes.models import ChangeEventRow
 from services.settlement.claims.router import router as claims_router
 from services.settlement.claims.service import ClaimService
 from services.settlement.fund.router import router as fund_router
@@ -26,6 +27,7 @@ from services.settlement.settlements.service import SettlementFlow
 from services.settlement.statements.router import router as statements_router
 from shared.app import build_service_app
 from shared.db import Database
+from shared.outbox import ChangeFeed, changes_router
 from shared.rate_limit import RateLimiter
 
 SERVICE_DIR = Path(__file__).parent
@@ -58,13 +60,15 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
         routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router,
-                 manual_claims_router, fund_router, reconciliation_router, claims_router],
+                 manual_claims_router, fund_router, reconciliation_router, claims_router,
+                 changes_router()],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],
         on_shutdown=[close],
     )
     app.state.peers = peers
+    app.state.change_feed = ChangeFeed(database, ChangeEventRow.__table__)
     app.state.lookup_limiter = RateLimiter(settings.lookup_rate_per_second, settings.lookup_burst)
     app.state.settlement_flow = SettlementFlow(
         database, peers, lookup_limiter=app.state.lookup_limiter,

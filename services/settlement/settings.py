@@ -5,10 +5,10 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.categories import Category
-from shared.settings import DatabaseSettings, PeerSettings
+from shared.settings import ChangeFeedSettings, PeerSettings
 
 
-class SettlementSettings(DatabaseSettings, PeerSettings):
+class SettlementSettings(ChangeFeedSettings, PeerSettings):
     """Environment: SETTLEMENT_DATABASE_URL, SETTLEMENT_JWT_PUBLIC_KEYS, SETTLEMENT_REGISTRY_URL, ..."""
 
     model_config = SettingsConfigDict(env_prefix="SETTLEMENT_")

@@ -21,6 +21,7 @@ from deploy.run_local import (
     environment,
     start_service,
     start_services,
+    start_worker,
     stop_all,
     wait_healthy,
 )
@@ -59,17 +60,45 @@ def _running(
         stop_all(list(by_name.values()))
 
 
-@pytest.fixture(scope="module")
-def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    var_dir: Path = tmp_path_factory.mktemp("e2e")
-    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+def _on_postgresql(
+    migrated_database: Callable[[str], str], var_dir: Path, ports: dict[str, int],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The platform's environment on fresh PostgreSQL databases, and those databases."""
     env = environment(var_dir, ports, "127.0.0.1", issuer_public_keys=ISSUER_KEY.public_pem())
     databases = {service: migrated_database(service) for service in ("registry", "catalog", "settlement")}
     for service, url in databases.items():
         env[f"{service.upper()}_DATABASE_URL"] = url
     for service in SERVICES:  # schemathesis sends as fast as it can with one ops token: not a person
         env[f"{service.upper()}_RATE_LIMIT_OPS_PER_SECOND"] = "0"
+    return env, databases
+
+
+@pytest.fixture(scope="module")
+def platform(migrated_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    var_dir: Path = tmp_path_factory.mktemp("e2e")
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    env, databases = _on_postgresql(migrated_database, var_dir, ports)
     yield from _running(var_dir, env, ports, databases)
+
+
+@pytest.fixture(scope="module")
+def platform_with_worker(
+    migrated_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Platform]:
+    """The platform on PostgreSQL with settlement's worker consuming registry's change feed (its log:
+    settlement-worker.log)."""
+    var_dir: Path = tmp_path_factory.mktemp("e2e-worker")
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    env, databases = _on_postgresql(migrated_database, var_dir, ports)
+    env["SETTLEMENT_CHANGES_POLL_SECONDS"] = "0.2"
+    running = _running(var_dir, env, ports, databases)
+    platform = next(running)
+    worker = start_worker(var_dir, env, "settlement")
+    try:
+        yield platform
+    finally:
+        stop_all([worker])
+        running.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ PostgreSQL: results per row, idempotent batches, full lists with a dry run, conc
 import csv
 import io
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import httpx
 import pytest
@@ -120,6 +121,15 @@ def test_a_full_list_in_gb18030_with_a_dry_run_first(platform: Platform, auth) -
     assert categories_on(platform, auth, leaving, "2023-06-01") == []  # stops from the next month
     assert categories_on(platform, auth, staying, "2023-06-01") == ["minimum_allowance"]
     assert categories_on(platform, auth, newcomer, "2023-06-01") == ["minimum_allowance"]
+    # Each change a list makes is a change event, written with it (registry's outbox, served on its feed)
+    events = fetch(platform.databases["registry"], "SELECT id_number, type, effective_from, effective_until "
+                   "FROM change_events WHERE id_number = ANY($1) AND type LIKE 'identity.%' ORDER BY seq",
+                   [staying, leaving, newcomer])
+    assert [(e["id_number"], e["type"], e["effective_from"], e["effective_until"]) for e in events] == [
+        (staying, "identity.added", date(2023, 5, 1), None), (leaving, "identity.added", date(2023, 5, 1), None),
+        (newcomer, "identity.added", date(2023, 6, 1), None),  # listed 2023-05-10: from June
+        (leaving, "identity.ended", date(2023, 6, 1), None),  # left off the full list: stops from June
+    ]
     for index, content in enumerate((b"\xff\xfe\x00bad", "身份证号\n".encode() + b"1" * 200_000 + b"\n",
                                      "身份证号,身份证号\n1,2\n".encode())):
         unreadable = httpx.post(url, params={**params, "batch_id": f"LS-X{index}"}, content=content, headers=headers)

@@ -5,10 +5,12 @@ import queue
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -39,9 +41,20 @@ def _consecutive_free_ports(count: int) -> int:
     raise RuntimeError("no run of free ports")
 
 
+def _received_types(database: Path, count: int, seconds: float = 30) -> dict[str, int]:
+    """The types of the changes settlement's worker recorded, once it has `count` of them."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with sqlite3.connect(database) as connection:
+            types = [t for (t,) in connection.execute("SELECT type FROM received_changes")]
+        if len(types) >= count or time.monotonic() > deadline:
+            return dict(Counter(types))
+        time.sleep(0.2)
+
+
 def test_make_run_serves_the_four_services_on_sqlite_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     base = _consecutive_free_ports(4)
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL") and not k.endswith("BROKER_URL")}
     launcher = subprocess.Popen(
         [sys.executable, "-m", "deploy.run_local", "--var-dir", str(tmp_path), "--base-port", str(base)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -101,6 +114,8 @@ def test_make_run_serves_the_four_services_on_sqlite_and_stops_on_ctrl_c(tmp_pat
         assert listed.status_code == 200, listed.text
         assert (listed.json()["unchanged"], listed.json()["ended"], listed.json()["rejected"]) == (1, 0, 0)
         assert sorted(p.name for p in tmp_path.glob("*.db")) == ["catalog.db", "registry.db", "settlement.db"]
+        # Settlement's worker took registry's changes: the seed's 5 registrations and 4 identities.
+        assert _received_types(tmp_path / "settlement.db", 9) == {"enrolment.registered": 5, "identity.added": 4}
     finally:
         launcher.send_signal(signal.SIGINT)
         assert launcher.wait(timeout=30) == 0

@@ -27,7 +27,7 @@ CATEGORY = Category.ILLNESS_POVERTY
 def _record(session: AsyncSession, row: IllnessPovertyApplicationRow, person: PersonRow, action: str,
             principal: Principal, before: dict[str, object] | None) -> None:
     AuditRepository(session).record(
-        at=datetime.now(UTC), actor=principal.subject, action=action, person_id=person.id,
+        at=datetime.now(UTC), actor=principal.subject, action=action, person=person,
         entity="illness_poverty_application", entity_key=row.id, before=before,
         after={"status": row.status, "applied_on": row.applied_on.isoformat(),
                "decision_reason": row.decision_reason, "identity_id": row.identity_key},
@@ -90,7 +90,7 @@ async def approve(
     row.document_number, row.identity_key = data.document_number, identity.identity_key
     await session.flush()
     AuditRepository(session).record(
-        at=now, actor=principal.subject, action="identity_added", person_id=person.id, entity="identity",
+        at=now, actor=principal.subject, action="identity_added", person=person, entity="identity",
         entity_key=identity.identity_key, before=None, after=snapshot(identity),
     )
     _record(session, row, person, "application_approved", principal, before)

@@ -70,7 +70,7 @@ async def file(
     session.add(row)
     await session.flush()
     AuditRepository(session).record(at=row.created_at, actor=principal.subject, action="chronic_filed",
-                                    person_id=person.id, entity="chronic_filing", entity_key=row.id, before=None,
+                                    person=person, entity="chronic_filing", entity_key=row.id, before=None,
                                     after=_snapshot(row))
     return row
 
@@ -114,7 +114,7 @@ async def end(
     row.last_day, row.ended_at, row.ended_by = data.last_day, now, principal.subject
     row.end_reason, row.end_note = data.reason, data.note
     await session.flush()
-    AuditRepository(session).record(at=now, actor=principal.subject, action="chronic_ended", person_id=person.id,
+    AuditRepository(session).record(at=now, actor=principal.subject, action="chronic_ended", person=person,
                                     entity="chronic_filing", entity_key=row.id, before=before, after=_snapshot(row))
     return row
 
@@ -145,6 +145,6 @@ async def review(
     await session.flush()
     AuditRepository(session).record(at=datetime.now(UTC), actor=principal.subject,
                                     action="chronic_approved" if approved else "chronic_rejected",
-                                    person_id=person.id, entity="chronic_filing", entity_key=row.id,
+                                    person=person, entity="chronic_filing", entity_key=row.id,
                                     before=before, after=_snapshot(row))
     return row

@@ -78,7 +78,7 @@ async def add_identity(
         effective_until=window.effective_until, change="added", created_by=principal.subject, recorded_at=now,
     ))
     AuditRepository(identities.session).record(
-        at=now, actor=principal.subject, action="identity_added", person_id=person.id, entity="identity",
+        at=now, actor=principal.subject, action="identity_added", person=person, entity="identity",
         entity_key=row.identity_key, before=None, after=snapshot(row),
     )
     return row
@@ -110,7 +110,7 @@ async def _revise(
         recorded_at=now, **values,
     ))
     AuditRepository(identities.session).record(
-        at=now, actor=principal.subject, action=f"identity_{change}", person_id=person.id, entity="identity",
+        at=now, actor=principal.subject, action=f"identity_{change}", person=person, entity="identity",
         entity_key=identity_key, before=snapshot(current), after=snapshot(row),
     )
     return row

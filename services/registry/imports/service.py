@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.registry.audit.models import AuditRow
+from services.registry.audit.repository import AuditRepository
 from services.registry.eligibility.rules import insurance_on
 from services.registry.identities.models import IdentityRow
 from services.registry.identities.rules import Window, identity_window
@@ -120,6 +120,7 @@ async def _write(imports: ImportRepository, data: ListToImport, plan: Plan, prin
     reason = f"名单 {data.batch_id}"
     identities: list[dict[str, Any]] = []
     audit: list[dict[str, Any]] = []
+    id_numbers: dict[int, str] = {}
 
     def version(person: PersonState, key: str, document: str, approved_on: Any, ended_on: Any, window: Window,
                 change: str) -> dict[str, Any]:
@@ -131,6 +132,7 @@ async def _write(imports: ImportRepository, data: ListToImport, plan: Plan, prin
                 "superseded_at": None}
 
     def audited(person: PersonState, action: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+        id_numbers[person.person_id] = person.id_number
         audit.append({"at": now, "actor": principal.subject, "action": action, "person_id": person.person_id,
                       "entity": "identity", "entity_key": after["identity_key"], "before": before,
                       "after": _jsonable(after), "batch_id": data.batch_id})
@@ -154,7 +156,7 @@ async def _write(imports: ImportRepository, data: ListToImport, plan: Plan, prin
     await imports.supersede([h.row_id for m in plan.reopenings for h in m.held] + [h.row_id for _, h in plan.endings],
                             now)
     await imports.insert_many(IdentityRow.__table__, identities)
-    await imports.insert_many(AuditRow.__table__, audit)
+    await AuditRepository(imports.session).record_many(audit, id_numbers)  # with their change events
     await imports.insert_many(ImportRowRow.__table__, [
         {"agency": data.agency, "batch_id": data.batch_id, "row_no": o.row_no,
          "id_number": printable_cell(o.id_number)[:32], "name": printable_cell(o.name or "")[:64] or None,

@@ -72,7 +72,7 @@ async def file(
         in_force_since=now if comes_into_force(terms) else None, created_by=principal.subject, created_at=now,
     ))
     AuditRepository(session).record(at=now, actor=principal.subject, action="out_of_region_filed",
-                                    person_id=person.id, entity=ENTITY, entity_key=row.id, before=None,
+                                    person=person, entity=ENTITY, entity_key=row.id, before=None,
                                     after=_snapshot(row))
     return row
 
@@ -100,7 +100,7 @@ async def receive_documents(
         row.in_force_since = now
     await session.flush()
     AuditRepository(session).record(at=now, actor=principal.subject, action="out_of_region_documents",
-                                    person_id=person.id, entity=ENTITY, entity_key=row.id, before=before,
+                                    person=person, entity=ENTITY, entity_key=row.id, before=before,
                                     after=_snapshot(row))
     return row
 
@@ -122,6 +122,6 @@ async def end(
     row.last_day, row.ended_at, row.end_reason = data.last_day, now, data.reason
     await session.flush()
     AuditRepository(session).record(at=now, actor=principal.subject, action="out_of_region_ended",
-                                    person_id=person.id, entity=ENTITY, entity_key=row.id, before=before,
+                                    person=person, entity=ENTITY, entity_key=row.id, before=before,
                                     after=_snapshot(row))
     return row

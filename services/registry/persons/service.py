@@ -49,7 +49,7 @@ async def register_person(persons: PersonRepository, data: PersonCreate, princip
         recorded_at=now,
     ))
     AuditRepository(persons.session).record(
-        at=now, actor=principal.subject, action="person_registered", person_id=row.id, entity="person",
+        at=now, actor=principal.subject, action="person_registered", person=row, entity="person",
         entity_key=row.id_number, before=None, after={**snapshot(row), "insurance": event_snapshot(event)},
     )
     return row
@@ -75,7 +75,7 @@ async def update_person(persons: PersonRepository, person: PersonRow, data: Pers
         person.region_code = data.region_code
     await persons.session.flush()
     AuditRepository(persons.session).record(
-        at=datetime.now(UTC), actor=principal.subject, action="person_updated", person_id=person.id,
+        at=datetime.now(UTC), actor=principal.subject, action="person_updated", person=person,
         entity="person", entity_key=person.id_number, before={**before, "reason": None},
         after={**snapshot(person), "reason": data.reason},
     )
@@ -95,7 +95,7 @@ async def change_insurance(
     person.insurance_type = latest.insurance_type
     await persons.session.flush()
     AuditRepository(persons.session).record(
-        at=now, actor=principal.subject, action="insurance_changed", person_id=person.id, entity="insurance",
+        at=now, actor=principal.subject, action="insurance_changed", person=person, entity="insurance",
         entity_key=person.id_number, before=None, after=event_snapshot(event),
     )
     return event

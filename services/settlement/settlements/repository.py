@@ -73,8 +73,8 @@ class SettlementRepository:
     async def mark_settled(
         self, settlement_id: str, settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
         fund_region_code: str | None = None,
-    ) -> None:
-        done = await self.connection.execute(
+    ) -> Row:
+        done = (await self.connection.execute(
             update(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id, _SETTLEMENTS.c.status == "in_progress")
             .values(
                 status="settled", statement=statement, settled_at=settled_at,
@@ -84,9 +84,11 @@ class SettlementRepository:
                 personal_share=result.personal_share, fund_region_code=fund_region_code,
                 **{name: getattr(result, name) for name in FUND_LABELS},
             )
-        )
-        if done.rowcount != 1:
+            .returning(*_SETTLEMENTS.c)
+        )).first()
+        if done is None:
             raise RuntimeError(f"settlement {settlement_id} was not in progress")
+        return done
 
     async def mark_cancelled(
         self, settlement_id: str, cancelled_at: datetime, *, reason: str, cancelled_by: str, operator: str | None,

@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement import lookups
 from services.settlement.audit.repository import LookupAuditRepository
+from services.settlement.changes.repository import ChangeRepository
+from services.settlement.changes.rules import cancelled
 from services.settlement.fund.rules import drawing_region
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
@@ -396,6 +398,7 @@ class SettlementFlow:
             )
             assert reversed_entries is not None, "the person-year is locked: it cannot have moved"
             later = await settlements.mark_later_for_recalculation(row)
+            await ChangeRepository(connection).add(cancelled(row, row.cancelled_at))
             return Cancellation(
                 settlement_id=row.id, status="cancelled", cancellation=cancellation_note(row),
                 reversed=[LedgerLine(accumulator=e.accumulator, amount=e.amount, balance_after=e.balance_after)

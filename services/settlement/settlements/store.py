@@ -22,6 +22,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from services.settlement.audit.repository import LookupAuditRepository
+from services.settlement.changes.repository import ChangeRepository
+from services.settlement.changes.rules import FIGURES, SETTLED, settled
 from services.settlement.ledger.models import ACCUMULATORS
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
 from services.settlement.settlements.funds import OCCASIONAL_FUNDS
@@ -102,14 +104,15 @@ class PortableStore:
         async with self.database.engine.begin() as connection:
             ledger = LedgerRepository(connection)
             # First, as on PostgreSQL: a settlement no longer in progress raises before anything is written.
-            await SettlementRepository(connection).mark_settled(settlement_id, settled_at, statement, bill, result,
-                                                               fund_region_code)
+            settlement = await SettlementRepository(connection).mark_settled(
+                settlement_id, settled_at, statement, bill, result, fund_region_code)
             grant_moved = grant is None or await ledger.move_grant(read.id_number, grant.window_from, grant.version)
             if not grant_moved or await ledger.append(read, settlement_id, "settlement", deltas, caps) is None:
                 await connection.rollback()
                 return False
             if lines:
                 await SettlementRepository(connection).add_lines(settlement_id, lines)
+            await ChangeRepository(connection).add(settled(settlement))
             return True
 
 
@@ -173,7 +176,7 @@ appended AS (
     FROM moved CROSS JOIN unnest($5::text[], $6::numeric[], $7::numeric[], $8::numeric[])
         AS e(accumulator, amount, balance_after, cap)
 ),
-{lines_cte}settled AS (
+{lines_cte}{event_cte}settled AS (
     UPDATE settlements SET status = 'settled', statement = $9, settled_at = $10,
         identity_applied = ($11::text[])[1], fund_region_code = ($11::text[])[2],
         total = ($12::numeric[])[1], bill_full_self_pay = ($12::numeric[])[2],
@@ -182,6 +185,18 @@ appended AS (
     WHERE id IN (SELECT id FROM pending) AND EXISTS (SELECT FROM moved)
 )
 SELECT EXISTS (SELECT FROM pending) AS pending, EXISTS (SELECT FROM moved) AS moved
+"""
+# The settled event (changes.rules.settled, the same body), into the outbox with the settlement.
+_FIGURE_PARAMETERS = {"total": "($12::numeric[])[1]", "personal_share": "$13::numeric",
+                      "basic_insurance": "$14::numeric", "critical_illness": "$15::numeric",
+                      "assistance": "$16::numeric", "re_assistance": "$17::numeric"}
+_EVENT = f"""event AS (
+    INSERT INTO change_events (type, id_number, effective_from, effective_until, after, occurred_at)
+    SELECT '{SETTLED}', $1, s.discharged_on, s.discharged_on + 1, json_build_object(
+        'settlement_id', s.id, 'hospital_code', s.hospital_code, 'medical_type', s.medical_type,
+        'discharged_on', s.discharged_on, {", ".join(f"'{name}', {_FIGURE_PARAMETERS[name]}::text" for name in FIGURES)}
+    ), $10 FROM moved CROSS JOIN settlements AS s WHERE s.id = $4
+),
 """
 # An itemized bill's lines, one array per column (after the grant's parameters, if any).
 _LINE_COLUMNS = [column.name for column in SettlementLineRow.__table__.columns if column.name != "settlement_id"]
@@ -209,7 +224,7 @@ _RECORDS = {
         ) if under_grant else "",
         move=(_MOVE_FIRST if first else _MOVE_NEXT).format(
             granted="EXISTS (SELECT FROM granted)" if under_grant else "true"),
-        lines_cte=_lines_cte(35 if under_grant else 33) if itemized else "",
+        lines_cte=_lines_cte(35 if under_grant else 33) if itemized else "", event_cte=_EVENT,
         occasional=", ".join(f"{name} = ($12::numeric[])[{n}]" for n, name in enumerate(OCCASIONAL_FUNDS, start=4)),
     )
     for first in (True, False) for under_grant in (True, False) for itemized in (True, False)

@@ -1,0 +1,38 @@
+"""Settlement's own change events: a settlement settled or cancelled. Pure functions.
+
+A settled settlement affects its discharge day; a cancelled one also every later settlement of the
+person's year (their balances rested on it), so its window runs to the end of the year. Amounts
+are strings (yuan, two places), exact as in the ledger.
+"""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from shared.outbox import Change
+
+SETTLED, CANCELLED = "settlement.settled", "settlement.cancelled"
+FIGURES = ("total", "basic_insurance", "critical_illness", "assistance", "re_assistance", "personal_share")
+
+
+def _facts(row: Any) -> dict[str, Any]:
+    return {"settlement_id": row.id, "hospital_code": row.hospital_code, "medical_type": row.medical_type,
+            "discharged_on": row.discharged_on.isoformat()}
+
+
+def settled(row: Any) -> Change:
+    """`row`: the settlement as settled (its columns by name)."""
+    return Change(
+        type=SETTLED, id_number=row.id_number, effective_from=row.discharged_on,
+        effective_until=row.discharged_on + timedelta(days=1), occurred_at=row.settled_at,
+        after={**_facts(row), **{name: str(getattr(row, name)) for name in FIGURES}},
+    )
+
+
+def cancelled(row: Any, cancelled_at: datetime) -> Change:
+    """`row`: the settlement as cancelled."""
+    return Change(
+        type=CANCELLED, id_number=row.id_number, effective_from=row.discharged_on,
+        effective_until=date(row.discharged_on.year + 1, 1, 1), occurred_at=cancelled_at,
+        before={"status": "settled", **{name: str(getattr(row, name)) for name in FIGURES}},
+        after={**_facts(row), "status": "cancelled", "reason": row.cancel_reason},
+    )
