@@ -59,6 +59,7 @@ def service_main(
             app_factory, factory=True, host=args.host, port=args.port, workers=args.workers,
             access_log=False, log_config=None, proxy_headers=False,
             http=ProblemHttpToolsProtocol, server_header=False,
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
     return 0
 

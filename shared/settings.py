@@ -38,6 +38,12 @@ class ServiceSettings(BaseSettings):
         "/metrics on the service port needs an ops or service token",
     )
     metrics_host: str = Field(default="127.0.0.1", description="address the metrics port listens on")
+    shutdown_grace_seconds: int = Field(
+        default=35, ge=0, le=600,
+        description="on SIGTERM the process stops accepting connections and lets the requests in flight "
+        "finish for up to this long, then cancels them (a settlement cancelled so gives its serial back); "
+        "above the settlement deadline, below Kubernetes' terminationGracePeriodSeconds",
+    )
     # Requests a token may make: rate per second and burst, per role; 0 turns a role's limit off.
     rate_limit_his_per_second: float = Field(default=50, ge=0)
     rate_limit_his_burst: int = Field(default=100, ge=0)
