@@ -17,6 +17,7 @@ from shared.auth import BEARER_SCHEME
 from shared.edge import TOO_LARGE_DETAIL
 from shared.errors import (
     PROBLEM_MEDIA_TYPE,
+    SHUTTING_DOWN,
     Conflict,
     Forbidden,
     NotFound,
@@ -78,6 +79,7 @@ _USUAL_PROBLEMS: dict[int, tuple[Problem, ...]] = {
         PeerUnavailable("catalog", "timeout"),
         ServiceUnavailable("数据库暂不可用，请稍后重试 (the database is unavailable; retry shortly)",
                            code="database_unavailable"),
+        SHUTTING_DOWN,
     ),
 }
 # An operation behind a token meets these whatever else it raises (503: its database or a peer can

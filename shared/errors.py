@@ -302,3 +302,19 @@ def internal_error() -> JSONResponse:
         None, status=500, code="internal_error", title="Internal server error",
         detail="服务内部错误，请凭 request_id 联系运维 (internal error; quote the request_id)",
     )
+
+
+# What a request still running when the server's shutdown grace period ends is answered (each
+# service documents it among its 503s): the caller retries, on another process or after the restart.
+SHUTTING_DOWN = ServiceUnavailable(
+    "服务正在停止，请稍后重试；结算请用同一流水号 (the service is shutting down; retry, a settlement with "
+    "the same serial)",
+    code="shutting_down", retry_after=1,
+)
+
+
+def shutting_down() -> JSONResponse:
+    return problem_response(
+        None, status=SHUTTING_DOWN.status, code=SHUTTING_DOWN.code, title=SHUTTING_DOWN.title,
+        detail=SHUTTING_DOWN.detail, headers=SHUTTING_DOWN.headers,
+    )

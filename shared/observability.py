@@ -23,7 +23,13 @@ from prometheus_client import (
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import ServiceUnavailable, internal_error, problem_response, problem_responses
+from shared.errors import (
+    ServiceUnavailable,
+    internal_error,
+    problem_response,
+    problem_responses,
+    shutting_down,
+)
 from shared.id_number import mask_in_text
 from shared.request_context import current_request_id, reset_request_id, set_request_id
 
@@ -128,6 +134,13 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            # The server cancels what still runs when its shutdown grace period ends (SIGTERM): a 503
+            # to retry rather than uvicorn's bare 500. The task ends here, so the cancellation stops.
+            if status_sent:
+                raise
+            log.warning("%s %s cancelled at shutdown", scope["method"], mask_in_text(scope["path"]))
+            await shutting_down()(scope, receive, send_with_id)
         except Exception:
             # Answered here, inside the request's context, so the problem and the log line carry
             # the request id the caller is told to quote.

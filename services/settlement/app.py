@@ -31,6 +31,9 @@ from shared.outbox import ChangeFeed, changes_router
 from shared.rate_limit import RateLimiter
 
 SERVICE_DIR = Path(__file__).parent
+# At shutdown, how long the settlements cancelled past the grace period get to give their serials
+# back (a statement to the database each).
+GIVE_BACK_SECONDS = 5
 
 
 def create_app(settings: SettlementSettings | None = None) -> FastAPI:
@@ -46,6 +49,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         app.state.fund_gauges = asyncio.create_task(app.state.fund.follow())
 
     async def close(app: FastAPI) -> None:
+        await app.state.settlement_flow.drain(GIVE_BACK_SECONDS)
         for task in (app.state.hospital_changes, app.state.fund_gauges):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -38,6 +38,7 @@ class Platform:
     """restart_service(name, **settings): stop it if running, start it again on its port with the
     platform's environment plus `settings` (e.g. SETTLEMENT_MAX_ATTEMPTS="1"), wait until healthy."""
     var_dir: Path  # the services' logs: <service>.log
+    processes: dict[str, subprocess.Popen[bytes]]  # each service's running process (after restarts too)
 
 
 def _running(
@@ -55,7 +56,7 @@ def _running(
 
     try:
         yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, databases, stop_service,
-                       var_dir / "keys", restart_service, var_dir)
+                       var_dir / "keys", restart_service, var_dir, by_name)
     finally:
         stop_all(list(by_name.values()))
 

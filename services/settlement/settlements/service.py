@@ -11,6 +11,7 @@
 """
 
 import asyncio
+import contextlib
 import hashlib
 import random
 import uuid
@@ -174,6 +175,10 @@ class SettlementFlow:
         self.max_attempts = max_attempts
         self.hospitals = lookups.HospitalCache()
         self.store = settlement_store(database)
+        # Settlements holding a claim: a shutdown waits for them (`drain`) before the database goes.
+        self._claimed = 0
+        self._none_claimed = asyncio.Event()
+        self._none_claimed.set()
 
     async def settle(
         self, request: SettlementRequest, principal: Principal, manual_hospital: dict[str, Any] | None = None,
@@ -196,10 +201,13 @@ class SettlementFlow:
                 existing = await SettlementRepository(connection).by_serial(request.hospital_code, request.his_serial)
             return self._replay(existing, fingerprint), True
         deadline = asyncio.timeout(self.deadline_seconds)
+        self._claimed += 1
+        self._none_claimed.clear()
         try:
             async with deadline:
                 return await self._settle_claimed(settlement_id, request, person_year, manual_hospital), False
         except BaseException as exc:
+            # Also when cancelled (a shutdown past its grace period): the serial is given back.
             async with self.database.autocommit.connect() as connection:
                 await SettlementRepository(connection).release(settlement_id)
             if deadline.expired():
@@ -208,6 +216,18 @@ class SettlementFlow:
                     code="settlement_timeout", retry_after=1,
                 ) from exc
             raise
+        finally:
+            self._claimed -= 1
+            if not self._claimed:
+                self._none_claimed.set()
+
+    async def drain(self, seconds: float) -> None:
+        """Wait (at most `seconds`) until no settlement holds a claim: at shutdown, after the server
+        has cancelled what was still running, so that each gives its serial back before the database
+        is closed (else the serial waits out the claim lease)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._none_claimed.wait()
 
     @staticmethod
     def _replay(existing: Row | None, request_hash: str) -> str:
