@@ -39,6 +39,10 @@ class Platform:
     platform's environment plus `settings` (e.g. SETTLEMENT_MAX_ATTEMPTS="1"), wait until healthy."""
     var_dir: Path  # the services' logs: <service>.log
     processes: dict[str, subprocess.Popen[bytes]]  # each service's running process (after restarts too)
+    start_replica: Callable[..., str]
+    """start_replica(name, **settings): one more process of the service, on a free port, with the
+    platform's environment plus `settings` and the same database; its URL once healthy. Stopped
+    with the platform."""
 
 
 def _running(
@@ -54,11 +58,20 @@ def _running(
         by_name[name] = start_service(var_dir, env | settings, name, ports[name], "127.0.0.1")
         wait_healthy(f"http://127.0.0.1:{ports[name]}", by_name[name])
 
+    replicas: list[subprocess.Popen[bytes]] = []
+
+    def start_replica(name: str, **settings: str) -> str:
+        [port] = free_ports(1)
+        replicas.append(start_service(var_dir, env | settings, name, port, "127.0.0.1"))
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, replicas[-1])
+        return url
+
     try:
         yield Platform({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, databases, stop_service,
-                       var_dir / "keys", restart_service, var_dir, by_name)
+                       var_dir / "keys", restart_service, var_dir, by_name, start_replica)
     finally:
-        stop_all(list(by_name.values()))
+        stop_all([*replicas, *by_name.values()])
 
 
 def _on_postgresql(

@@ -36,10 +36,11 @@ def settle_body(id_number: str, serial: str, bill: dict, **extra) -> dict:  # ty
     } | extra
 
 
-def settle(platform: Platform, auth, id_number: str, serial: str, bill: dict, **extra):  # type: ignore[no-untyped-def]
+def settle(platform: Platform, auth, id_number: str, serial: str, bill: dict, at: str | None = None, **extra):  # type: ignore[no-untyped-def]
+    """POST the discharge to the platform's settlement, or to the settlement process at URL `at`."""
     body = settle_body(id_number, serial, bill, **extra)
     headers = auth(Role.HIS, hospital_code=body["hospital_code"])
-    return httpx.post(f"{platform.urls['settlement']}/v1/settlements", json=body, headers=headers, timeout=30)
+    return httpx.post(f"{at or platform.urls['settlement']}/v1/settlements", json=body, headers=headers, timeout=30)
 
 
 def funds(statement: dict) -> tuple[D, ...]:
@@ -82,3 +83,18 @@ def register_taierzhuang_hospital(platform: Platform, auth) -> tuple[str, int]: 
         "signed_on": "2017-04-20", "number": f"台测协-{code}", "starts_on": "2017-05-01"})
     assert agreement.status_code == 200, agreement.text
     return code, agreement.json()["id"]
+
+
+def settled_exactly_once(platform: Platform, serials: dict[str, str]) -> None:
+    """Each person (id number → serial) settled once, with docs/rules.md §8 example 1: one settled
+    row, the ledger's assistance 8,814.40 (a double would show 17,628.80)."""
+    database = platform.databases["settlement"]
+    entries_per_person = set()
+    for id_number, serial in serials.items():
+        rows = fetch(database, "SELECT his_serial, status FROM settlements WHERE id_number = $1", id_number)
+        assert rows == [{"his_serial": serial, "status": "settled"}]
+        balances, sums = ledger_balances(platform, id_number)
+        assert balances["assistance_paid"] == D("8814.40") == sums["assistance_paid"], id_number
+        [count] = fetch(database, "SELECT count(*) AS n FROM ledger_entries WHERE id_number = $1", id_number)
+        entries_per_person.add(count["n"])
+    assert len(entries_per_person) == 1, "one settlement's entries for every person"

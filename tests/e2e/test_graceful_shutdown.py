@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Platform, fetch, held_lock, wait_until_waiting_for_locks
-from tests.e2e.settlement_support import EXAMPLE_1, beneficiary, funds, ledger_balances, settle
+from tests.e2e.settlement_support import EXAMPLE_1, beneficiary, funds, settle, settled_exactly_once
 
 pytestmark = pytest.mark.e2e
 EXAMPLE_1_FUNDS = (D("26520"), D("7462.00"), D("8814.40"), D("0"), D("7203.60"))
@@ -37,19 +37,6 @@ def attempt(platform: Platform, auth, id_number: str, serial: str) -> httpx.Resp
         return settle(platform, auth, id_number, serial, EXAMPLE_1)
     except httpx.TransportError:
         return None
-
-
-def settled_exactly_once(platform: Platform, serials: dict[str, str]) -> None:
-    database = platform.databases["settlement"]
-    entries_per_person = set()
-    for id_number, serial in serials.items():
-        rows = fetch(database, "SELECT his_serial, status FROM settlements WHERE id_number = $1", id_number)
-        assert rows == [{"his_serial": serial, "status": "settled"}]
-        balances, sums = ledger_balances(platform, id_number)
-        assert balances["assistance_paid"] == D("8814.40") == sums["assistance_paid"], id_number
-        [count] = fetch(database, "SELECT count(*) AS n FROM ledger_entries WHERE id_number = $1", id_number)
-        entries_per_person.add(count["n"])
-    assert len(entries_per_person) == 1, "one settlement's entries for every person"
 
 
 def retry_after_restart(platform: Platform, auth, serials: dict[str, str], failed: set[str]) -> None:  # type: ignore[no-untyped-def]
