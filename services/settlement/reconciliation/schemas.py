@@ -69,7 +69,8 @@ class Runs(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_RUN_EXAMPLE | {
         "kind": "detail", "matched": True}]}]})
 
-    items: list[Run] = Field(description="最近的对账记录，新者在前，至多 500 条 (the latest runs, newest first, 500 at most)")
+    items: list[Run] = Field(
+        description="最近的对账记录，新者在前，至多 500 条 (the latest runs, newest first, 500 at most)")
 
 
 class TotalsResult(Run):
