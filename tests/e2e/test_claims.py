@@ -20,6 +20,8 @@ from tests.e2e.settlement_support import (
     register_taierzhuang_hospital,
     settle,
 )
+from tests.support.pdf import assert_rendered, page_text
+from tests.support.xlsx import find, value, workbook
 
 pytestmark = pytest.mark.e2e
 
@@ -175,6 +177,34 @@ def test_a_yantai_month_closed_reviewed_approved_paid_and_a_later_cancellation_d
                                    ("adjustment", a2, D("-120000.00"), D("-492.52"))]
     # The paid claim itself never changed.
     assert D(call(platform, "GET", f"/{period['id']}", his).json()["payable"]) == D("23306.92")
+
+    # Both claims download: the workbook's sums compute to the figures above, the printout reads them.
+    excel = call(platform, "GET", f"/{period['id']}/claim.xlsx", his)
+    assert excel.status_code == 200, excel.text
+    assert excel.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = workbook(excel.content)
+    header_row, _ = find(book.active, "项目")
+    assert [value(book.active, f"{c}{header_row + 3}") for c in "CHIJ"] == [
+        D("170000.00"), D("22814.40"), D("492.52"), D("23306.92")]
+    assert value(book.active, f"B{find(book.active, '审批金额')[0]}") == D("23306.92")
+    assert [book["申报明细"].cell(row, 3).value for row in (3, 4)] == [a1, a2]
+    following_book = workbook(call(platform, "GET", f"/{following['id']}/claim.xlsx", ops).content)
+    header_row, _ = find(following_book.active, "项目")
+    assert following_book.active.cell(header_row + 2, 1).value == "冲减"
+    assert [value(following_book.active, f"{c}{header_row + 2}") for c in "CHIJ"] == [
+        D("-120000.00"), D("-14000.00"), D("-492.52"), D("-14492.52")]
+    assert value(following_book.active, f"J{header_row + 3}") == D("-5678.12")
+    pdf = call(platform, "GET", f"/{following['id']}/claim.pdf", agency)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = page_text(pdf.content)
+    for expected in ("定点医疗机构医疗救助费用申报表", "-5678.12", "-14492.52", "已关账，待审核",
+                     "定点医疗机构（盖章）", "全部明细见申报表 Excel"):
+        assert expected in text, expected
+    assert_rendered(pdf.content, "冲减明细")
+    other = auth(Role.HIS, hospital_code="060002")
+    for suffix in ("claim.xlsx", "claim.pdf"):
+        hidden = call(platform, "GET", f"/{period['id']}/{suffix}", other)
+        assert (hidden.status_code, hidden.json()["code"]) == (404, "claim_period_not_found")
 
 
 def test_a_closed_claim_is_never_edited_even_by_a_direct_update(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 《烟台市统一医疗保障经办服务办事指南（试行）》（2020-08）医疗救助对象手工（零星）报销): the same
 calculation and ledger as a discharge, so a person's caps and year-to-date are shared."""
 
+import json
 from decimal import Decimal as D
 
 import httpx
@@ -78,6 +79,13 @@ def test_a_manual_claim_continues_the_year_of_a_discharge_then_is_approved_and_p
         "paid", "2023-05-26", "BANK-20230526-01")
     twice = httpx.post(f"{url}/{claim['id']}/payment", headers=clerk, json={"paid_on": "2023-05-26", "reference": "X"})
     assert twice.status_code == 409 and twice.json()["code"] == "manual_claim_already_paid"
+    audited = fetch(platform.databases["settlement"], "SELECT actor, action, before, after FROM state_changes"
+                    " WHERE entity = 'manual_claim' AND entity_key = $1 ORDER BY id", claim["id"])
+    assert [(row["actor"], row["action"], json.loads(row["before"]), json.loads(row["after"])) for row in audited] == [
+        ("test-ops", "approve", {"status": "calculated"}, {"status": "approved"}),
+        (paid.json()["paid_by"], "pay", {"status": "approved"},
+         {"status": "paid", "paid_on": "2023-05-26", "payment_reference": "BANK-20230526-01"}),
+    ]  # the refused second approval and payment changed nothing and are not audited
     overdue = httpx.get(url, headers=clerk, params={"overdue": "true"}).json()["items"]
     assert claim["id"] not in [c["id"] for c in overdue]  # paid: closed
 

@@ -120,6 +120,20 @@ class ClaimRepository:
         )).one()
         return dict(row._mapping)
 
+    async def sums_by_kind(self, period_id: str) -> dict[str, dict[str, Any]]:
+        """The claim's settlements and its adjustments apart (adjustments negative): count, total cost,
+        payable and each fund's sum; the two add up to `sums`."""
+        sign = case((_LINES.c.kind == ADJUSTMENT, -1), else_=1)
+        rows = await self.connection.execute(
+            select(
+                _LINES.c.kind, func.count().label("count"),
+                func.coalesce(func.sum(sign * _amount("total")), 0).label("total"),
+                func.coalesce(func.sum(sign * _payable()), 0).label("payable"),
+                *(func.coalesce(func.sum(sign * _amount(name)), 0).label(name) for name in FUND_LABELS),
+            ).select_from(_LINES.join(_SETTLEMENTS, _SETTLEMENTS.c.id == _LINES.c.settlement_id))
+            .where(_LINES.c.period_id == period_id).group_by(_LINES.c.kind))
+        return {row.kind: dict(row._mapping) for row in rows}
+
     async def add_funds(self, period_id: str, amounts: dict[str, Decimal]) -> None:
         await self.connection.execute(insert(_FUNDS), [
             {"period_id": period_id, "fund": fund, "amount": amount} for fund, amount in amounts.items()])
@@ -158,13 +172,15 @@ class ClaimRepository:
 
     async def rejections(self, period_id: str) -> list[Row]:
         return list(await self.connection.execute(
-            select(_REJECTIONS.c.settlement_id, _REJECTIONS.c.reason, _SETTLEMENTS.c.his_serial)
+            select(_REJECTIONS.c.settlement_id, _REJECTIONS.c.reason, _SETTLEMENTS.c.his_serial,
+                   _payable().label("payable"))
             .join(_SETTLEMENTS, _SETTLEMENTS.c.id == _REJECTIONS.c.settlement_id)
             .where(_REJECTIONS.c.period_id == period_id).order_by(_SETTLEMENTS.c.his_serial)))
 
-    async def lines(self, period_id: str, *, limit: int, offset: int) -> list[Row]:
-        """The claim's lines, settlements first, each with the settlement's figures and any rejection."""
-        return list(await self.connection.execute(
+    async def lines(self, period_id: str, *, limit: int | None, offset: int = 0, kind: str | None = None) -> list[Row]:
+        """The claim's lines (of `kind`, if given), settlements first, each with the settlement's figures
+        and any rejection; `limit` None: all of them (a downloaded claim)."""
+        query = (
             select(_LINES.c.kind, _SETTLEMENTS.c.id, _SETTLEMENTS.c.his_serial, _SETTLEMENTS.c.settled_at,
                    _SETTLEMENTS.c.cancelled_at, _SETTLEMENTS.c.total,
                    *(_SETTLEMENTS.c[name] for name in FUND_LABELS), _REJECTIONS.c.reason.label("rejected_reason"))
@@ -173,7 +189,8 @@ class ClaimRepository:
                                          _REJECTIONS.c.kind == _LINES.c.kind))
             .where(_LINES.c.period_id == period_id)
             .order_by(_LINES.c.kind.desc(), _SETTLEMENTS.c.settled_at, _SETTLEMENTS.c.id)
-            .limit(limit).offset(offset)))
+            .limit(limit).offset(offset))
+        return list(await self.connection.execute(query if kind is None else query.where(_LINES.c.kind == kind)))
 
     async def listing(self, *, hospital_code: str | None, status: Status | None, past_due_on: date | None) -> list[Row]:
         """The latest periods; with `past_due_on`, the unpaid ones whose deadline was before that day."""

@@ -1,7 +1,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from services.settlement.claims.document import PRINTED_LINES, claim_printout, claim_workbook
 from services.settlement.claims.rules import Status
 from services.settlement.claims.schemas import ClaimLines, ClaimPeriod, ClaimPeriods, Closing, PeriodOpening, Review
 from services.settlement.claims.schemas import Payment as PaymentBody
@@ -14,6 +16,7 @@ from services.settlement.claims.service import (
     amount_mismatch,
     earlier_open,
     line_not_in_claim,
+    no_claim_yet,
     no_period_rule,
     not_approved,
     not_civil_affairs,
@@ -28,6 +31,9 @@ from services.settlement.claims.service import (
     period_not_found,
     settling,
 )
+from services.settlement.documents.excel import MEDIA_TYPE as XLSX
+from services.settlement.documents.excel import write_xlsx
+from services.settlement.documents.pdf import download, render_table_document
 from shared.auth import Principal, Role, require
 from shared.errors import NotFound, problem_responses
 from shared.types import HospitalCode
@@ -93,6 +99,40 @@ async def lines(
 ) -> ClaimLines:
     return ClaimLines(items=await service.lines(period_id, principal, limit=limit, offset=offset),
                       offset=offset, limit=limit)
+
+
+@router.get(
+    "/{period_id}/claim.xlsx", response_class=Response,
+    responses={200: {"description": "申报表 Excel：中文表头；首页为汇总、拒付、材料清单与签章栏，"
+                     "“申报明细”页逐笔列出结算与冲减；合计与金额均为 Excel 公式 (the claim as .xlsx: the "
+                     "summary first, every line on a sheet of its own; sums are formulas)",
+                     "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+               **problem_responses(period_not_found(), no_claim_yet())},
+    summary="下载申报表（Excel） (the frozen claim as Excel)",
+    description="医院令牌只能下载本院的申报。 A HIS downloads its own hospital's claims only.",
+)
+async def claim_xlsx(principal: Reader, period_id: PeriodId, service: Service) -> Response:
+    contents = await service.contents(period_id, principal, printout=False)
+    content = await run_in_threadpool(write_xlsx, claim_workbook(contents))
+    return download(content, XLSX, f"claim-{contents.claim.hospital_code}-{contents.claim.starts_on}.xlsx")
+
+
+@router.get(
+    "/{period_id}/claim.pdf", response_class=Response,
+    responses={200: {"description": "申报表 PDF，A4 横向，内嵌字体，供签字盖章 (printable, A4 landscape, font "
+                     "embedded, to sign and seal)",
+                     "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+               **problem_responses(period_not_found(), no_claim_yet())},
+    summary="打印申报表（PDF） (the frozen claim, printable)",
+    description=f"汇总、申报与审批金额、冲减明细（至多 {PRINTED_LINES} 笔）、审核拒付明细、报送材料清单与签字盖章栏；"
+    "不逐笔列出结算，全部明细见 Excel。 The summary, amounts, adjustments (the first"
+    f" {PRINTED_LINES}), rejected lines, checklist and signature boxes; the settlements one by one are in the"
+    " Excel download only.",
+)
+async def claim_pdf(principal: Reader, period_id: PeriodId, service: Service) -> Response:
+    contents = await service.contents(period_id, principal, printout=True)
+    content = await run_in_threadpool(render_table_document, claim_printout(contents))
+    return download(content, "application/pdf", f"claim-{contents.claim.hospital_code}-{contents.claim.starts_on}.pdf")
 
 
 @router.post(

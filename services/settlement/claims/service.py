@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement import lookups
 from services.settlement.audit.repository import StateChangeRepository
+from services.settlement.claims.document import PRINTED_LINES, ClaimContents, RejectedAmount
 from services.settlement.claims.repository import ADJUSTMENT, ClaimRepository
 from services.settlement.claims.rules import (
     Payee,
@@ -89,6 +90,10 @@ def not_reconciled() -> Conflict:
 def override_needs_ops() -> Forbidden:
     return Forbidden("越过对账核对关账仅限运维 (only ops may close past the reconciliation gate)",
                      code="override_needs_ops")
+
+
+def no_claim_yet() -> Conflict:
+    return Conflict("期间尚未关账，尚无申报表 (the period is not closed: it has no claim yet)", code="claim_not_closed")
 
 
 def not_closed() -> Conflict:
@@ -285,15 +290,24 @@ class ClaimService:
         async with self.database.autocommit.connect() as connection:
             await self._row(connection, period_id, principal)
             rows = await ClaimRepository(connection).lines(period_id, limit=limit, offset=offset)
-        return [
-            ClaimLine(
-                kind=row.kind, settlement_id=row.id, his_serial=row.his_serial, settled_at=row.settled_at,
-                cancelled_at=row.cancelled_at, total=_signed(row.kind, row.total),
-                funds={name: _signed(row.kind, row._mapping[name]) for name in FUND_LABELS},
-                rejected_reason=row.rejected_reason,
-            )
-            for row in rows
-        ]
+        return [_line(row) for row in rows]
+
+    async def contents(self, period_id: str, principal: Principal, *, printout: bool) -> ClaimContents:
+        """The frozen claim as a download shows it (claims/document.py): every line for the workbook,
+        the adjustments up to one past the printed limit for the printout. 409 before the close."""
+        async with self.database.autocommit.connect() as connection:
+            row = await self._row(connection, period_id, principal)
+            if row.status == Status.OPEN:
+                raise no_claim_yet()
+            claims = ClaimRepository(connection)
+            claim = await self._view(connection, row)
+            rejected = [RejectedAmount(r.settlement_id, r.his_serial, r.payable, r.reason)
+                        for r in await claims.rejections(period_id)]
+            lines = await (claims.lines(period_id, limit=PRINTED_LINES + 1, kind=ADJUSTMENT) if printout
+                           else claims.lines(period_id, limit=None))
+            kinds = await claims.sums_by_kind(period_id)
+        return ClaimContents(claim=claim, kinds=kinds, rejected=rejected, lines=[_line(line) for line in lines],
+                             generated_at=datetime.now(UTC))
 
     async def listing(
         self, principal: Principal, *, hospital_code: str | None, status: Status | None, past_due: bool,
@@ -357,6 +371,15 @@ def view(row: Row, rules: dict[str, PeriodRule], funds: dict[str, Decimal], reje
         approved_at=row.approved_at, approved_by=row.approved_by, approved_amount=row.approved_amount,
         paid_on=row.paid_on, paid_amount=row.paid_amount, payment_reference=row.payment_reference,
         payee=Payee(row.payee) if row.payee else None, paid_by=row.paid_by,
+    )
+
+
+def _line(row: Row) -> ClaimLine:
+    return ClaimLine(
+        kind=row.kind, settlement_id=row.id, his_serial=row.his_serial, settled_at=row.settled_at,
+        cancelled_at=row.cancelled_at, total=_signed(row.kind, row.total),
+        funds={name: _signed(row.kind, row._mapping[name]) for name in FUND_LABELS},
+        rejected_reason=row.rejected_reason,
     )
 
 

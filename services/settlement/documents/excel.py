@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from services.settlement.documents.layout import Kind, Reckoning, Table, TableDocument
+from services.settlement.documents.layout import Kind, Reckoning, Signatures, Table, TableDocument
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOTAL_LABEL = "合计"
@@ -33,7 +33,12 @@ def write_xlsx(document: TableDocument) -> bytes:
         if isinstance(block, Table) and block.sheet is not None:
             _table(workbook.create_sheet(_sheet_name(block.sheet)), block, 1, own_sheet=True)
             continue
-        row = (_table(sheet, block, row) if isinstance(block, Table) else _reckoning(sheet, block, row)) + 1
+        if isinstance(block, Table):
+            row = _table(sheet, block, row) + 1
+        elif isinstance(block, Reckoning):
+            row = _reckoning(sheet, block, row) + 1
+        else:
+            row = _signatures(sheet, block, row) + 1
     for line in document.footer:
         sheet.cell(row, 1, line)
         row += 1
@@ -113,3 +118,16 @@ def _reckoning(sheet: Worksheet, reckoning: Reckoning, row: int) -> int:
     cell.number_format, cell.font, cell.border = _FORMATS[Kind.MONEY], font, _BOX
     sheet.column_dimensions["B"].width = max(sheet.column_dimensions["B"].width or 0, _WIDTH_UNIT)
     return result_row + 1
+
+
+def _signatures(sheet: Worksheet, signatures: Signatures, row: int) -> int:
+    """Each party, then its blank lines (label | empty boxed cell); the next free row."""
+    sheet.cell(row, 1, signatures.title).font = _BOLD
+    row += 1
+    for party in signatures.parties:
+        sheet.cell(row, 1, party).font = _BOLD
+        for offset, line in enumerate(signatures.lines, start=1):
+            sheet.cell(row + offset, 1, line).border = _BOX
+            sheet.cell(row + offset, 2).border = _BOX
+        row += len(signatures.lines) + 1
+    return row

@@ -94,7 +94,17 @@ class Reckoning:
             raise FiguresDisagree(f"{self.title}: the terms do not make {self.result_label} {self.result}")
 
 
-Block = Table | Reckoning
+@dataclass(frozen=True, slots=True)
+class Signatures:
+    """Boxes to sign and seal by hand on the printout, one per party (定点医疗机构（盖章）…), each with
+    the same blank lines (经办人、负责人、日期); in Excel, the same labels with empty cells."""
+
+    title: str
+    parties: tuple[str, ...]
+    lines: tuple[str, ...]
+
+
+Block = Table | Reckoning | Signatures
 
 
 @dataclass(frozen=True, slots=True)

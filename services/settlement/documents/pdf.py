@@ -5,11 +5,12 @@ the statement (statements/render.py) and the table documents (`render_table_docu
 
 from pathlib import Path
 
+from fastapi import Response
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from services.settlement.documents.layout import Kind, Reckoning, Table, TableDocument, money
+from services.settlement.documents.layout import Kind, Reckoning, Signatures, Table, TableDocument, money
 
 FONT = Path(__file__).parent / "fonts" / "WenQuanYiMicroHei-subset.ttf"
 FAMILY = "wqy"
@@ -79,6 +80,12 @@ def footer(pdf: FPDF, lines: tuple[str, ...]) -> None:
     pdf.set_text_color(0, 0, 0)
 
 
+def download(content: bytes, media_type: str, filename: str) -> Response:
+    """A document as an attachment (Excel or PDF); `filename` in ASCII (a header value)."""
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 def render_table_document(document: TableDocument) -> bytes:
     """The document on A4 pages: heading, warning, facts, each block; a table's headings repeat on
     every page it runs over."""
@@ -94,8 +101,10 @@ def render_table_document(document: TableDocument) -> bytes:
         section_title(pdf, block.title)
         if isinstance(block, Table):
             _table(pdf, block)
-        else:
+        elif isinstance(block, Reckoning):
             _reckoning(pdf, block)
+        else:
+            _signatures(pdf, block)
     footer(pdf, document.footer)
     return bytes(pdf.output())
 
@@ -144,3 +153,27 @@ def _reckoning(pdf: FPDF, reckoning: Reckoning) -> None:
         pdf.cell(width * 0.4, 6.4, f"{value} ", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
     pdf.set_text_color(0, 0, 0)
+
+
+SIGNATURE_HEIGHT = 48  # mm: room for a round official seal (about 42 mm across) and a signature
+
+
+def _signatures(pdf: FPDF, signatures: Signatures) -> None:
+    """The parties' boxes side by side, kept on one page: a seal is never split across two."""
+    if pdf.get_y() + SIGNATURE_HEIGHT + 2 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    width = pdf.epw / len(signatures.parties)
+    top = pdf.get_y() + 2
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.3)
+    for index, party in enumerate(signatures.parties):
+        left = pdf.l_margin + index * width
+        pdf.rect(left, top, width, SIGNATURE_HEIGHT)
+        pdf.set_xy(left + 2, top + 2)
+        pdf.set_font(FAMILY, size=10.5)
+        pdf.cell(width - 4, 7, party)
+        pdf.set_font(FAMILY, size=9.5)
+        for offset, line in enumerate(reversed(signatures.lines), start=1):
+            pdf.set_xy(left + 2, top + SIGNATURE_HEIGHT - 2 - 7 * offset)
+            pdf.cell(width - 4, 7, f"{line}：")
+    pdf.set_y(top + SIGNATURE_HEIGHT + 2)

@@ -5,7 +5,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.settlement.documents.excel import MEDIA_TYPE as XLSX
 from services.settlement.documents.excel import write_xlsx
-from services.settlement.documents.pdf import render_table_document
+from services.settlement.documents.pdf import download, render_table_document
 from services.settlement.fund.document import clearing_document
 from services.settlement.fund.rules import month_in_future, month_not_valid
 from services.settlement.fund.schemas import Balances, ClearingStatement, PreFunding, PreFundingRequest, PreFundings
@@ -79,11 +79,6 @@ async def statement(_: Staff, account: Account, month: Month, service: Service) 
     return await service.statement(account, month)
 
 
-def _download(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @router.get(
     "/accounts/{account}/statements/{month}/statement.xlsx", response_class=Response,
     responses={200: {"description": "清算表 Excel：中文表头，合计与期末余额为 Excel 公式 (the statement as .xlsx; "
@@ -94,7 +89,7 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
 async def statement_xlsx(_: Staff, account: Account, month: Month, service: Service) -> Response:
     found = await service.statement(account, month)
     content = await run_in_threadpool(write_xlsx, clearing_document(found))
-    return _download(content, XLSX, f"fund-{account}-{found.month}.xlsx")
+    return download(content, XLSX, f"fund-{account}-{found.month}.xlsx")
 
 
 @router.get(
@@ -107,4 +102,4 @@ async def statement_xlsx(_: Staff, account: Account, month: Month, service: Serv
 async def statement_pdf(_: Staff, account: Account, month: Month, service: Service) -> Response:
     found = await service.statement(account, month)
     content = await run_in_threadpool(render_table_document, clearing_document(found))
-    return _download(content, "application/pdf", f"fund-{account}-{found.month}.pdf")
+    return download(content, "application/pdf", f"fund-{account}-{found.month}.pdf")

@@ -11,8 +11,10 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement import lookups
+from services.settlement.audit.repository import StateChangeRepository
 from services.settlement.manual_claims.repository import ManualClaimRepository
 from services.settlement.manual_claims.rules import (
     CHECKLISTS,
@@ -51,6 +53,7 @@ from shared.regions import inside
 # a manual claim's hospital may be anywhere, so its settlement is filed under this code, and a HIS
 # never sees it.
 MANUAL_HOSPITAL_CODE = "000000"
+ENTITY = "manual_claim"
 
 
 def claim_not_found() -> NotFound:
@@ -254,11 +257,14 @@ class ManualClaimService:
             )
 
     async def approve(self, claim_id: str, principal: Principal) -> ManualClaim:
+        now = datetime.now(UTC)
         async with self.database.engine.begin() as connection:
             moved = await ManualClaimRepository(connection).move(
-                claim_id, Status.CALCULATED, status=Status.APPROVED, approved_at=datetime.now(UTC),
-                approved_by=principal.subject,
+                claim_id, Status.CALCULATED, status=Status.APPROVED, approved_at=now, approved_by=principal.subject,
             )
+            if moved:
+                await _audit(connection, claim_id, principal, "approve", now, Status.CALCULATED,
+                             {"status": Status.APPROVED.value})
         if not moved:
             row = await self._row(claim_id)
             if row.status in (Status.APPROVED, Status.PAID):
@@ -283,6 +289,10 @@ class ManualClaimService:
                 claim_id, Status.APPROVED, status=Status.PAID, paid_on=payment.paid_on,
                 payment_reference=payment.reference, paid_by=principal.subject,
             )
+            if moved:
+                await _audit(connection, claim_id, principal, "pay", datetime.now(UTC), Status.APPROVED, {
+                    "status": Status.PAID.value, "paid_on": payment.paid_on.isoformat(),
+                    "payment_reference": payment.reference})
         if not moved:  # paid, or its settlement cancelled, since it was read
             row = await self._row(claim_id)
             raise already_paid() if row.status == Status.PAID else claim_cancelled()
@@ -324,6 +334,16 @@ class ManualClaimService:
         if row is None:
             raise claim_not_found()
         return row
+
+
+async def _audit(
+    connection: AsyncConnection, claim_id: str, principal: Principal, action: str, at: datetime, before: Status,
+    after: dict[str, str],
+) -> None:
+    """The state change, in the transaction that made it (as the period claims' are)."""
+    await StateChangeRepository(connection).record(
+        at=at, actor=principal.subject, action=action, entity=ENTITY, entity_key=claim_id,
+        before={"status": before.value}, after=after)
 
 
 STATUS_LABELS = {

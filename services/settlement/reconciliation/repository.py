@@ -16,6 +16,7 @@ from shared.money import to_yuan
 
 _SETTLEMENTS = SettlementRow.__table__
 _RUNS = ReconciliationRunRow.__table__
+RUNS_LISTED = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +85,15 @@ class ReconciliationRepository:
 
     async def run(self, run_id: str) -> Row | None:
         return (await self.connection.execute(select(_RUNS).where(_RUNS.c.id == run_id))).first()
+
+    async def runs(self, *, hospital_code: str | None, from_date: date | None, to_date: date | None) -> list[Row]:
+        """The latest runs (newest first) whose settlement days overlap [from_date, to_date]."""
+        r = _RUNS.c
+        query = select(r.id, r.kind, r.hospital_code, r.from_date, r.to_date, r.matched, r.run_at, r.run_by)
+        if hospital_code is not None:
+            query = query.where(r.hospital_code == hospital_code)
+        if from_date is not None:
+            query = query.where(r.to_date >= from_date)
+        if to_date is not None:
+            query = query.where(r.from_date <= to_date)
+        return list(await self.connection.execute(query.order_by(r.run_at.desc(), r.id.desc()).limit(RUNS_LISTED)))

@@ -14,10 +14,18 @@ from services.settlement.reconciliation.rules import (
     book_lines,
     csv_book_lines,
 )
-from services.settlement.reconciliation.schemas import DetailRequest, DetailResult, Range, TotalsRequest, TotalsResult
+from services.settlement.reconciliation.schemas import (
+    DetailRequest,
+    DetailResult,
+    Range,
+    Runs,
+    TotalsRequest,
+    TotalsResult,
+)
 from services.settlement.reconciliation.service import (
     ReconciliationService,
     agency_not_allowed,
+    range_reversed,
     run_not_found,
 )
 from shared.auth import Principal, Role, require
@@ -111,6 +119,22 @@ async def detail_csv(
     scope = Range(hospital_code=hospital_code, from_date=from_date, to_date=to_date)
     content = await request.body()  # at most SETTLEMENT_MAX_CSV_BODY_BYTES (shared.edge)
     return _answer(request, *await service.detail(scope, lambda: csv_book_lines(content), principal))
+
+
+@router.get(
+    "", summary="对账记录列表 (reconciliation runs by hospital and settlement days)",
+    description="按医院与结算日期区间列出对账记录（与区间有交集者），新者在前，至多 500 条。医院令牌只列本院"
+    "（不填即本院，填他院 403）。 The runs whose settlement days overlap the range, newest first, 500 at most. A HIS"
+    " token lists its own hospital's (by default; another's is refused).",
+    responses=problem_responses(_HOSPITAL_MISMATCH, agency_not_allowed(), range_reversed()),
+)
+async def runs(
+    principal: Reconciler, service: Service,
+    hospital_code: Annotated[HospitalCode | None, Query(description="定点医疗机构编码 (the hospital)")] = None,
+    from_date: Annotated[BusinessDate | None, Query(description="结算日不早于 (settlement days from)")] = None,
+    to_date: Annotated[BusinessDate | None, Query(description="结算日不晚于 (settlement days to, included)")] = None,
+) -> Runs:
+    return await service.runs(principal, hospital_code=hospital_code, from_date=from_date, to_date=to_date)
 
 
 @router.get("/{run_id}", summary="查询一次对账 (a reconciliation run)", responses=problem_responses(run_not_found()))

@@ -65,6 +65,14 @@ _RUN_EXAMPLE = {"id": "3f1c2b9a7d4e4f0a9b8c7d6e5f4a3b2c", "hospital_code": "0600
                 "to_date": "2023-03-31", "run_at": "2023-04-02T01:00:00Z", "run_by": "his-060001"}
 
 
+class Runs(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_RUN_EXAMPLE | {
+        "kind": "detail", "matched": True}]}]})
+
+    items: list[Run] = Field(
+        description="最近的对账记录，新者在前，至多 500 条 (the latest runs, newest first, 500 at most)")
+
+
 class TotalsResult(Run):
     model_config = ConfigDict(json_schema_extra={"examples": [_RUN_EXAMPLE | {
         "kind": "totals", "matched": False, "lines": [

@@ -4,7 +4,7 @@ compare with the hospital's (rules), and record the run, its one write, in one t
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,18 +24,22 @@ from services.settlement.reconciliation.rules import (
     compare_totals,
     summary,
 )
-from services.settlement.reconciliation.schemas import DetailResult, Range, TotalsRequest, TotalsResult
+from services.settlement.reconciliation.schemas import DetailResult, Range, Run, Runs, TotalsRequest, TotalsResult
 from services.settlement.settlements.service import ensure_own_hospital
 from shared.auth import Principal, Role, ensure_hospital_access
 from shared.categories import Agency
 from shared.db import Database
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, NotFound, Unprocessable
 
 DIFFERENCES_SHOWN = 1000
 
 
 def agency_not_allowed() -> Forbidden:
     return Forbidden("仅民政部门可对账 (only civil affairs reconciles)", code="agency_not_allowed")
+
+
+def range_reversed() -> Unprocessable:
+    return Unprocessable("起始日期晚于截止日期 (from_date is after to_date)", code="invalid_date_range")
 
 
 def run_not_found() -> NotFound:
@@ -113,6 +117,23 @@ class ReconciliationService:
         if row.kind == "totals":
             return TotalsResult.model_validate(run | {"lines": json.loads(row.summary)})
         return self._detail_result(run, json.loads(row.summary), differences_of(row.differences))
+
+    async def runs(
+        self, principal: Principal, *, hospital_code: str | None, from_date: date | None, to_date: date | None,
+    ) -> Runs:
+        """A HIS lists its own hospital's runs only: unnamed, its own; another's, refused (403, as a run)."""
+        if principal.role is Role.HIS:
+            hospital_code = hospital_code or principal.hospital_code
+        if hospital_code is not None:
+            ensure_may_reconcile(principal, hospital_code)
+        elif principal.role is Role.AGENCY and principal.agency != Agency.CIVIL_AFFAIRS:
+            raise agency_not_allowed()
+        if from_date is not None and to_date is not None and from_date > to_date:
+            raise range_reversed()
+        async with self.database.autocommit.connect() as connection:
+            rows = await ReconciliationRepository(connection).runs(
+                hospital_code=hospital_code, from_date=from_date, to_date=to_date)
+        return Runs(items=[Run.model_validate(_run(row)) for row in rows])
 
     async def differences(self, run_id: str, principal: Principal) -> list[Difference]:
         """Every difference of a detail run (none for a totals run)."""

@@ -346,3 +346,39 @@ async def test_our_books_read_the_same_on_both_stores(database: Database) -> Non
         BookLine("S1", False, (D("50000.00"), D("26520.00"), D("10665.60"), D("8814.40"), D("0.00"))),
         BookLine("S2", True, (D("20000.00"), D("12000.00"), D("0.00"), D("4800.00"), D("0.00"))),
     ]
+
+
+async def test_runs_are_listed_by_hospital_and_overlapping_days_a_his_its_own(
+    client: httpx.AsyncClient, auth: Auth,
+) -> None:
+    april = {"hospital_code": "060002", "from_date": "2023-04-01", "to_date": "2023-04-30"}
+    zero = {"count": 0, "total": "0.00", "fund_total": "0.00", "funds": {
+        "basic_insurance": "0.00", "critical_illness": "0.00", "assistance": "0.00", "re_assistance": "0.00"}}
+    other = auth(Role.HIS, hospital_code="060002")
+    first = (await client.post("/v1/reconciliations/totals", json=april | zero, headers=other)).json()
+    second = (await client.post("/v1/reconciliations/detail", json=april | {"lines": []}, headers=auth(Role.OPS)))
+    assert second.status_code == 422  # an empty detail upload is refused and never recorded
+    march = (await client.post("/v1/reconciliations/totals", json={**MARCH, **zero, "hospital_code": "060002"},
+                               headers=other)).json()
+    assert first["matched"] is True and march["matched"] is False  # B1 was settled in March
+
+    def listed(response: httpx.Response) -> list[str]:
+        assert response.status_code == 200, response.text
+        return [run["id"] for run in response.json()["items"]]
+
+    params = {"hospital_code": "060002", "from_date": "2023-04-15", "to_date": "2023-05-31"}
+    assert listed(await client.get("/v1/reconciliations", params=params, headers=auth(Role.AGENCY))) == [first["id"]]
+    every = await client.get("/v1/reconciliations", params={"hospital_code": "060002"}, headers=auth(Role.OPS))
+    assert listed(every) == [march["id"], first["id"]]  # newest first
+    assert every.json()["items"][0] == {k: v for k, v in march.items() if k != "lines"}
+    assert listed(await client.get("/v1/reconciliations", params={"to_date": "2023-03-31"}, headers=other)) == [
+        march["id"]]  # a HIS naming no hospital gets its own
+    refused = await client.get("/v1/reconciliations", params={"hospital_code": "060001"}, headers=other)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "hospital_mismatch"
+    reversed_range = await client.get("/v1/reconciliations", params={"from_date": "2023-05-01",
+                                                                     "to_date": "2023-04-01"}, headers=other)
+    assert reversed_range.status_code == 422
+    assert reversed_range.json()["code"] == "invalid_date_range"
+    rural = await client.get("/v1/reconciliations", headers=auth(Role.AGENCY, agency="rural_revitalization"))
+    assert rural.json()["code"] == "agency_not_allowed"
