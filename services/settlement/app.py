@@ -9,6 +9,9 @@ from fastapi import FastAPI
 
 from services.settlement import lookups
 from services.settlement.admissions.router import router as admissions_router
+from services.settlement.alerts.router import router as alerts_router
+from services.settlement.alerts.rules import HighCostData
+from services.settlement.alerts.service import AlertService
 from services.settlement.audit.router import router as audit_router
 from services.settlement.changes.models import ChangeEventRow
 from services.settlement.claims.router import router as claims_router
@@ -65,7 +68,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         settings=settings,
         routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router,
                  manual_claims_router, fund_router, reconciliation_router, claims_router,
-                 changes_router()],
+                 changes_router(), alerts_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],
@@ -78,6 +81,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         database, peers, lookup_limiter=app.state.lookup_limiter,
         deadline_seconds=settings.settlement_deadline_seconds, max_attempts=settings.max_attempts,
     )
+    app.state.alerts = AlertService(database, HighCostData.load())
     app.state.manual_claims = ManualClaimService(database, app.state.settlement_flow)
     app.state.fund = FundService(
         database, catalog_regions(peers.catalog, settings.fund_city_code),

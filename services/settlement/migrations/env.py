@@ -1,4 +1,5 @@
 from services.settlement.admissions import models as _admissions  # noqa: F401 — registers tables
+from services.settlement.alerts import models as _alerts  # noqa: F401
 from services.settlement.audit import models as _audit  # noqa: F401
 from services.settlement.database import Base
 from services.settlement.fund import models as _fund  # noqa: F401
