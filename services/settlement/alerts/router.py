@@ -27,8 +27,8 @@ Service = Annotated[AlertService, Depends(_service)]
     "/runs", status_code=201,
     responses=problem_responses(month_not_valid(), month_in_future(), income_figure_missing(), no_rule_in_force()),
     summary="运行月度高额费用预警监测 (run a month's high-cost monitoring)",
-    description="烟政办发〔2022〕25号 四(九)：计至该月末，本年度经基本医保、大病保险、职工大额医疗费用补助报销后个人累计负担"
-    "超过全省上年度居民人均可支配收入50%的低保边缘家庭成员、防止返贫监测帮扶对象，及超过150%的普通参保人员，"
+    description="烟政办发〔2022〕25号 四(九)：计至该月末，本年度经基本医保、大病保险、职工大额医疗费用补助报销后"
+    "个人累计负担超过全省上年度居民人均可支配收入50%的低保边缘家庭成员、防止返贫监测帮扶对象，及超过150%的普通参保人员，"
     "记入预警名单。每人每年每条预警线只预警一次；重复运行不重复预警。未配置上年度收入的年度拒绝运行。"
     " To the month's end: the persons past 50% (allowance margin, poverty monitoring) or 150% (no assistance"
     " identity) of the province's previous-year per-capita disposable income are flagged, once per year per"
@@ -57,8 +57,8 @@ async def listing(
 
 @router.get(
     "/income-figures", summary="全省居民人均可支配收入配置 (the province's income figures and whether verified)",
-    description="各年度全省居民人均可支配收入；verified=false 为待核实的占位数。 The figure of each year; verified=false: "
-    "a placeholder to confirm against the province's statistical bulletin.",
+    description="各年度全省居民人均可支配收入；verified=false 为待核实的占位数。 The figure of each year;"
+    " verified=false: a placeholder to confirm against the province's statistical bulletin.",
 )
 async def income_figures(_: Readers, service: Service) -> list[IncomeFigure]:
     return service.data.incomes
