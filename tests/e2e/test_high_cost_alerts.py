@@ -76,3 +76,9 @@ def test_a_monitoring_person_and_an_ordinary_person_are_flagged_and_served_to_th
     bad_month = httpx.get(f"{settlement}/v1/alerts/high-cost", headers=auth(Role.OPS),
                           params={"year": 2023, "month": "2023-13"})
     assert bad_month.status_code == 422
+    other_year = httpx.get(f"{settlement}/v1/alerts/high-cost", headers=auth(Role.OPS),
+                           params={"year": 2023, "month": "2024-03"})
+    assert (other_year.status_code, other_year.json()["code"]) == (422, "month_not_in_year")
+    figures = httpx.get(f"{settlement}/v1/alerts/high-cost/income-figures", headers=auth(Role.AGENCY))
+    assert [(f["year"], f["amount"], f["verified"]) for f in figures.json()] == [
+        (2022, "37560.00", False), (2023, "39890.00", False)]

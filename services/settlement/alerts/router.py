@@ -2,7 +2,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.settlement.alerts.rules import IncomeFigure, Threshold, income_figure_missing, no_rule_in_force
+from services.settlement.alerts.rules import (
+    IncomeFigure,
+    Threshold,
+    income_figure_missing,
+    month_not_in_year,
+    no_rule_in_force,
+)
 from services.settlement.alerts.schemas import HighCostAlerts, HighCostRun, RunRequest
 from services.settlement.alerts.service import AlertService
 from services.settlement.fund.rules import month_in_future, month_not_valid
@@ -39,7 +45,7 @@ async def run(principal: Ops, body: RunRequest, service: Service) -> HighCostRun
 
 
 @router.get(
-    "", summary="高额费用预警名单 (the high-cost alert list)",
+    "", responses=problem_responses(month_not_in_year()), summary="高额费用预警名单 (the high-cost alert list)",
     description="民政部门令牌见低保边缘家庭成员，乡村振兴部门令牌见防止返贫监测帮扶对象，二者均见普通参保人员；运维见全部。"
     "身份证号脱敏，令牌具 pii:read 时显示全号。 Civil affairs sees the allowance-margin flags, rural revitalization"
     " the poverty-monitoring ones, both the ordinary insured; ops all. ID numbers masked without pii:read.",

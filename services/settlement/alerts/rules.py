@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import OWNER, Agency, Category
 from shared.errors import Unprocessable
-from shared.money import to_yuan
+from shared.money import Money, to_yuan
 
 DATA = Path(__file__).parent / "data" / "high_cost.toml"
 
@@ -39,7 +39,7 @@ class IncomeFigure(_Strict):
     """全省居民人均可支配收入 of one year."""
 
     year: int
-    amount: Decimal = Field(gt=0, decimal_places=2)
+    amount: Money = Field(gt=0)
     verified: bool
     source: str
 
@@ -79,6 +79,10 @@ class HighCostData(_Strict):
 def no_rule_in_force(day: date = date(2022, 12, 31)) -> Unprocessable:
     return Unprocessable(f"{day.isoformat()} 无高额费用预警监测规则施行（烟政办发〔2022〕25号 2023-01-01起施行） "
                          "(no high-cost monitoring rule in force on that day)", code="high_cost_rule_not_in_force")
+
+
+def month_not_in_year(month: str = "2024-01", year: int = 2023) -> Unprocessable:
+    return Unprocessable(f"月份{month}不在{year}年内 (the month is not in the year)", code="month_not_in_year")
 
 
 def income_figure_missing(alert_year: int = 2025) -> Unprocessable:

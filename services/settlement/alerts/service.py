@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 from sqlalchemy import Row
 
 from services.settlement.alerts.repository import AlertRepository
-from services.settlement.alerts.rules import HighCostData, Lines, Threshold, flag, visible_categories
+from services.settlement.alerts.rules import (
+    HighCostData,
+    Lines,
+    Threshold,
+    flag,
+    month_not_in_year,
+    visible_categories,
+)
 from services.settlement.alerts.schemas import HighCostAlert, HighCostAlerts, HighCostRun
 from services.settlement.fund.rules import month_of
 from shared.auth import Principal
@@ -58,6 +65,8 @@ class AlertService:
         self, year: int, month: str | None, threshold: Threshold | None, principal: Principal,
     ) -> HighCostAlerts:
         """An agency sees the identities whose lists it keeps and the ordinary persons; ops every flag."""
+        if month is not None and not month.startswith(f"{year}-"):
+            raise month_not_in_year(month, year)
         agency = Agency(principal.agency) if principal.agency else None
         categories = frozenset(c for r in self.data.rules for c in r.monitored_categories)
         async with self.database.autocommit.connect() as connection:
