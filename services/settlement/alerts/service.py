@@ -44,7 +44,9 @@ class AlertService:
             run_id = await repository.add_run(month=str(month), ran_at=now, ran_by=principal.subject,
                                               income_year=income.year, income=income.amount,
                                               income_verified=income.verified, flagged=0)
-            flags = [f for f in (flag(b, lines) for b in burdens) if f is not None]
+            # Written in a stable order (the lists read in the order flagged): the monitored first, by ID number.
+            flags = sorted((f for f in (flag(b, lines) for b in burdens) if f is not None),
+                           key=lambda f: (f.threshold.value, f.id_number))
             flagged = await repository.add_flags([{
                 "id_number": f.id_number, "year": month.year, "threshold": f.threshold.value,
                 "category": f.category.value if f.category else None, "month": str(month), "burden": f.burden,
