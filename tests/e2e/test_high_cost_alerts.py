@@ -52,6 +52,14 @@ def test_a_monitoring_person_and_an_ordinary_person_are_flagged_and_served_to_th
     again = httpx.post(f"{settlement}/v1/alerts/high-cost/runs", headers=auth(Role.OPS), json={"month": "2023-03"})
     assert (again.status_code, again.json()["flagged"], again.json()["items"]) == (201, 0, [])
 
+    # Published on settlement's feed, one event per new flag (the run again published nothing).
+    page = httpx.get(f"{settlement}/v1/changes", params={"limit": 1000},
+                     headers=auth(Role.SERVICE, audience=["settlement"])).json()
+    assert [(e["id_number"], e["after"]["threshold"], e["after"]["agencies"], e["after"]["burden"])
+            for e in page["changes"] if e["type"] == "high_cost_alert.flagged"] == [
+        (monitored, "monitored", ["rural_revitalization"], "19600.00"),
+        (ordinary, "ordinary", ["civil_affairs", "rural_revitalization"], "68400.00")]
+
     def listed(headers: dict[str, str], **params: object) -> list[tuple[str, str | None]]:
         response = httpx.get(f"{settlement}/v1/alerts/high-cost", headers=headers, params={"year": 2023} | params)
         assert response.status_code == 200, response.text

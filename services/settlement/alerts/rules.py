@@ -8,12 +8,14 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.categories import OWNER, Agency, Category
 from shared.errors import Unprocessable
 from shared.money import Money, to_yuan
+from shared.outbox import Change
 
 DATA = Path(__file__).parent / "data" / "high_cost.toml"
 
@@ -151,3 +153,24 @@ def visible_categories(agency: Agency | None, rule_categories: frozenset[Categor
     if agency is None:
         return None
     return frozenset(c for c in rule_categories if OWNER[c] is agency)
+
+
+FLAGGED = "high_cost_alert.flagged"
+
+
+def agencies_of(category: Category | None) -> list[Agency]:
+    """Whose list a flag is on: the monitored identity's owner; both agencies for an ordinary person."""
+    return [OWNER[category]] if category is not None else list(Agency)
+
+
+def flagged_event(row: Any) -> Change:
+    """The outbox event of a new flag (`row`: the flag as written). A flag changes no settlement, so it
+    names no days (effective_from and effective_until null); `after.agencies` says whose list it is on."""
+    category = Category(row.category) if row.category else None
+    return Change(
+        type=FLAGGED, id_number=row.id_number, effective_from=None, effective_until=None, occurred_at=row.flagged_at,
+        after={"year": row.year, "month": row.month, "threshold": row.threshold, "category": row.category,
+               "agencies": [a.value for a in agencies_of(category)], "burden": str(row.burden),
+               "line": str(row.line), "income": str(row.income), "income_verified": row.income_verified,
+               "settlements": row.settlements},
+    )

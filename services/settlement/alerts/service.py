@@ -11,10 +11,12 @@ from services.settlement.alerts.rules import (
     Lines,
     Threshold,
     flag,
+    flagged_event,
     month_not_in_year,
     visible_categories,
 )
 from services.settlement.alerts.schemas import HighCostAlert, HighCostAlerts, HighCostRun
+from services.settlement.changes.repository import ChangeRepository
 from services.settlement.fund.rules import month_of
 from shared.auth import Principal
 from shared.categories import Agency
@@ -55,6 +57,9 @@ class AlertService:
             } for f in flags])
             await repository.set_flagged(run_id, flagged)
             rows = await repository.flags(month.year, None, None, run_id=run_id)
+            changes = ChangeRepository(connection)
+            for row in rows:  # published with the flag or not at all
+                await changes.add(flagged_event(row))
         log.info("high-cost run %s", month, extra={"fields": {
             "month": str(month), "flagged": flagged, "over_a_line": len(flags), "actor": principal.subject}})
         return HighCostRun(

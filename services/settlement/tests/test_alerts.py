@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal as D
 
 import pytest
+from sqlalchemy import select
 
 from services.settlement.alerts.rules import HighCostData, Threshold
 from services.settlement.alerts.service import AlertService
+from services.settlement.changes.models import ChangeEventRow
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.store import settlement_store
 from services.settlement.tests.support import RESULT, discharge, record
@@ -86,6 +88,15 @@ async def test_a_run_again_writes_nothing_and_no_person_is_flagged_twice_in_a_ye
     assert (await service.run("2023-03", OPS)).flagged == 2
     again = await service.run("2023-03", OPS)
     assert (again.flagged, again.items) == (0, [])
+    # One outbox event per new flag, written with it; the run again wrote none.
+    async with database.autocommit.connect() as connection:
+        events = (await connection.execute(select(ChangeEventRow.id_number, ChangeEventRow.after).where(
+            ChangeEventRow.type == "high_cost_alert.flagged").order_by(ChangeEventRow.seq))).all()
+    assert [(n, a["threshold"], a["category"], a["agencies"], a["burden"], a["line"], a["month"])
+            for n, a in events] == [
+        (MONITORED, "monitored", "poverty_monitoring", ["rural_revitalization"], "19600.00", "18780.00", "2023-03"),
+        (ORDINARY, "ordinary", None, ["civil_affairs", "rural_revitalization"], "57000.00", "56340.00", "2023-03"),
+    ]
 
     # April: both flagged persons settle again (still above their lines: not flagged again); the
     # allowance-margin person's 1,000 takes 18,780 to 19,780, above the line.

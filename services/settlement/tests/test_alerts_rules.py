@@ -13,7 +13,9 @@ from services.settlement.alerts.rules import (
     Lines,
     PersonBurden,
     Threshold,
+    agencies_of,
     flag,
+    flagged_event,
     visible_categories,
 )
 from shared.categories import Agency, Category
@@ -81,3 +83,17 @@ def test_each_agency_sees_the_identities_whose_lists_it_keeps() -> None:
     assert visible_categories(Agency.CIVIL_AFFAIRS, monitored) == {MARGIN}
     assert visible_categories(Agency.RURAL_REVITALIZATION, monitored) == {MONITORING}
     assert visible_categories(None, monitored) is None
+
+
+def test_a_flags_event_names_no_days_and_whose_lists_it_is_on() -> None:
+    class Row:
+        id_number, year, month, threshold, category = "370602199001010033", 2023, "2023-03", "ordinary", None
+        burden, line, income, income_verified, settlements = D("57000.00"), D("56340.00"), D("37560.00"), False, 1
+        flagged_at = date(2023, 4, 1)
+
+    event = flagged_event(Row())
+    assert (event.type, event.effective_from, event.effective_until) == ("high_cost_alert.flagged", None, None)
+    assert event.after == {"year": 2023, "month": "2023-03", "threshold": "ordinary", "category": None,
+                           "agencies": ["civil_affairs", "rural_revitalization"], "burden": "57000.00",
+                           "line": "56340.00", "income": "37560.00", "income_verified": False, "settlements": 1}
+    assert agencies_of(MARGIN) == [Agency.CIVIL_AFFAIRS]

@@ -1,14 +1,14 @@
 """high-cost monitoring: the monthly runs and the persons they flagged, once per year per threshold
 
 Revision ID: 20261201_60
-Revises: 20261201_30
+Revises: 20261201_40
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '20261201_60'
-down_revision = '20261201_30'
+down_revision = '20261201_40'
 branch_labels = None
 depends_on = None
 
