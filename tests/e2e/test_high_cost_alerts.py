@@ -9,6 +9,7 @@ import pytest
 from shared.auth import Role
 from tests.e2e.conftest import Platform
 from tests.e2e.settlement_support import beneficiary, funds, settle
+from tests.e2e.test_change_events import _eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -53,10 +54,13 @@ def test_a_monitoring_person_and_an_ordinary_person_are_flagged_and_served_to_th
     assert (again.status_code, again.json()["flagged"], again.json()["items"]) == (201, 0, [])
 
     # Published on settlement's feed, one event per new flag (the run again published nothing).
-    page = httpx.get(f"{settlement}/v1/changes", params={"limit": 1000},
-                     headers=auth(Role.SERVICE, audience=["settlement"])).json()
-    assert [(e["id_number"], e["after"]["threshold"], e["after"]["agencies"], e["after"]["burden"])
-            for e in page["changes"] if e["type"] == "high_cost_alert.flagged"] == [
+    def published() -> list[tuple[str, str, list[str], str]]:
+        page = httpx.get(f"{settlement}/v1/changes", params={"limit": 1000},
+                         headers=auth(Role.SERVICE, audience=["settlement"])).json()
+        return [(e["id_number"], e["after"]["threshold"], e["after"]["agencies"], e["after"]["burden"])
+                for e in page["changes"] if e["type"] == "high_cost_alert.flagged"]
+
+    assert _eventually(published, 2) == [
         (monitored, "monitored", ["rural_revitalization"], "19600.00"),
         (ordinary, "ordinary", ["civil_affairs", "rural_revitalization"], "68400.00")]
 
