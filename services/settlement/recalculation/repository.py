@@ -40,7 +40,7 @@ class RecalculationRepository:
         i = _ITEMS.c
         return list(await self.connection.execute(
             select(_ITEMS).where(i.batch_id == batch_id, i.chunk == chunk)
-            .order_by(i.id_number, func.extract("year", i.discharged_on), i.discharged_on, i.line)))
+            .order_by(i.id_number, i.discharged_on, i.line)))
 
     async def items(self, batch_id: str) -> list[Row]:
         return list(await self.connection.execute(
