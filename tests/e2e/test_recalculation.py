@@ -108,6 +108,10 @@ def test_a_go_live_batch_survives_a_crash_and_is_approved(platform: Platform, au
         first = _wait(platform, auth, crashed["id"], lambda b: b["chunks_done"] == 1)
         time.sleep(0.5)
         assert first["status"] == "calculating" and first["rows_done"] in (1, 3)
+        early = httpx.get(f"{base}/{crashed['id']}/results.xlsx", headers=auth(Role.AGENCY))
+        assert (early.status_code, early.json()["code"]) == (409, "batch_not_calculated")
+        early = httpx.post(f"{base}/{crashed['id']}:approve", json={"reason": "先批"}, headers=auth(Role.AGENCY))
+        assert (early.status_code, early.json()["code"]) == (409, "batch_not_decidable")
         # a restarted process takes the batch up by itself (and stops again after one chunk here)
         platform.restart_service("settlement", SETTLEMENT_RECALCULATION_CHUNK_ROWS="1",
                                  SETTLEMENT_RECALCULATION_STOP_AFTER_CHUNKS="1")
@@ -167,3 +171,24 @@ def test_bad_files_and_early_downloads_are_refused(platform: Platform, auth) -> 
     assert (unknown.status_code, unknown.json()["code"]) == (404, "batch_not_found")
     his = httpx.post(f"{base}", json={"items": [{}]}, headers=auth(Role.HIS))
     assert his.status_code == 403
+    early = _upload_json(platform, auth, [{}])
+    assert (early.status_code, early.json()["code"]) == (422, "no_valid_rows")
+
+
+def _upload_json(platform: Platform, auth, items: list) -> httpx.Response:  # type: ignore[no-untyped-def, type-arg]
+    return httpx.post(f"{platform.urls['settlement']}/v1/recalculations", json={"note": "政策调整重算", "items": items},
+                      headers=auth(Role.OPS), timeout=30)
+
+
+def test_a_json_upload_reports_its_bad_items_and_computes_the_rest(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    person = beneficiary(platform, auth, "minimum_allowance")
+    example_1 = {"id_number": person, "hospital_code": "060001", "admitted_on": "2023-03-01",
+                 "discharged_on": "2023-03-20", "medical_type": "inpatient",
+                 "bill": {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000",
+                          "basic_insurance_paid": "26520", "critical_illness_paid": "7462"}}
+    answer = _upload_json(platform, auth, [example_1, {**example_1, "medical_type": "dental"}])
+    assert answer.status_code == 202, answer.text
+    batch = answer.json()
+    assert [r["line"] for r in batch["rejected_rows"]] == [2] and batch["source"] == "json"
+    done = _wait(platform, auth, batch["id"], lambda b: b["status"] == "calculated")
+    assert (done["assistance"], done["re_assistance"]) == ("8814.40", "0.00")
