@@ -72,7 +72,7 @@ async def upload_csv(principal: Ops, request: Request, service: Service, note: N
         records = csv_rows(content)
     except UnreadableFile as exc:
         raise unreadable_file(str(exc)) from exc
-    good, rejected = read_rows(records)
+    good, rejected = read_rows(records, cells=True)
     return await service.upload(good, rejected, "csv", note, principal)
 
 

@@ -92,14 +92,15 @@ def _from_cells(cells: Mapping[str, str]) -> dict[str, Any]:
 
 
 def read_rows(
-    numbered: Iterable[tuple[int, Any]],
+    numbered: Iterable[tuple[int, Any]], *, cells: bool = False,
 ) -> tuple[list[tuple[int, HistoricSettlement]], list[Rejected]]:
-    """(line, settlement) for each good row and (line, reason) for each bad one."""
+    """(line, settlement) for each good row and (line, reason) for each bad one; `cells`: CSV rows
+    ({field: text}), else JSON items."""
     good: list[tuple[int, HistoricSettlement]] = []
     bad: list[Rejected] = []
     for line, raw in numbered:
         try:
-            fields = _from_cells(raw) if isinstance(raw, Mapping) and "bill" not in raw else raw
+            fields = _from_cells(raw) if cells else raw
             good.append((line, HistoricSettlement.model_validate(fields)))
         except ValidationError as exc:
             reasons = (f"{'.'.join(e['loc']) or '行'}: {e['msg']}" for e in field_errors(exc))

@@ -18,14 +18,17 @@ def _row(id_number: str, discharged: str) -> dict:  # type: ignore[type-arg]
 def test_csv_cells_and_json_items_read_alike_and_bad_rows_say_why() -> None:
     cells = {"id_number": A, "hospital_code": "060001", "admitted_on": "2023年3月1日", "discharged_on": "20230320",
              "medical_type": "inpatient", **BILL}
-    good, bad = read_rows([(2, cells), (3, _row(A, "2023-03-20")), (4, dict(cells, discharged_on="2023-02-30")),
-                           (5, dict(cells, critical_illness_paid="")), (6, {**_row(A, "2023-03-20"), "extra": 1})])
-    assert [line for line, _ in good] == [2, 3]
-    assert good[0][1] == good[1][1].model_copy(update={"admitted_on": date(2023, 3, 1)})
-    assert [r.line for r in bad] == [4, 5, 6]
+    good, bad = read_rows([(2, cells), (4, dict(cells, discharged_on="2023-02-30")),
+                           (5, dict(cells, critical_illness_paid=""))], cells=True)
+    from_json, bad_json = read_rows([(3, _row(A, "2023-03-20")), (6, {**_row(A, "2023-03-20"), "extra": 1}),
+                                     (7, {**_row(A, "2023-03-20"), "hospital_code": 60001})])
+    assert [line for line, _ in good] == [2] and [line for line, _ in from_json] == [3]
+    assert good[0][1] == from_json[0][1].model_copy(update={"admitted_on": date(2023, 3, 1)})
+    bad += bad_json
+    assert [r.line for r in bad] == [4, 5, 6, 7]
     assert bad[0].reason == "日期不存在 (no such date)：2023-02-30"
     assert bad[1].reason.startswith("行: 须给出基本医保统筹已付与大病保险已付")
-    assert bad[2].reason.startswith("extra: ")
+    assert bad[2].reason.startswith("extra: ") and bad[3].reason.startswith("hospital_code: ")
 
 
 def test_person_years_are_replayed_in_discharge_order_and_never_cut_by_a_chunk() -> None:
