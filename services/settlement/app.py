@@ -22,6 +22,8 @@ from services.settlement.manual_claims.router import router as manual_claims_rou
 from services.settlement.manual_claims.service import ManualClaimService
 from services.settlement.monitoring.router import router as monitoring_router
 from services.settlement.peers import Peers
+from services.settlement.recalculation.router import router as recalculation_router
+from services.settlement.recalculation.service import RecalculationService
 from services.settlement.reconciliation.router import router as reconciliation_router
 from services.settlement.reconciliation.service import ReconciliationService
 from services.settlement.settings import SettlementSettings
@@ -50,9 +52,11 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         app.state.hospital_changes = asyncio.create_task(lookups.follow_hospital_changes(
             peers.catalog, app.state.settlement_flow.hospitals, settings.hospital_changes_poll_seconds))
         app.state.fund_gauges = asyncio.create_task(app.state.fund.follow())
+        await app.state.recalculations.resume_unfinished()
 
     async def close(app: FastAPI) -> None:
         await app.state.settlement_flow.drain(GIVE_BACK_SECONDS)
+        await app.state.recalculations.close()
         for task in (app.state.hospital_changes, app.state.fund_gauges):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -67,7 +71,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
         routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router,
-                 manual_claims_router, fund_router, reconciliation_router, claims_router,
+                 manual_claims_router, fund_router, reconciliation_router, claims_router, recalculation_router,
                  changes_router(), alerts_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
@@ -90,4 +94,8 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
     )
     app.state.reconciliation = ReconciliationService(database)
     app.state.claims = ClaimService(database, app.state.settlement_flow)
+    app.state.recalculations = RecalculationService(
+        database, peers, chunk_rows=settings.recalculation_chunk_rows,
+        stop_after_chunks=settings.recalculation_stop_after_chunks,
+    )
     return app

@@ -56,9 +56,17 @@ async def patient(peers: Peers, id_number: str, on: date) -> Patient:
         eligibility = await peers.registry.get(f"/v1/persons/{id_number}/eligibility", params={"on": on.isoformat()})
     except RemoteProblem as exc:
         if exc.remote_code == "person_not_found":
-            return Patient([], "救助对象登记中无此人，仅按医保结算 (not in the registry: insurance only)",
-                           registered=False)
+            return NOT_REGISTERED
         raise
+    return patient_from(eligibility)
+
+
+NOT_REGISTERED = Patient([], "救助对象登记中无此人，仅按医保结算 (not in the registry: insurance only)",
+                         registered=False)
+
+
+def patient_from(eligibility: dict[str, Any]) -> Patient:
+    """The registry's eligibility answer (one person on one date) as settlement uses it."""
     insurance_type = InsuranceType(eligibility["insurance_type"]) if eligibility["insurance_type"] else None
     chronic_hospitals = frozenset(f["hospital_code"] for f in eligibility["chronic_filings"])
     if not eligibility["insured"]:

@@ -73,3 +73,13 @@ class SettlementSettings(ChangeFeedSettings, PeerSettings):
     fund_metrics_refresh_seconds: float = Field(
         default=60, gt=0, le=3600, description="资金余额指标的刷新间隔 (how often the balance gauges are recomputed)",
     )
+    recalculation_chunk_rows: int = Field(
+        default=200, ge=1, le=5000,
+        description="补算批次每块约多少行（整人整年，块内一轮为一次批量计算） (rows per chunk of a recalculation batch;"
+        " whole person-years; each round of a chunk is one calculations:batch call within the peer timeout)",
+    )
+    recalculation_stop_after_chunks: int = Field(
+        default=0, ge=0,
+        description="仅供测试：补算任务提交这么多块后如崩溃般停止；0 为关闭 (a test hook: the task stops as a crash"
+        " would after committing this many chunks; 0 is off)",
+    )

@@ -1,6 +1,6 @@
 """High-cost monitoring (烟政办发〔2022〕25号 四(九) 高额医疗费用支出预警监测): the thresholds and the
 province's income figures as data (data/high_cost.toml), and which person-years a month's run
-flags (pure). docs/rules.md §14."""
+flags (pure). docs/rules.md §15."""
 
 import tomllib
 from dataclasses import dataclass
