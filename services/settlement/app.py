@@ -13,6 +13,8 @@ from services.settlement.audit.router import router as audit_router
 from services.settlement.changes.models import ChangeEventRow
 from services.settlement.claims.router import router as claims_router
 from services.settlement.claims.service import ClaimService
+from services.settlement.corrections.router import router as corrections_router
+from services.settlement.corrections.service import CorrectionService
 from services.settlement.fund.router import router as fund_router
 from services.settlement.fund.service import FundGauges, FundService, catalog_regions
 from services.settlement.manual_claims.router import router as manual_claims_router
@@ -60,7 +62,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
         routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router,
-                 manual_claims_router, fund_router, reconciliation_router, claims_router,
+                 manual_claims_router, corrections_router, fund_router, reconciliation_router, claims_router,
                  changes_router()],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
@@ -82,4 +84,5 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
     )
     app.state.reconciliation = ReconciliationService(database)
     app.state.claims = ClaimService(database, app.state.settlement_flow)
+    app.state.corrections = CorrectionService(database, peers)
     return app

@@ -28,8 +28,8 @@ class CorrectionProposalRow(Base):
     years: Mapped[list[int]] = mapped_column(JSON)
     agencies: Mapped[list[str]] = mapped_column(JSON, doc="who may decide (corrections.rules.deciding_agencies)")
     ledger_versions: Mapped[dict[str, int]] = mapped_column(JSON, doc="year → the person-year's entries as read")
-    assistance_difference: Mapped[Decimal] = mapped_column(
-        Yuan, doc="assistance + re-assistance: >0 paid, <0 recovered")
+    paid_to_person: Mapped[Decimal] = mapped_column(
+        Yuan, doc="the personal shares' difference: >0 to pay the person, <0 to recover")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     superseded_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column('years', sa.JSON(), nullable=False),
         sa.Column('agencies', sa.JSON(), nullable=False),
         sa.Column('ledger_versions', sa.JSON(), nullable=False),
-        sa.Column('assistance_difference', _MONEY, nullable=False),
+        sa.Column('paid_to_person', _MONEY, nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('superseded_by', sa.String(length=32), nullable=True),
         sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
