@@ -110,6 +110,10 @@ class CorrectionService:
         proposal_id = uuid.uuid4().hex
         async with self.database.engine.begin() as connection:
             repository = CorrectionRepository(connection)
+            if pending is not None and _same(await repository.items(pending.id), replay.items):
+                await repository.mark_handled(change.source, change.event_id, now,
+                                              f"proposal {pending.id} stands (unchanged)")
+                return None
             if pending is not None and await repository.supersede(
                     pending.id, proposal_id if replay.outcome.changes_anything else None):
                 await repository.history(pending.id, now, "worker", rules.SUPERSEDED,
@@ -144,9 +148,10 @@ class CorrectionService:
         patients = await asyncio.gather(*(lookups.patient(self.peers, id_number, row.discharged_on) for row in rows))
         async with self.database.autocommit.connect() as connection:
             repository, ledger = CorrectionRepository(connection), LedgerRepository(connection)
+            # The versions before what they guard: a settlement in between shows as a moved version at approval.
+            person_years = {year: await ledger.read(id_number, year) for year in years}
             current = await repository.contributions(ids)
             corrected = await repository.corrected(ids)
-            person_years = {year: await ledger.read(id_number, year) for year in years}
             grants: dict[tuple[date, date], tuple[Decimal, Decimal]] = {}
             for patient in patients:
                 window = patient.illness_poverty_window
@@ -292,6 +297,15 @@ def view(row: Row, items: list[Row], history: list[Row]) -> Proposal:
             accumulator_deltas=item.accumulator_deltas, trace=item.trace) for item in items],
         history=[HistoryEntry(at=h.at, actor=h.actor, action=h.action, reason=h.reason) for h in history],
     )
+
+
+def _same(pending: list[Row], replayed: list[dict[str, Any]]) -> bool:
+    """The pending proposal already says what the replay says (an event that changes nothing more,
+    e.g. the settled event of a settlement it already holds): it stands."""
+    def key(item: Any) -> tuple[Any, ...]:
+        get = item.get if isinstance(item, dict) else lambda name: getattr(item, name)
+        return get("settlement_id"), get("identity_after"), get("funds_after"), get("accumulator_deltas")
+    return [key(i) for i in pending] == [key(i) for i in replayed]
 
 
 def _deltas(item: Row) -> dict[str, Decimal]:
