@@ -201,7 +201,8 @@ def test_an_illness_poverty_grant_reaches_back_over_two_earlier_settlements(  # 
     applications = f"{platform.urls['registry']}/v1/persons/{id_number}/illness-poverty-applications"
     applied = httpx.post(applications, headers=auth(Role.AGENCY, **CIVIL), json={"applied_on": "2023-06-15"})
     assert applied.status_code == 201, applied.text
-    granted = httpx.post(f"{applications}/{applied.json()['id']}/approve", headers=auth(Role.AGENCY, **CIVIL),
+    granted = httpx.post(f"{applications}/{applied.json()['application_id']}/approve",
+                         headers=auth(Role.AGENCY, **CIVIL),
                          json={"decided_on": "2023-06-20", "document_number": "芝民因病〔2023〕9号"})
     assert granted.status_code == 200, granted.text
     # The grant looks back to 2022-06-01 and runs to 2023-12-31: both discharges are in it.
