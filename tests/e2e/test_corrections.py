@@ -211,19 +211,20 @@ def test_an_illness_poverty_grant_reaches_back_over_two_earlier_settlements(  # 
     assert [(i["settlement_id"], i["identity_after"]) for i in proposal["items"]] == [
         (one, "illness_poverty"), (two, "illness_poverty")]
     # Under the grant (threshold 10,000, 60%, no re-assistance): 1: base 0 → 15,792: (15,792 − 10,000) × 60%
-    # = 3,475.20; 2: base 15,792 → 20,592: (20,592 − 10,000) × 60% = 6,355.20 − 3,475.20 = 3,120.00.
+    # = 3,475.20; 2: base 15,792 → 20,592: (20,592 − 10,000) × 60% = 6,355.20 − 3,475.20 = 2,880.00.
     first, second = proposal["items"]
     assert _diff(first, "critical_illness", "assistance", "personal_share") == (D("0.00"), D("3475.20"), D("-3475.20"))
-    assert _diff(second, "critical_illness", "assistance", "personal_share") == (D("0.00"), D("3120.00"), D("-3120.00"))
-    assert D(proposal["paid_to_person"]) == D("6595.20")
+    assert _diff(second, "critical_illness", "assistance", "personal_share") == (D("0.00"), D("2880.00"), D("-2880.00"))
+    assert D(proposal["paid_to_person"]) == D("6355.20")  # 3,475.20 + 2,880.00
     assert _decide(platform, auth, proposal["id"], "approve").status_code == 200
-    assert _balanced(platform, id_number)["assistance_paid"] == D("6595.20")
+    assert _balanced(platform, id_number)["assistance_paid"] == D("6355.20")
     # A later discharge under the grant counts the corrected ones in the grant's usage: R 4,000,
-    # C (30,480 → 34,480) 2,400.00, A 1,600; base 20,592 → 22,192: (12,192 × 60% = 7,315.20) − 6,595.20 = 720.00.
+    # C (30,480 → 34,480) 2,400.00, A 1,600; base 20,592 → 22,192: (12,192 × 60% = 7,315.20) − 6,355.20 = 960.00
+    # (without the corrected two in the grant's usage it would be 0: 1,600 is below the 10,000 threshold).
     third = settle(platform, auth, id_number, "COR-D3", BILL_D3, admitted_on="2023-07-01", discharged_on="2023-07-20")
     assert third.status_code == 201, third.text
     paid = {line["label"]: D(line["amount"]) for line in third.json()["funds"]}
-    assert (paid["大病保险"], paid["医疗救助"]) == (D("2400.00"), D("720.00"))
+    assert (paid["大病保险"], paid["医疗救助"]) == (D("2400.00"), D("960.00"))
 
 
 def test_a_later_change_supersedes_a_pending_proposal(platform_with_worker: Platform, auth) -> None:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from services.settlement.corrections import rules
 from services.settlement.corrections.repository import CorrectionRepository, settled_funds
 from services.settlement.corrections.rules import ItemFigures, Outcome, Reason
 from services.settlement.corrections.schemas import Decision, HistoryEntry, Proposal, ProposalItem
-from services.settlement.ledger.repository import LedgerRepository
+from services.settlement.ledger.repository import LedgerRepository, PersonYear
 from services.settlement.peers import Peers
 from shared.auth import Principal
 from shared.contracts.calculation import CalculationResult, IllnessPovertyGrant, YearToDate
@@ -63,6 +63,19 @@ class Replay:
     categories: set[str]
 
 
+@dataclass(frozen=True, slots=True)
+class Read:
+    """What a proposal is computed from, read in one snapshot (`CorrectionService._read`)."""
+
+    pending: Row | None
+    reasons: list[Reason]
+    first: dict[int, tuple[date, datetime, str]]
+    rows: list[Row]  # the settlements to replay, in discharge order
+    person_years: dict[int, PersonYear]
+    current: dict[str, dict[str, Decimal]]  # what each has put into each accumulator so far
+    corrected: dict[str, Row]  # its latest approved correction, if any
+
+
 class ReplayRefused(Exception):
     """A settlement of the replay cannot be computed again (why, for the received change's outcome)."""
 
@@ -91,19 +104,12 @@ class CorrectionService:
         reason = reason_of(change)
         if reason.type not in REPLAYED_TYPES:
             return await self._handled(change, "不影响计算 (does not change a calculation)")
-        async with self.database.autocommit.connect() as connection:
-            repository = CorrectionRepository(connection)
-            rows = await repository.settlements(change.id_number)
-            pending = await repository.pending(change.id_number)
-        reasons = [Reason.of_json(r) for r in pending.reasons] if pending is not None else []
-        reasons.append(reason)
-        settlements = [CorrectionRepository.settled(row) for row in rows]
-        first = rules.starts(reasons, settlements)
-        if not first:
+        read = await self._read(change.id_number, reason)
+        if read is None:
             return await self._handled(change, "无受影响的结算 (no settlement affected)")
-        by_id = {row.id: row for row in rows}
+        pending, reasons, first = read.pending, read.reasons, read.first
         try:
-            replay = await self._replay([by_id[s.id] for s in rules.replayed(settlements, first)], change.id_number)
+            replay = await self._replay(read, change.id_number)
         except ReplayRefused as exc:
             return await self._handled(change, f"不能重算 (cannot replay): {exc}")
         now = datetime.now(UTC)
@@ -140,26 +146,45 @@ class CorrectionService:
             await CorrectionRepository(connection).mark_handled(change.source, change.event_id, datetime.now(UTC),
                                                                 outcome)
 
-    async def _replay(self, rows: list[Row], id_number: str) -> Replay:
+    async def _read(self, id_number: str, reason: Reason) -> "Read | None":
+        """The person's settlements, the pending proposal, and for the years to replay the balances and
+        what each replayed settlement has put in, all in one snapshot: a settlement committed meanwhile
+        is either in all of them or in none (else it would count as coming before the replay)."""
+        async with self.database.engine.connect() as connection:
+            if self.database.is_postgresql:
+                connection = await connection.execution_options(isolation_level="REPEATABLE READ")
+            async with connection.begin():
+                repository, ledger = CorrectionRepository(connection), LedgerRepository(connection)
+                rows = await repository.settlements(id_number)
+                pending = await repository.pending(id_number)
+                reasons = [*(Reason.of_json(r) for r in pending.reasons), reason] if pending is not None else [reason]
+                settlements = [CorrectionRepository.settled(row) for row in rows]
+                first = rules.starts(reasons, settlements)
+                if not first:
+                    return None
+                by_id = {row.id: row for row in rows}
+                replayed = [by_id[s.id] for s in rules.replayed(settlements, first)]
+                ids = [row.id for row in replayed]
+                return Read(pending, reasons, first, replayed,
+                            {year: await ledger.read(id_number, year) for year in sorted(first)},
+                            await repository.contributions(ids), await repository.corrected(ids))
+
+    async def _replay(self, read: "Read", id_number: str) -> Replay:
+        rows, person_years, current = read.rows, read.person_years, read.current
         if any(row.calculation_input is None for row in rows):
             raise ReplayRefused("结算未保存计算输入 (a settlement recorded before its inputs were kept)")
         ids = [row.id for row in rows]
-        years = sorted({row.year for row in rows})
         patients = await asyncio.gather(*(lookups.patient(self.peers, id_number, row.discharged_on) for row in rows))
+        grants: dict[tuple[date, date], tuple[Decimal, Decimal]] = {}
         async with self.database.autocommit.connect() as connection:
-            repository, ledger = CorrectionRepository(connection), LedgerRepository(connection)
-            # The versions before what they guard: a settlement in between shows as a moved version at approval.
-            person_years = {year: await ledger.read(id_number, year) for year in years}
-            current = await repository.contributions(ids)
-            corrected = await repository.corrected(ids)
-            grants: dict[tuple[date, date], tuple[Decimal, Decimal]] = {}
+            ledger = LedgerRepository(connection)
             for patient in patients:
                 window = patient.illness_poverty_window
                 if window is not None and window not in grants:
                     grants[window] = await ledger.grant_totals(id_number, window, excluding=ids)
         starts = {year: rules.balances_before(person_years[year].balances,
                                               (current[row.id] for row in rows if row.year == year))
-                  for year in years}
+                  for year in person_years}
         body = {"chained": True, "items": [
             self._item(row, patient, starts[row.year], grants) for row, patient in zip(rows, patients, strict=True)]}
         answer = await self.peers.assistance.post("/v1/calculations:batch", body, idempotent=True)
@@ -167,8 +192,8 @@ class CorrectionService:
         if problems:
             raise ReplayRefused(f"{problems[0]['code']}: {problems[0]['detail']}")
         results = [CalculationResult.model_validate(item["result"]) for item in answer["items"]]
-        return self._figures(rows, results, starts, current, corrected,
-                             {str(year): person_years[year].entries for year in years})
+        return self._figures(rows, results, starts, current, read.corrected,
+                             {str(year): person_year.entries for year, person_year in person_years.items()})
 
     @staticmethod
     def _item(row: Row, patient: lookups.Patient, start: dict[str, Decimal],
