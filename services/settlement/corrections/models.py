@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.settlement.database import Base, Yuan
-from shared.db import BigId, UtcDateTime
+from shared.db import UtcDateTime
 
 
 class CorrectionProposalRow(Base):
@@ -57,16 +57,3 @@ class CorrectionItemRow(Base):
     accumulator_deltas: Mapped[dict[str, str]] = mapped_column(JSON, doc="what approval books, per accumulator")
     trace: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
-
-class CorrectionHistoryRow(Base):
-    """The audit of a proposal: every state change (proposed, superseded, approved, rejected), who, when, why."""
-
-    __tablename__ = "correction_history"
-    __table_args__ = (Index("ix_correction_history_proposal", "proposal_id"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    proposal_id: Mapped[str] = mapped_column(ForeignKey("correction_proposals.id"))
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
-    actor: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(String(500))

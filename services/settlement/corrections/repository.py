@@ -1,7 +1,6 @@
 """Every query of the corrections: the person's settlements and what each has put into the ledger,
 the received changes still to take up, the proposals with their settlements and history."""
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -10,30 +9,21 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement.changes.models import ReceivedChangeRow
-from services.settlement.corrections.models import CorrectionHistoryRow, CorrectionItemRow, CorrectionProposalRow
+from services.settlement.corrections.models import CorrectionItemRow, CorrectionProposalRow
 from services.settlement.corrections.rules import APPROVED, FUNDS, PENDING, SUPERSEDED, ZERO, Settled
 from services.settlement.ledger.models import LedgerEntryRow
 from services.settlement.settlements.models import SettlementRow
-from services.settlement.settlements.service import FUND_LABELS
 
 _SETTLEMENTS = SettlementRow.__table__
 _ENTRIES = LedgerEntryRow.__table__
 _RECEIVED = ReceivedChangeRow.__table__
 _PROPOSALS = CorrectionProposalRow.__table__
 _ITEMS = CorrectionItemRow.__table__
-_HISTORY = CorrectionHistoryRow.__table__
-_LABELS = {label: name for name, (label, _) in FUND_LABELS.items()}
 
 
 def settled_funds(row: Row) -> dict[str, Decimal]:
-    """A settlement's figures as its statement gave them (special drugs and the large-expense subsidy
-    appear on it only when they paid)."""
-    statement = json.loads(row.statement)
-    funds = dict.fromkeys(FUNDS, ZERO)
-    for line in statement["funds"]:
-        funds[_LABELS[line["label"]]] = Decimal(line["amount"])
-    funds["personal_share"] = Decimal(statement["personal_share"])
-    return funds
+    """A settlement's figures as settled (a fund a settlement recorded before it was kept did not pay)."""
+    return {name: getattr(row, name) or ZERO for name in FUNDS}
 
 
 class CorrectionRepository:
@@ -99,10 +89,6 @@ class CorrectionRepository:
         await self.connection.execute(insert(_PROPOSALS).values(**proposal))
         await self.connection.execute(insert(_ITEMS), items)
 
-    async def history(self, proposal_id: str, at: datetime, actor: str, action: str, reason: str | None) -> None:
-        await self.connection.execute(insert(_HISTORY).values(
-            proposal_id=proposal_id, at=at, actor=actor, action=action, reason=reason))
-
     async def decide(self, proposal_id: str, status: str, values: dict[str, Any]) -> bool:
         """Record the decision if the proposal is still pending (False: decided or superseded meanwhile)."""
         done = await self.connection.execute(update(_PROPOSALS).where(
@@ -115,10 +101,6 @@ class CorrectionRepository:
     async def items(self, proposal_id: str) -> list[Row]:
         return list(await self.connection.execute(
             select(_ITEMS).where(_ITEMS.c.proposal_id == proposal_id).order_by(_ITEMS.c.position)))
-
-    async def audit(self, proposal_id: str) -> list[Row]:
-        return list(await self.connection.execute(
-            select(_HISTORY).where(_HISTORY.c.proposal_id == proposal_id).order_by(_HISTORY.c.id)))
 
     async def listing(self, *, status: str | None, id_number: str | None, limit: int, offset: int) -> list[Row]:
         query = select(_PROPOSALS)

@@ -14,8 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement import lookups
+from services.settlement.audit.repository import StateChangeRepository
 from services.settlement.changes.rules import CANCELLED, SETTLED
 from services.settlement.corrections import rules
 from services.settlement.corrections.repository import CorrectionRepository, settled_funds
@@ -122,8 +124,8 @@ class CorrectionService:
                 return None
             if pending is not None and await repository.supersede(
                     pending.id, proposal_id if replay.outcome.changes_anything else None):
-                await repository.history(pending.id, now, "worker", rules.SUPERSEDED,
-                                         f"{reason.source}#{reason.event_id} {reason.type}")
+                await _audit(connection, pending.id, now, "worker", rules.SUPERSEDED, rules.PENDING,
+                             f"{reason.source}#{reason.event_id} {reason.type}")
             if not replay.outcome.changes_anything:
                 await repository.mark_handled(change.source, change.event_id, now, "结果不变 (nothing changes)")
                 return None
@@ -134,8 +136,8 @@ class CorrectionService:
                 "agencies": rules.deciding_agencies(categories), "ledger_versions": replay.ledger_versions,
                 "paid_to_person": replay.outcome.paid_to_person, "created_at": now,
             }, [{"proposal_id": proposal_id, **item} for item in replay.items])
-            await repository.history(proposal_id, now, "worker", "proposed",
-                                     f"{reason.source}#{reason.event_id} {reason.type}")
+            await _audit(connection, proposal_id, now, "worker", "proposed", None,
+                         f"{reason.source}#{reason.event_id} {reason.type}")
             await repository.mark_handled(change.source, change.event_id, now, f"proposal {proposal_id}")
         log.info("correction proposal %s for %s: %d settlement(s), %s to the person", proposal_id,
                  mask(change.id_number), len(replay.items), replay.outcome.paid_to_person)
@@ -250,12 +252,13 @@ class CorrectionService:
             row = await repository.get(proposal_id)
             if row is None:
                 raise proposal_not_found()
-            return view(row, await repository.items(proposal_id), await repository.audit(proposal_id))
+            return view(row, await repository.items(proposal_id),
+                        await StateChangeRepository(connection).of(ENTITY, proposal_id))
 
     async def listing(self, *, status: str | None, id_number: str | None, limit: int, offset: int) -> list[Proposal]:
         async with self.database.autocommit.connect() as connection:
-            repository = CorrectionRepository(connection)
-            return [view(row, await repository.items(row.id), await repository.audit(row.id))
+            repository, audit = CorrectionRepository(connection), StateChangeRepository(connection)
+            return [view(row, await repository.items(row.id), await audit.of(ENTITY, row.id))
                     for row in await repository.listing(status=status, id_number=id_number, limit=limit,
                                                         offset=offset)]
 
@@ -284,7 +287,7 @@ class CorrectionService:
                 await connection.rollback()
                 current = await repository.get(proposal_id)
                 raise refused(current.status if current is not None else rules.SUPERSEDED)
-            await repository.history(proposal_id, now, principal.subject, status, reason)
+            await _audit(connection, proposal_id, now, principal.subject, status, rules.PENDING, reason)
 
     @staticmethod
     async def _book(repository: CorrectionRepository, ledger: LedgerRepository, proposal: Row) -> None:
@@ -305,6 +308,17 @@ class CorrectionService:
         await ledger.move_grants(proposal.id_number)
 
 
+ENTITY = "correction_proposal"
+"""The proposals' state changes in the audit (`state_changes`)."""
+
+
+async def _audit(connection: AsyncConnection, proposal_id: str, at: datetime, actor: str, status: str,
+                 before: str | None, reason: str) -> None:
+    await StateChangeRepository(connection).record(
+        at=at, actor=actor, action=status, entity=ENTITY, entity_key=proposal_id,
+        before=None if before is None else {"status": before}, after={"status": status, "reason": reason})
+
+
 def view(row: Row, items: list[Row], history: list[Row]) -> Proposal:
     decision = None if row.decided_at is None else Decision(
         decided_at=row.decided_at, decided_by=row.decided_by, agency=row.decided_by_agency,
@@ -320,7 +334,8 @@ def view(row: Row, items: list[Row], history: list[Row]) -> Proposal:
             differences={name: Decimal(item.funds_after[name]) - Decimal(item.funds_before[name])
                          for name in rules.FUNDS},
             accumulator_deltas=item.accumulator_deltas, trace=item.trace) for item in items],
-        history=[HistoryEntry(at=h.at, actor=h.actor, action=h.action, reason=h.reason) for h in history],
+        history=[HistoryEntry(at=h.at, actor=h.actor, action=h.action, reason=(h.after or {}).get("reason"))
+                 for h in history],
     )
 
 

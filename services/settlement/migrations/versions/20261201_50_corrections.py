@@ -1,5 +1,5 @@
 """corrections: each settlement's calculation input (to replay it), correction proposals with their
-settlements and their history, and when a received change was handled
+settlements (their history is in state_changes), and when a received change was handled
 
 Revision ID: 20261201_50
 Revises: 20261201_40
@@ -64,24 +64,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('proposal_id', 'position', name=op.f('pk_correction_items')),
     )
     op.create_index('ix_correction_items_settlement', 'correction_items', ['settlement_id'])
-    op.create_table(
-        'correction_history',
-        sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-        sa.Column('proposal_id', sa.String(length=32), nullable=False),
-        sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-        sa.Column('actor', sa.String(length=64), nullable=False),
-        sa.Column('action', sa.String(length=16), nullable=False),
-        sa.Column('reason', sa.String(length=500), nullable=True),
-        sa.ForeignKeyConstraint(['proposal_id'], ['correction_proposals.id'],
-                                name=op.f('fk_correction_history_proposal_id_correction_proposals')),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_correction_history')),
-    )
-    op.create_index('ix_correction_history_proposal', 'correction_history', ['proposal_id'])
-
 
 def downgrade() -> None:
-    op.drop_index('ix_correction_history_proposal', table_name='correction_history')
-    op.drop_table('correction_history')
     op.drop_index('ix_correction_items_settlement', table_name='correction_items')
     op.drop_table('correction_items')
     op.drop_index('uq_correction_proposals_pending', table_name='correction_proposals')
