@@ -5,6 +5,7 @@ entries. Every figure below is worked out by hand from docs/rules.md §4 (Yantai
 basic insurance given by the core), not read from the code."""
 
 import time
+from datetime import date
 from decimal import Decimal as D
 from typing import Any
 
@@ -125,6 +126,10 @@ def test_a_back_dated_minimum_allowance_after_a_discharge_is_proposed_approved_a
     [row] = fetch(platform.databases["settlement"], "SELECT assistance, personal_share FROM settlements WHERE id = $1",
                   settlement_id)
     assert (row["assistance"], row["personal_share"]) == (D("0.00"), D("20792.00"))
+
+    [event] = fetch(platform.databases["settlement"], "SELECT effective_from, after FROM change_events "
+                    "WHERE id_number = $1 AND type = 'settlement.corrected'", id_number)
+    assert event["effective_from"] == date(2023, 3, 20) and proposal["id"] in str(event["after"])
 
     again = _decide(platform, auth, proposal["id"], "reject")
     assert again.status_code == 409 and again.json()["code"] == "proposal_decided"

@@ -95,8 +95,10 @@ class CorrectionRepository:
             _PROPOSALS.c.id == proposal_id, _PROPOSALS.c.status == PENDING).values(status=status, **values))
         return done.rowcount == 1
 
-    async def get(self, proposal_id: str) -> Row | None:
-        return (await self.connection.execute(select(_PROPOSALS).where(_PROPOSALS.c.id == proposal_id))).first()
+    async def get(self, proposal_id: str, *, lock: bool = False) -> Row | None:
+        """`lock`: hold the proposal until the transaction ends (two deciders: the second sees the first's)."""
+        query = select(_PROPOSALS).where(_PROPOSALS.c.id == proposal_id)
+        return (await self.connection.execute(query.with_for_update() if lock else query)).first()
 
     async def items(self, proposal_id: str) -> list[Row]:
         return list(await self.connection.execute(

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from services.settlement.changes.rules import CANCELLED, SETTLED
+from services.settlement.changes.rules import CANCELLED, CORRECTED, SETTLED
 from services.settlement.ledger.models import ACCUMULATORS
 from shared.categories import OWNER, Agency, Category
 
@@ -66,15 +66,15 @@ class Settled:
 def starts(reasons: Iterable[Reason], settlements: Sequence[Settled]) -> dict[int, tuple[date, datetime, str]]:
     """Per year, the order of the first settlement to replay (inclusive), over every reason:
     - a settlement cancelled: the settled settlements of its year after it in discharge order;
-    - a settlement settled: none by itself (it was computed as things stood), but a proposal pending
-      for its year is computed again with it;
+    - a settlement settled, or a correction approved: none by itself (each was computed as things
+      stood), but a proposal pending for the person is computed again with it;
     - any other change (identity, grant, enrolment, filing): the settled settlements discharged inside
       its window [effective_from, effective_until)."""
     first: dict[int, tuple[date, datetime, str]] = {}
     by_id = {s.id: s for s in settlements}
     settled = sorted((s for s in settlements if s.status == "settled"), key=lambda s: s.order)
     for reason in reasons:
-        if reason.type == SETTLED:
+        if reason.type in (SETTLED, CORRECTED):
             continue
         if reason.type == CANCELLED:
             cancelled = by_id.get(reason.settlement_id or "")

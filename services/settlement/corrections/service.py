@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement import lookups
 from services.settlement.audit.repository import StateChangeRepository
-from services.settlement.changes.rules import CANCELLED, SETTLED
+from services.settlement.changes.repository import ChangeRepository
+from services.settlement.changes.rules import CANCELLED, CORRECTED, SETTLED, corrected
 from services.settlement.corrections import rules
 from services.settlement.corrections.repository import CorrectionRepository, settled_funds
 from services.settlement.corrections.rules import ItemFigures, Outcome, Reason
@@ -33,7 +34,8 @@ from shared.id_number import mask
 
 log = logging.getLogger("settlement.corrections")
 
-REPLAYED_TYPES = ("identity.added", "identity.ended", "identity.corrected", "grant.approved", CANCELLED, SETTLED)
+REPLAYED_TYPES = ("identity.added", "identity.ended", "identity.corrected", "grant.approved", CANCELLED, SETTLED,
+                  CORRECTED)
 """The changes that can change a calculation. Enrolment and filing events are recorded and left: the
 replay keeps each settlement's insurance type and hospital (a filing decides whether one-stop
 settlement may happen, not what it pays)."""
@@ -118,7 +120,8 @@ class CorrectionService:
         proposal_id = uuid.uuid4().hex
         async with self.database.engine.begin() as connection:
             repository = CorrectionRepository(connection)
-            if pending is not None and _same(await repository.items(pending.id), replay.items):
+            if pending is not None and pending.ledger_versions == replay.ledger_versions and _same(
+                    await repository.items(pending.id), replay.items):
                 await repository.mark_handled(change.source, change.event_id, now,
                                               f"proposal {pending.id} stands (unchanged)")
                 return None
@@ -268,7 +271,7 @@ class CorrectionService:
         """Approve (adjustment entries, every decrease of a year before any increase) or reject, once."""
         async with self.database.engine.begin() as connection:
             repository, ledger = CorrectionRepository(connection), LedgerRepository(connection)
-            proposal = await repository.get(proposal_id)
+            proposal = await repository.get(proposal_id, lock=True)
             if proposal is None:
                 raise proposal_not_found()
             if principal.agency not in proposal.agencies:
@@ -278,19 +281,22 @@ class CorrectionService:
             now = datetime.now(UTC)
             payment = None
             if approve:
-                await self._book(repository, ledger, proposal)
+                first_discharge = await self._book(repository, ledger, proposal)
                 payment = rules.payment(proposal.paid_to_person)
+                # An event: outside systems learn of it, and a proposal computed meanwhile on the
+                # balances before it is computed again.
+                await ChangeRepository(connection).add(corrected(
+                    proposal.id_number, proposal_id, first_discharge, now, str(proposal.paid_to_person)))
             status = rules.APPROVED if approve else rules.REJECTED
             if not await repository.decide(proposal_id, status, {
                     "decided_at": now, "decided_by": principal.subject, "decided_by_agency": principal.agency,
                     "decision_reason": reason, "payment": payment}):
-                await connection.rollback()
-                current = await repository.get(proposal_id)
-                raise refused(current.status if current is not None else rules.SUPERSEDED)
+                raise refused(rules.SUPERSEDED)  # the worker superseded it meanwhile (it does not lock the row)
             await _audit(connection, proposal_id, now, principal.subject, status, rules.PENDING, reason)
 
     @staticmethod
-    async def _book(repository: CorrectionRepository, ledger: LedgerRepository, proposal: Row) -> None:
+    async def _book(repository: CorrectionRepository, ledger: LedgerRepository, proposal: Row) -> date:
+        """Append the adjustment entries; the first discharge they concern."""
         items = await repository.items(proposal.id)
         for year in proposal.years:  # locks in year order: two approvals of one person wait, never deadlock
             read = await ledger.read(proposal.id_number, year, lock=True)
@@ -306,6 +312,7 @@ class CorrectionService:
                     booked = await ledger.append(read, settlement_id, "adjustment", deltas, {})
                     assert booked is not None, "the person-year is locked: it cannot have moved"
         await ledger.move_grants(proposal.id_number)
+        return min(item.discharged_on for item in items)
 
 
 ENTITY = "correction_proposal"

@@ -56,6 +56,8 @@ def test_a_cancel_reaches_the_later_settlements_of_its_year_in_discharge_order()
 def test_a_settled_event_reaches_nothing_by_itself_but_reasons_add_up() -> None:
     settled = Reason("settlement", 9, "settlement.settled", date(2023, 5, 20), date(2023, 5, 21), "b")
     assert rules.starts([settled], ALL) == {}
+    approved = Reason("settlement", 10, "settlement.corrected", date(2023, 3, 20), None)
+    assert rules.starts([approved], ALL) == {}
     assert rules.starts([settled, _reason("identity.corrected", date(2023, 7, 1), None),
                          _reason("identity.added", date(2023, 5, 1), date(2023, 6, 1))], ALL) == {2023: MAY.order}
 
