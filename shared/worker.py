@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from sqlalchemy import Table
@@ -20,10 +20,13 @@ from shared.settings import ChangeFeedSettings
 
 log = logging.getLogger("shared.worker")
 Consumers = Callable[[Database, FeedCursors], list[FeedConsumer]]
+Steps = Callable[[Database], dict[str, Callable[[], Awaitable[int]]]]
+"""Other work the worker repeats, by name: each step returns how much it did (0: wait before the next)."""
 
 
 async def run_worker(
     service: str, settings: ChangeFeedSettings, *, events: Table, cursors: Table, consumers: Consumers | None = None,
+    steps: Steps | None = None,
 ) -> None:
     configure_logging(f"{service}-worker", settings.log_level, settings.log_json)
     database = Database(settings.database_url, pool_size=2)
@@ -32,6 +35,8 @@ async def run_worker(
         keep_polling(f"{consumer.source} feed", consumer.poll, settings.changes_poll_seconds)
         for consumer in (consumers(database, feed_cursors) if consumers else [])
     ]
+    loops += [keep_polling(name, step, settings.changes_poll_seconds)
+              for name, step in (steps(database) if steps else {}).items()]
     relay = None
     if settings.broker_url is not None:
         relay = BrokerRelay(service, database, ChangeFeed(database, events), feed_cursors,

@@ -41,12 +41,14 @@ def _consecutive_free_ports(count: int) -> int:
     raise RuntimeError("no run of free ports")
 
 
-def _received_types(database: Path, count: int, seconds: float = 30) -> dict[str, int]:
-    """The types of the changes settlement's worker recorded, once it has `count` of them."""
+def _received_types(database: Path, count: int, seconds: float = 30, handled: bool = False) -> dict[str, int]:
+    """The types of the changes settlement's worker recorded (`handled`: and took up), once it has
+    `count` of them."""
     deadline = time.monotonic() + seconds
+    query = "SELECT type FROM received_changes" + (" WHERE handled_at IS NOT NULL" if handled else "")
     while True:
         with sqlite3.connect(database) as connection:
-            types = [t for (t,) in connection.execute("SELECT type FROM received_changes")]
+            types = [t for (t,) in connection.execute(query)]
         if len(types) >= count or time.monotonic() > deadline:
             return dict(Counter(types))
         time.sleep(0.2)
@@ -115,7 +117,11 @@ def test_make_run_serves_the_four_services_on_sqlite_and_stops_on_ctrl_c(tmp_pat
         assert (listed.json()["unchanged"], listed.json()["ended"], listed.json()["rejected"]) == (1, 0, 0)
         assert sorted(p.name for p in tmp_path.glob("*.db")) == ["catalog.db", "registry.db", "settlement.db"]
         # Settlement's worker took registry's changes: the seed's 5 registrations and 4 identities.
-        assert _received_types(tmp_path / "settlement.db", 9) == {"enrolment.registered": 5, "identity.added": 4}
+        # registry's changes of the seed, and the settlement above from settlement's own feed
+        assert _received_types(tmp_path / "settlement.db", 10) == {
+            "enrolment.registered": 5, "identity.added": 4, "settlement.settled": 1}
+        assert _received_types(tmp_path / "settlement.db", 10, handled=True) == {  # taken up by the corrections
+            "enrolment.registered": 5, "identity.added": 4, "settlement.settled": 1}
     finally:
         launcher.send_signal(signal.SIGINT)
         assert launcher.wait(timeout=30) == 0

@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -7,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from services.assistance.calculation.chain import NotComputable, calculate
 from services.assistance.policies.book import NoPolicy, PolicyBook
 from shared.auth import Principal, Role, Scope, require
-from shared.contracts.calculation import CalculationRequest, CalculationResult
+from shared.contracts.calculation import CalculationRequest, CalculationResult, IllnessPovertyGrant
 from shared.errors import Unprocessable, field_errors, problem_responses
 
 router = APIRouter(prefix="/v1/calculations", tags=["calculations 救助计算"])
@@ -23,6 +24,14 @@ class BatchRequest(BaseModel):
     items: list[CalculationItem] = Field(
         min_length=1,
         description="至多 CALCULATION_BATCH_MAX_ITEMS 项，默认 10,000 (at most the configured number, 10,000)",
+    )
+    chained: bool = Field(
+        default=False,
+        description="按序重放（更正用）：与上一项同一年度的项从上一项的 year_to_date_after 起算，与上一项同一因病致贫"
+        "认定的项从上一项的 illness_poverty_grant_after 起算；一项不能计算，其后各项亦不计算 (previous_item_failed)。"
+        " A replay in order (corrections): an item of the same year as the one before starts from that item's "
+        "year_to_date_after, an item under the same illness-poverty grant from its illness_poverty_grant_after; "
+        "after an item that could not be computed the rest are not computed (previous_item_failed).",
     )
 
 
@@ -83,14 +92,46 @@ async def compute_batch(_: Calculator, body: BatchRequest, request: Request) -> 
         raise Unprocessable(f"批量计算至多 {limit} 项 (a batch holds at most {limit} items)", code="batch_too_large")
     # Seconds of CPU for a big batch: off the event loop, so that health checks and other requests
     # are answered meanwhile; the JSON is written there too.
-    return Response(await run_in_threadpool(_compute_all, request, body.items), media_type="application/json")
+    return Response(await run_in_threadpool(_compute_all, request, body.items, body.chained),
+                    media_type="application/json")
 
 
-def _compute_all(request: Request, raw_items: list[dict[str, Any]]) -> bytes:
+def _continued(
+    item: CalculationRequest, before: tuple[int, CalculationResult], grants: dict[date, IllnessPovertyGrant],
+) -> CalculationRequest:
+    """`item` starting where the items before it left its year (the one just before, if of the same
+    year) and its illness-poverty grant (the last one under it): a chained batch."""
+    update: dict[str, Any] = {}
+    year, result = before
+    if item.discharged_on.year == year:
+        update["year_to_date"] = result.year_to_date_after
+    grant = item.illness_poverty_grant
+    if grant is not None and grant.window_from in grants:
+        used = grants[grant.window_from]
+        update["illness_poverty_grant"] = grant.model_copy(update={
+            "assistance_base": used.assistance_base, "assistance_paid": used.assistance_paid})
+    return item.model_copy(update=update)
+
+
+def _compute_all(request: Request, raw_items: list[dict[str, Any]], chained: bool = False) -> bytes:
     items: list[BatchItem] = []
+    before: tuple[int, CalculationResult] | None = None
+    grants: dict[date, IllnessPovertyGrant] = {}
     for index, raw in enumerate(raw_items):
+        if chained and items and items[-1].problem is not None:
+            items.append(BatchItem(index=index, problem=ItemProblem(
+                code="previous_item_failed",
+                detail="前一项不能计算，按序重放中止 (the item before failed: the replay stops)")))
+            continue
         try:
-            items.append(BatchItem(index=index, result=_compute(request, CalculationRequest.model_validate(raw))))
+            item = CalculationRequest.model_validate(raw)
+            if chained and before is not None:
+                item = _continued(item, before, grants)
+            result = _compute(request, item)
+            before = (item.discharged_on.year, result)
+            if result.illness_poverty_grant_after is not None:
+                grants[result.illness_poverty_grant_after.window_from] = result.illness_poverty_grant_after
+            items.append(BatchItem(index=index, result=result))
         except ValidationError as exc:
             items.append(BatchItem(index=index, problem=ItemProblem(
                 code="validation_failed", detail="该项校验未通过 (the item does not match the schema)",

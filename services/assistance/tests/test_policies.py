@@ -85,3 +85,41 @@ async def test_a_batch_validates_and_computes_each_item_on_its_own(auth) -> None
     assert {tuple(e["loc"]) for e in problem["errors"]} >= {("region_code",), ("bill", "total")}
     assert not_an_object.status_code == 422 and not_an_object.headers["content-type"] == "application/problem+json"
     assert empty.status_code == 422
+
+
+async def test_a_chained_batch_replays_in_order_across_years_and_grants(auth) -> None:  # type: ignore[no-untyped-def]
+    """docs/rules.md §8 examples 1 and 2 as one chained batch: the second starts from what the first left
+    (re-assistance (5,703.60 − 5,000) × 70% = 492.52); an item of another year starts from its own
+    balances; an item under the same grant from the grant usage the one before it left; after an item
+    that cannot be computed the rest are not."""
+    app = create_app(AssistanceSettings(**KEY_SETTINGS, log_json=False))
+    example_1 = {
+        "region_code": "370602", "insurance_type": "resident", "medical_type": "inpatient",
+        "discharged_on": "2023-03-20", "identities": ["minimum_allowance"],
+        "bill": {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000", "basic_insurance_paid": "26520"},
+    }
+    example_2 = {**example_1, "discharged_on": "2023-05-20", "bill": {
+        "total": "120000", "full_self_pay": "5000", "pre_self_pay": "5000", "basic_insurance_paid": "60000"}}
+    next_year = {**example_1, "discharged_on": "2024-02-20"}
+    grant = {"window_from": "2023-03-01", "window_until": "2024-12-31"}  # as if a grant spanned two years
+    # Under the grant (10,000, 60%), critical illness passed in: R 18,480 − C 7,462 = A 11,018 each time.
+    granted = {**example_1, "identities": ["illness_poverty"], "illness_poverty_grant": grant,
+               "bill": {**example_1["bill"], "critical_illness_paid": "7462"}}
+    granted_2024 = {**granted, "discharged_on": "2024-02-20"}
+    async with asgi_client(app) as client:
+        chained = await client.post("/v1/calculations:batch", headers=auth(Role.SERVICE), json={
+            "chained": True, "items": [example_1, example_2, next_year]})
+        unchained = await client.post("/v1/calculations:batch", headers=auth(Role.SERVICE), json={
+            "items": [example_1, example_2]})
+        across = await client.post("/v1/calculations:batch", headers=auth(Role.SERVICE), json={
+            "chained": True, "items": [granted, granted_2024]})
+        broken = await client.post("/v1/calculations:batch", headers=auth(Role.SERVICE), json={
+            "chained": True, "items": [{**example_1, "region_code": "110101"}, example_2]})
+    first, second, third = (item["result"] for item in chained.json()["items"])
+    assert (second["assistance"], second["re_assistance"], second["personal_share"]) == (
+        "14000.00", "492.52", "13007.48")
+    assert third["assistance"] == "8814.40" and third["year_to_date_after"]["admissions"] == 1
+    assert unchained.json()["items"][1]["result"]["re_assistance"] == "0.00"  # each item on its own balances
+    # 2023: (11,018 − 10,000) × 60% = 610.80; 2024, the grant's base 11,018 → 22,036: 12,036 × 60% − 610.80 = 6,610.80.
+    assert [item["result"]["assistance"] for item in across.json()["items"]] == ["610.80", "6610.80"]
+    assert [item["problem"]["code"] for item in broken.json()["items"]] == ["no_policy", "previous_item_failed"]

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Index, String
+from sqlalchemy import JSON, BigInteger, Date, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.settlement.database import Base
@@ -27,7 +27,11 @@ class ReceivedChangeRow(Base):
     often it is delivered; by person, for the corrections to find the settlements it affects."""
 
     __tablename__ = "received_changes"
-    __table_args__ = (Index("ix_received_changes_person", "id_number", "effective_from"),)
+    __table_args__ = (
+        Index("ix_received_changes_person", "id_number", "effective_from"),
+        Index("ix_received_changes_unhandled", "received_at", postgresql_where=text("handled_at IS NULL"),
+              sqlite_where=text("handled_at IS NULL")),
+    )
 
     source: Mapped[str] = mapped_column(String(16), primary_key=True, doc="the feed: registry")
     event_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -39,3 +43,5 @@ class ReceivedChangeRow(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, doc="when the corrections took it up")
+    outcome: Mapped[str | None] = mapped_column(String(200), doc="the proposal it led to, or why none")

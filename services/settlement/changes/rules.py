@@ -11,6 +11,8 @@ from typing import Any
 from shared.outbox import Change
 
 SETTLED, CANCELLED = "settlement.settled", "settlement.cancelled"
+CORRECTED = "settlement.corrected"
+"""A correction approved: the adjustment entries of its settlements (corrections/)."""
 FIGURES = ("total", "basic_insurance", "critical_illness", "assistance", "re_assistance", "personal_share")
 
 
@@ -36,3 +38,10 @@ def cancelled(row: Any, cancelled_at: datetime) -> Change:
         before={"status": "settled", **{name: str(getattr(row, name)) for name in FIGURES}},
         after={**_facts(row), "status": "cancelled", "reason": row.cancel_reason},
     )
+
+
+def corrected(id_number: str, proposal_id: str, first_discharge: date, at: datetime, paid_to_person: str) -> Change:
+    """A correction approved: its settlements' accumulators moved from the first one's discharge on."""
+    return Change(type=CORRECTED, id_number=id_number, effective_from=first_discharge,
+                  effective_until=None, occurred_at=at,
+                  after={"proposal_id": proposal_id, "paid_to_person": paid_to_person})

@@ -4,14 +4,16 @@ settlement, and the ORM's unit of work costs more CPU here than the database doe
 Writes are a compare-and-set on the person-year: the UPDATE takes the row lock and succeeds only
 if no other settlement appended since the balances were read (`entries` is the version)."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, case, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.settlement.corrections.models import CorrectionItemRow, CorrectionProposalRow
 from services.settlement.ledger.models import ACCUMULATORS, GrantVersionRow, LedgerEntryRow, PersonYearRow
 from services.settlement.settlements.models import SettlementRow
 from shared.contracts.calculation import YearToDate
@@ -20,6 +22,14 @@ from shared.db import insert_unless_exists
 _PERSON_YEARS = PersonYearRow.__table__
 _ENTRIES = LedgerEntryRow.__table__
 _GRANTS = GrantVersionRow.__table__
+_ITEMS = CorrectionItemRow.__table__
+_PROPOSALS = CorrectionProposalRow.__table__
+
+
+def _corrections(settlement_id: Any) -> Select[Any]:
+    """The approved corrections of a settlement."""
+    return (select(_ITEMS.c.proposal_id).join(_PROPOSALS, _PROPOSALS.c.id == _ITEMS.c.proposal_id)
+            .where(_ITEMS.c.settlement_id == settlement_id, _PROPOSALS.c.status == "approved"))
 
 
 @dataclass
@@ -119,21 +129,36 @@ class LedgerRepository:
         ).values(version=version + 1))
         return moved.rowcount == 1
 
-    async def grant_totals(self, id_number: str, window: tuple[date, date]) -> tuple[Decimal, Decimal]:
+    async def grant_totals(
+        self, id_number: str, window: tuple[date, date], excluding: Collection[str] = (),
+    ) -> tuple[Decimal, Decimal]:
         """(assistance base, assistance paid) of the settlements applied under an illness-poverty grant
         discharged inside its window, whatever their year: one grant, one cap (004 §三(七)).
-        Reversing entries net out cancelled settlements."""
+        Reversing entries net out cancelled settlements; a settlement's identity is the one its latest
+        approved correction applied, and its adjustment entries count with it. `excluding`: settlements
+        a correction is replaying."""
         settlements = SettlementRow.__table__
-        rows = await self.connection.execute(
+        identity = case((exists(_corrections(settlements.c.id)), _corrections(settlements.c.id)
+                         .with_only_columns(_ITEMS.c.identity_after).order_by(_PROPOSALS.c.decided_at.desc())
+                         .limit(1).scalar_subquery()), else_=settlements.c.identity_applied)
+        query = (
             select(_ENTRIES.c.accumulator, func.sum(_ENTRIES.c.amount))
             .join(settlements, settlements.c.id == _ENTRIES.c.settlement_id)
-            .where(settlements.c.id_number == id_number, settlements.c.identity_applied == "illness_poverty",
+            .where(settlements.c.id_number == id_number, identity == "illness_poverty",
                    settlements.c.discharged_on >= window[0], settlements.c.discharged_on < window[1],
                    _ENTRIES.c.accumulator.in_(("assistance_base", "assistance_paid")))
             .group_by(_ENTRIES.c.accumulator)
         )
-        totals = {name: Decimal(total) for name, total in rows}
+        if excluding:
+            query = query.where(settlements.c.id.not_in(list(excluding)))
+        totals = {name: Decimal(total) for name, total in await self.connection.execute(query)}
         return totals.get("assistance_base", Decimal(0)), totals.get("assistance_paid", Decimal(0))
+
+    async def move_grants(self, id_number: str) -> None:
+        """Move every grant version of the person: a correction approved changes what its grants have
+        used, so a settlement under any of them that read the old usage computes again."""
+        await self.connection.execute(update(_GRANTS).where(_GRANTS.c.id_number == id_number)
+                                      .values(version=_GRANTS.c.version + 1))
 
     async def entries_of(self, settlement_id: str, kind: str) -> list[Entry]:
         query = select(_ENTRIES.c.accumulator, _ENTRIES.c.amount, _ENTRIES.c.balance_after).where(

@@ -1,6 +1,7 @@
 from services.settlement.admissions import models as _admissions  # noqa: F401 — registers tables
 from services.settlement.alerts import models as _alerts  # noqa: F401
 from services.settlement.audit import models as _audit  # noqa: F401
+from services.settlement.corrections import models as _corrections  # noqa: F401
 from services.settlement.database import Base
 from services.settlement.fund import models as _fund  # noqa: F401
 from services.settlement.ledger import models as _ledger  # noqa: F401

@@ -1,7 +1,8 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.settlement.database import Base, Yuan
@@ -55,6 +56,9 @@ class SettlementRow(Base):
     large_expense: Mapped[Decimal | None] = mapped_column(Yuan)
     personal_share: Mapped[Decimal | None] = mapped_column(Yuan)
     statement: Mapped[str | None] = mapped_column(Text, doc="the response body, replayed byte for byte")
+    # What the calculation was asked, less the balances and identities of the day: a correction
+    # replays the settlement from it (corrections/). Null on settlements recorded before it was kept.
+    calculation_input: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     needs_recalculation: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -3,7 +3,7 @@ hot path, and reads hand back plain rows (attribute access by column name)."""
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -72,7 +72,7 @@ class SettlementRepository:
 
     async def mark_settled(
         self, settlement_id: str, settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
-        fund_region_code: str | None = None,
+        fund_region_code: str | None = None, calculation_input: dict[str, Any] | None = None,
     ) -> Row:
         done = (await self.connection.execute(
             update(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id, _SETTLEMENTS.c.status == "in_progress")
@@ -82,7 +82,7 @@ class SettlementRepository:
                 total=bill.total, bill_full_self_pay=bill.full_self_pay,
                 bill_over_limit_self_pay=bill.over_limit_self_pay,
                 personal_share=result.personal_share, fund_region_code=fund_region_code,
-                **{name: getattr(result, name) for name in FUND_LABELS},
+                calculation_input=calculation_input, **{name: getattr(result, name) for name in FUND_LABELS},
             )
             .returning(*_SETTLEMENTS.c)
         )).first()

@@ -149,6 +149,20 @@ def statement_fields(request: SettlementRequest, inputs: SettlementInputs, resul
     }
 
 
+def calculation_input(request: SettlementRequest, inputs: SettlementInputs) -> dict[str, Any]:
+    """What the calculation is asked apart from the day's identities, balances and grant usage (JSON):
+    kept with the settlement, so that a correction can replay it under the identities as now known."""
+    hospital = inputs.hospital
+    return {
+        "region_code": inputs.patient.region_code or hospital["region"]["code"],
+        "hospital_region_code": hospital["region"]["code"], "insurance_type": request.insurance_type.value,
+        "approved_outside_region": hospital.get("approved_outside_region", False),
+        "medical_type": request.medical_type.value, "hospital_level": hospital.get("level"),
+        "discharged_on": request.discharged_on.isoformat(), "disease_class": request.disease_class,
+        "cause": request.cause, "bill": inputs.bill.model_dump(mode="json", exclude_none=True),
+    }
+
+
 def preview_timeout() -> ServiceUnavailable:
     return ServiceUnavailable("预结算超时，请稍后重试 (the preview took too long; retry)", code="preview_timeout",
                               retry_after=1)
@@ -290,18 +304,11 @@ class SettlementFlow:
             raise Unprocessable(errors[0]["msg"], code="validation_failed", extra={"errors": errors}) from exc
 
     async def _calculate(
-        self, request: SettlementRequest, bill: Bill, hospital: dict[str, Any], patient: Patient, ytd: YearToDate,
-        grant: IllnessPovertyGrant | None,
+        self, request: SettlementRequest, inputs: SettlementInputs, ytd: YearToDate, grant: IllnessPovertyGrant | None,
     ) -> CalculationResult:
-        calculation = CalculationRequest(
-            illness_poverty_grant=grant,
-            region_code=patient.region_code or hospital["region"]["code"],
-            hospital_region_code=hospital["region"]["code"], insurance_type=request.insurance_type,
-            approved_outside_region=hospital.get("approved_outside_region", False),
-            medical_type=request.medical_type, hospital_level=hospital.get("level"),
-            discharged_on=request.discharged_on, identities=patient.identities, bill=bill,
-            disease_class=request.disease_class, cause=request.cause, year_to_date=ytd,
-        )
+        calculation = CalculationRequest.model_validate({
+            **calculation_input(request, inputs), "identities": inputs.patient.identities,
+            "year_to_date": ytd, "illness_poverty_grant": grant})
         try:
             answer = await self.peers.assistance.post(
                 "/v1/calculations", calculation.model_dump(mode="json"), idempotent=True,
@@ -336,7 +343,7 @@ class SettlementFlow:
     async def _compute(self, request: SettlementRequest, inputs: SettlementInputs, ytd: YearToDate) -> Computation:
         """What the settlement pays on the balances read: the one computation of a settlement and a preview."""
         grant, grant_read = await self._grant(request, inputs.patient) or (None, None)
-        result = await self._calculate(request, inputs.bill, inputs.hospital, inputs.patient, ytd, grant)
+        result = await self._calculate(request, inputs, ytd, grant)
         return Computation(result, grant_read if result.identity_applied == Category.ILLNESS_POVERTY else None)
 
     async def _settle_claimed(
@@ -358,7 +365,8 @@ class SettlementFlow:
             statement = Statement(settlement_id=settlement_id, status="settled", his_serial=request.his_serial,
                                   settled_at=settled_at, **statement_fields(request, inputs, result)).model_dump_json()
             if await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at, statement,
-                                       inputs.bill, result, computed.under_grant, inputs.lines, fund_region):
+                                       inputs.bill, result, computed.under_grant, inputs.lines, fund_region,
+                                       calculation_input(request, inputs)):
                 return statement
             # a concurrent settlement of the same person (or under the same grant) moved what was read:
             # compute again

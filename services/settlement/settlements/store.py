@@ -15,11 +15,12 @@ default of `make run`) the same writes go through the SQLAlchemy repositories in
 tests/test_store.py holds both to one contract.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from services.settlement.audit.repository import LookupAuditRepository
 from services.settlement.changes.repository import ChangeRepository
@@ -61,11 +62,13 @@ class SettlementStore(Protocol):
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
         grant: GrantRead | None = None, lines: Sequence[ClassifiedLine] | None = None,
-        fund_region_code: str | None = None,
+        fund_region_code: str | None = None, calculation_input: dict[str, Any] | None = None,
     ) -> bool:
         """`grant`: the settlement was applied under it; its version must not have moved either.
         `lines`: an itemized bill's fee lines, kept with the settlement. `fund_region_code`: the
-        district account its assistance draws on (fund/rules.py), written with its figures."""
+        district account its assistance draws on (fund/rules.py), written with its figures.
+        `calculation_input`: what the calculation was asked, less the day's balances and identities
+        (`settlements.service.calculation_input`), for a correction to replay it."""
 
 
 def settlement_store(database: Database) -> SettlementStore:
@@ -99,13 +102,13 @@ class PortableStore:
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
         grant: GrantRead | None = None, lines: Sequence[ClassifiedLine] | None = None,
-        fund_region_code: str | None = None,
+        fund_region_code: str | None = None, calculation_input: dict[str, Any] | None = None,
     ) -> bool:
         async with self.database.engine.begin() as connection:
             ledger = LedgerRepository(connection)
             # First, as on PostgreSQL: a settlement no longer in progress raises before anything is written.
             settlement = await SettlementRepository(connection).mark_settled(
-                settlement_id, settled_at, statement, bill, result, fund_region_code)
+                settlement_id, settled_at, statement, bill, result, fund_region_code, calculation_input)
             grant_moved = grant is None or await ledger.move_grant(read.id_number, grant.window_from, grant.version)
             if not grant_moved or await ledger.append(read, settlement_id, "settlement", deltas, caps) is None:
                 await connection.rollback()
@@ -139,9 +142,10 @@ FROM (VALUES (1)) AS one LEFT JOIN person_years ON id_number = $5 AND year = $6
 _READ = "SELECT * FROM person_years WHERE id_number = $1 AND year = $2"
 
 # $1 id_number, $2 year, $3 the person-year's entry count after this settlement (the version),
-# $4 settlement id, $5–$8 the entries as arrays, $9–$17 the settlement's figures ($11 the identity applied
-# and the fund's district account in one array; $12 the bill's total, full self-pay and over-limit
-# self-pay, for monitoring, then the occasional funds, in one array),
+# $4 settlement id, $5–$8 the entries as arrays, $9–$17 the settlement's figures ($11 the identity applied,
+# the fund's district account and the calculation input (JSON text, for corrections) in one array;
+# $12 the bill's total, full self-pay and over-limit self-pay, for monitoring, then the occasional
+# funds, in one array),
 # $18–$32 the balances; under a grant, $33 its first day and $34 its version as read.
 _MOVE_FIRST = f"""
     INSERT INTO person_years (id_number, year, entries, {_BALANCES}) SELECT $1, $2, $3, {_NEW_BALANCES} FROM pending
@@ -179,6 +183,7 @@ appended AS (
 {lines_cte}{event_cte}settled AS (
     UPDATE settlements SET status = 'settled', statement = $9, settled_at = $10,
         identity_applied = ($11::text[])[1], fund_region_code = ($11::text[])[2],
+        calculation_input = ($11::text[])[3]::json,
         total = ($12::numeric[])[1], bill_full_self_pay = ($12::numeric[])[2],
         bill_over_limit_self_pay = ($12::numeric[])[3], {occasional}, personal_share = $13, basic_insurance = $14,
         critical_illness = $15, assistance = $16, re_assistance = $17
@@ -263,7 +268,7 @@ class PostgresStore:
         self, read: PersonYear, settlement_id: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
         settled_at: datetime, statement: str, bill: Bill, result: CalculationResult,
         grant: GrantRead | None = None, lines: Sequence[ClassifiedLine] | None = None,
-        fund_region_code: str | None = None,
+        fund_region_code: str | None = None, calculation_input: dict[str, Any] | None = None,
     ) -> bool:
         balances, entries = read.moved_by(deltas)
         under_grant = () if grant is None else (grant.window_from, grant.version)
@@ -275,7 +280,8 @@ class PostgresStore:
                 [e.accumulator for e in entries], [e.amount for e in entries],
                 [e.balance_after for e in entries], [caps.get(e.accumulator) for e in entries],
                 statement, settled_at,
-                [result.identity_applied.value if result.identity_applied else None, fund_region_code],
+                [result.identity_applied.value if result.identity_applied else None, fund_region_code,
+                 None if calculation_input is None else json.dumps(calculation_input)],
                 [bill.total, bill.full_self_pay, bill.over_limit_self_pay,
                  *(getattr(result, name) for name in OCCASIONAL_FUNDS)],
                 result.personal_share,

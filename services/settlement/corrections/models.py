@@ -1,0 +1,59 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.settlement.database import Base, Yuan
+from shared.db import UtcDateTime
+
+
+class CorrectionProposalRow(Base):
+    """What a late change would make a person's settlements pay: computed by the worker, decided by an
+    agency. A proposal never edits a settlement or the ledger; its approval appends adjustment entries.
+    At most one is pending per person: a later change supersedes it (a new proposal takes its reasons)."""
+
+    __tablename__ = "correction_proposals"
+    __table_args__ = (
+        Index("ix_correction_proposals_person", "id_number", "status"),
+        Index("uq_correction_proposals_pending", "id_number", unique=True,
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18))
+    status: Mapped[str] = mapped_column(String(16), doc="pending / approved / rejected / superseded")
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, doc="the events it follows (source, id, type, window)")
+    years: Mapped[list[int]] = mapped_column(JSON)
+    agencies: Mapped[list[str]] = mapped_column(JSON, doc="who may decide (corrections.rules.deciding_agencies)")
+    ledger_versions: Mapped[dict[str, int]] = mapped_column(JSON, doc="year → the person-year's entries as read")
+    paid_to_person: Mapped[Decimal] = mapped_column(
+        Yuan, doc="the personal shares' difference: >0 to pay the person, <0 to recover")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(64), doc="the token subject")
+    decided_by_agency: Mapped[str | None] = mapped_column(String(32))
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
+    payment: Mapped[str | None] = mapped_column(String(8), doc="on approval: pay / recover / none")
+
+
+class CorrectionItemRow(Base):
+    """One settlement of a proposal: its figures as settled (with earlier adjustments) and as replayed."""
+
+    __tablename__ = "correction_items"
+    __table_args__ = (Index("ix_correction_items_settlement", "settlement_id"),)
+
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("correction_proposals.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, doc="discharge order, from 1")
+    settlement_id: Mapped[str] = mapped_column(ForeignKey("settlements.id"))
+    year: Mapped[int]
+    discharged_on: Mapped[date]
+    identity_before: Mapped[str | None] = mapped_column(String(32))
+    identity_after: Mapped[str | None] = mapped_column(String(32))
+    funds_before: Mapped[dict[str, str]] = mapped_column(JSON)
+    funds_after: Mapped[dict[str, str]] = mapped_column(JSON)
+    accumulator_deltas: Mapped[dict[str, str]] = mapped_column(JSON, doc="what approval books, per accumulator")
+    trace: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
