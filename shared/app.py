@@ -19,8 +19,10 @@ from shared.observability import (
     configure_logging,
     health_router,
     install_observability,
+    random_request_id,
     serve_metrics,
 )
+from shared import tracing
 from shared.rate_limit import RateLimiter
 from shared.settings import ServiceSettings
 
@@ -46,6 +48,12 @@ def build_service_app(
         readiness = {"database": database.ping, **readiness}
 
     metrics = Metrics(service)
+    # Tracing off (no endpoint): nothing below is installed, not even a check per request.
+    provider = tracing.start(service, settings.otlp_endpoint) if settings.otlp_endpoint else None
+    untrace_statements = (
+        tracing.trace_statements(database.engine, provider.get_tracer("shared.db"), database.engine.dialect.name)
+        if provider is not None and database is not None else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,6 +72,10 @@ def build_service_app(
                 await database.dispose()
             if stop_metrics is not None:
                 stop_metrics()
+            if untrace_statements is not None:
+                untrace_statements()
+            if provider is not None:
+                tracing.stop(provider)
 
     app = FastAPIOffline(
         title=title, description=description, version="0.1.0", lifespan=lifespan,
@@ -84,7 +96,12 @@ def build_service_app(
         RequestLimitsMiddleware,
         max_json_body_bytes=settings.max_json_body_bytes, max_csv_body_bytes=settings.max_csv_body_bytes,
     )
-    install_observability(app, metrics)
+    if provider is None:
+        install_observability(app, metrics)
+    else:
+        # The request id of a request that came without one is its trace's id: logs lead to the trace.
+        install_observability(app, metrics, new_request_id=lambda: tracing.trace_id_hex() or random_request_id())
+        app.add_middleware(tracing.TracingMiddleware, tracer=provider.get_tracer("shared.app"))
     metrics_guard = None if settings.metrics_port is not None else [Depends(require(Role.OPS, Role.SERVICE))]
     app.include_router(health_router(metrics, readiness, metrics_guard=metrics_guard))
     caller = Depends(_authenticate_within_limits(_rate_limiters(settings)))

@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 
+from shared import tracing
 from shared.auth import ServiceTokens, SigningKey, key_id, load_public_keys
 from shared.errors import Problem, ServiceUnavailable
 from shared.request_context import current_request_id
@@ -110,6 +111,20 @@ class ServiceClient:
         idempotent: bool | None = None,
     ) -> Any:
         """The decoded JSON body of a 2xx answer; typed errors otherwise."""
+        tracer = tracing.tracer
+        if tracer is None:
+            return await self._request(method, path, json_body, params, idempotent, None)
+        with tracer.start_as_current_span(
+            f"{self.peer} {method.upper()}", kind=tracing.SpanKind.CLIENT,
+            attributes={"peer.service": self.peer, "http.request.method": method.upper(),
+                        "url.path": tracing.mask_in_text(path)},
+        ):
+            return await self._request(method, path, json_body, params, idempotent, tracing.inject)
+
+    async def _request(
+        self, method: str, path: str, json_body: Any, params: dict[str, str] | None, idempotent: bool | None,
+        inject: Callable[[dict[str, str]], None] | None,
+    ) -> Any:
         if self._session is None:
             await self.start()
         assert self._session is not None
@@ -117,12 +132,15 @@ class ServiceClient:
         may_retry = method in _IDEMPOTENT if idempotent is None else idempotent
         attempts = 1 + (self._retries if may_retry else 0)
         last_reason = "no attempt"
+        headers = self._headers()
+        if inject is not None:
+            inject(headers)
         for attempt in range(attempts):
             if attempt:
                 await asyncio.sleep(0.05 * 2 ** (attempt - 1))
             try:
                 async with self._session.request(
-                    method, self.base_url + path, json=json_body, params=params, headers=self._headers(),
+                    method, self.base_url + path, json=json_body, params=params, headers=headers,
                 ) as response:
                     body = await response.read()
                     status = response.status

@@ -101,12 +101,17 @@ class Metrics:
         self.service = service
 
 
+def random_request_id() -> str:
+    return uuid.uuid4().hex
+
+
 class RequestContextMiddleware:
     """Pure ASGI (no per-request task): request id in and out, access log, metrics."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, new_request_id: Callable[[], str] = random_request_id) -> None:
         self.app = app
         self.metrics = metrics
+        self.new_request_id = new_request_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -114,7 +119,7 @@ class RequestContextMiddleware:
             return
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         # Masked once, here: the id echoed, quoted in problems, logged and sent on is the same one.
-        request_id = mask_in_text(incoming) if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = mask_in_text(incoming) if _VALID_REQUEST_ID.match(incoming) else self.new_request_id()
         # Every API response may hold personal data: no cache keeps it (docs and probes may be cached).
         added = [(REQUEST_ID_HEADER.encode(), request_id.encode()), _NOSNIFF]
         if scope["path"].startswith("/v1/"):
@@ -237,6 +242,8 @@ def serve_metrics(metrics: Metrics, host: str, port: int) -> Callable[[], None]:
     return stop
 
 
-def install_observability(app: FastAPI, metrics: Metrics) -> None:
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+def install_observability(
+    app: FastAPI, metrics: Metrics, new_request_id: Callable[[], str] = random_request_id,
+) -> None:
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, new_request_id=new_request_id)
 

@@ -38,6 +38,11 @@ class ServiceSettings(BaseSettings):
         "/metrics on the service port needs an ops or service token",
     )
     metrics_host: str = Field(default="127.0.0.1", description="address the metrics port listens on")
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="base URL of an OpenTelemetry OTLP/HTTP receiver (http://collector:4318): traces of requests,"
+        " peer calls and database statements are sent there; unset (the default): no tracing at all",
+    )
     shutdown_grace_seconds: int = Field(
         default=35, ge=0, le=600,
         description="on SIGTERM the process stops accepting connections and lets the requests in flight "
