@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi_offline import FastAPIOffline
 
+from shared import tracing
 from shared.auth import Principal, Role, TokenVerifier, authenticate, load_public_keys, require
 from shared.db import Database, install_database_problems
 from shared.docs import DOCS_ASSETS_URL, SWAGGER_UI_PARAMETERS, install_openapi
@@ -22,7 +23,6 @@ from shared.observability import (
     random_request_id,
     serve_metrics,
 )
-from shared import tracing
 from shared.rate_limit import RateLimiter
 from shared.settings import ServiceSettings
 
