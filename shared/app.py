@@ -51,7 +51,7 @@ def build_service_app(
     # Tracing off (no endpoint): nothing below is installed, not even a check per request.
     provider = tracing.start(service, settings.otlp_endpoint) if settings.otlp_endpoint else None
     untrace_statements = (
-        tracing.trace_statements(database.engine, provider.get_tracer("shared.db"), database.engine.dialect.name)
+        tracing.trace_statements(database, provider.get_tracer("shared.db"))
         if provider is not None and database is not None else None
     )
 

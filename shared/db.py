@@ -10,7 +10,7 @@ import asyncio
 import functools
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -253,6 +253,8 @@ class Database:
         self.is_postgresql = self.engine.dialect.name == "postgresql"
         self._driver_pool: asyncpg.Pool | None = None
         self._driver_pool_lock = asyncio.Lock()
+        # shared.tracing's, when tracing is on: told of each statement a driver connection runs.
+        self.driver_query_logger: Callable[[Any], None] | None = None
 
     @asynccontextmanager
     async def driver_connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -267,7 +269,8 @@ class Database:
                 if self._driver_pool is None:
                     self._driver_pool = await asyncpg.create_pool(
                         driver_dsn(self.url), min_size=1, max_size=self.pool_size,
-                        init=_numeric_as_text, reset=_leave_as_is,
+                        init=_numeric_as_text if self.driver_query_logger is None else self._init_logged,
+                        reset=_leave_as_is,
                         # Hot statements are key look-ups whose plan does not depend on the values.
                         # Left to itself PostgreSQL keeps re-planning them on every execution (its
                         # generic plan's estimate for `= ANY($1)` looks dearer): 1 ms of planning
@@ -276,6 +279,11 @@ class Database:
                     )
         async with self._driver_pool.acquire(timeout=10) as connection:  # as SQLAlchemy's pool_timeout
             yield connection
+
+    async def _init_logged(self, connection: asyncpg.Connection) -> None:
+        await _numeric_as_text(connection)
+        assert self.driver_query_logger is not None
+        connection.add_query_logger(self.driver_query_logger)
 
     async def renew_driver_connections(self) -> None:
         """Replace the driver connections as they are next released, e.g. after a migration changed a

@@ -58,6 +58,9 @@ class JsonFormatter(logging.Formatter):
             "msg": mask_in_text(record.getMessage()),
             "request_id": current_request_id(),
         }
+        trace_id = getattr(record, "trace_id", None)  # set by shared.tracing's filter, when tracing is on
+        if trace_id:
+            entry["trace_id"] = trace_id
         fields = getattr(record, "fields", None)
         if isinstance(fields, Mapping):
             entry.update({k: mask_in_text(v) if isinstance(v, str) else v for k, v in fields.items()})

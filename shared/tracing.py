@@ -9,6 +9,7 @@ service client's one check is `tracer is None`. So tracing off costs nothing per
 """
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,12 +22,11 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.db import Database
 from shared.id_number import mask_in_text
 
-log = logging.getLogger("shared.tracing")
 PROPAGATOR = TraceContextTextMapPropagator()
 tracer: Tracer | None = None
 """This process's tracer while tracing is on (set by `start`), else None: what the client checks."""
@@ -39,6 +39,8 @@ def start(service: str, endpoint: str) -> TracerProvider:
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")))
     tracer = provider.get_tracer("shared.tracing")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_with_trace_id)
     return provider
 
 
@@ -46,6 +48,14 @@ def stop(provider: TracerProvider) -> None:
     global tracer
     provider.shutdown()
     tracer = None
+    for handler in logging.getLogger().handlers:
+        handler.removeFilter(_with_trace_id)
+
+
+def _with_trace_id(record: logging.LogRecord) -> bool:
+    """Each log line written while tracing is on names its trace (whatever request id it carries)."""
+    record.trace_id = trace_id_hex()
+    return True
 
 
 def trace_id_hex() -> str | None:
@@ -98,14 +108,15 @@ class TracingMiddleware:
                     span.set_attribute("http.route", route)
 
 
-def trace_statements(engine: AsyncEngine, tracer: Tracer, system: str) -> Callable[[], None]:
-    """A span for each statement the engine runs (its SQL text, never its parameters). Returns the
-    removal of the listeners."""
-    sync_engine = engine.sync_engine
+def trace_statements(database: Database, tracer: Tracer) -> Callable[[], None]:
+    """A span for each statement the database runs (its SQL text, never its parameters), through
+    SQLAlchemy or on a bare driver connection (the settlement hot path). Returns the removal."""
+    sync_engine = database.engine.sync_engine
+    system = sync_engine.dialect.name
 
     def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         span = tracer.start_span(
-            statement.split(None, 1)[0].upper() if statement else "SQL", kind=SpanKind.CLIENT,
+            _operation(statement), kind=SpanKind.CLIENT,
             attributes={"db.system": system, "db.statement": statement, "db.executemany": executemany},
         )
         conn.info.setdefault("tracing.spans", []).append(span)
@@ -117,16 +128,34 @@ def trace_statements(engine: AsyncEngine, tracer: Tracer, system: str) -> Callab
         if exception_context.connection is not None:
             _end(exception_context.connection, exception_context.original_exception)
 
+    def driver_statement(query: Any) -> None:
+        # asyncpg tells of a statement once done (scheduled in the caller's context): a span dated back.
+        end = time.time_ns()
+        span = tracer.start_span(
+            _operation(query.query), kind=SpanKind.CLIENT, start_time=end - int(query.elapsed * 1e9),
+            attributes={"db.system": system, "db.statement": query.query},
+        )
+        if query.exception is not None:
+            span.set_status(Status(StatusCode.ERROR, type(query.exception).__name__))
+        span.end(end_time=end)
+
     event.listen(sync_engine, "before_cursor_execute", before)
     event.listen(sync_engine, "after_cursor_execute", after)
     event.listen(sync_engine, "handle_error", failed)
+    database.driver_query_logger = driver_statement
 
     def remove() -> None:
         event.remove(sync_engine, "before_cursor_execute", before)
         event.remove(sync_engine, "after_cursor_execute", after)
         event.remove(sync_engine, "handle_error", failed)
+        database.driver_query_logger = None
 
     return remove
+
+
+def _operation(statement: str) -> str:
+    """The span's name: the statement's first word (SELECT, INSERT, WITH, ...)."""
+    return statement.split(None, 1)[0].upper() if statement.strip() else "SQL"
 
 
 def _end(conn: Any, error: BaseException | None) -> None:

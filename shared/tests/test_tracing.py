@@ -31,6 +31,7 @@ async def test_tracing_off_installs_no_middleware_no_hook_and_no_provider(tmp_pa
     middleware, statement_listeners, _ = _hooks(app)
     assert "TracingMiddleware" not in middleware
     assert statement_listeners == 0
+    assert app.state.database.driver_query_logger is None  # the driver pool's connections log nothing
     assert tracing.tracer is None
     assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)  # nothing set for the process
     async with asgi_client(app) as client:
@@ -45,10 +46,12 @@ async def test_tracing_on_installs_them_and_its_shutdown_removes_them(tmp_path: 
     middleware, statement_listeners, error_listeners = _hooks(app)
     assert middleware[0] == "TracingMiddleware"  # outermost: the request id is read from its trace
     assert (statement_listeners, error_listeners) == (2, 1)
+    assert app.state.database.driver_query_logger is not None
     assert tracing.tracer is not None
     async with app.router.lifespan_context(app), asgi_client(app) as client:
         continued = await client.get("/healthz", headers={"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"})
     # A request that came without an id takes its trace's: the caller's, continued.
     assert continued.headers["x-request-id"] == TRACE_ID
     assert _hooks(app)[1:] == (0, 0)
+    assert app.state.database.driver_query_logger is None
     assert tracing.tracer is None
