@@ -17,10 +17,10 @@ from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 from shared.contracts.changes import ChangeEvent
 from shared.db import Database
 from shared.id_number import mask
-from shared.outbox import TRANSIENT, ChangeFeed, FeedCursors
+from shared.outbox import RELAY_CURSOR, TRANSIENT, ChangeFeed, FeedCursors
 
 log = logging.getLogger("shared.broker")
-CURSOR = "broker"
+CURSOR = RELAY_CURSOR
 
 
 def exchange_name(service: str) -> str:

@@ -232,6 +232,18 @@ def health_router(
     return router
 
 
+async def keep_refreshing(name: str, refreshes: Sequence[Callable[[], Awaitable[None]]], seconds: float) -> None:
+    """Recompute gauges every `seconds` until cancelled, in the background (never on a request). A
+    refresh that fails (its database or peer down) leaves its gauges as they were, logged."""
+    while True:
+        for refresh in refreshes:
+            try:
+                await refresh()
+            except Exception as exc:
+                log.warning("%s not refreshed: %s: %s", name, type(exc).__name__, exc)
+        await asyncio.sleep(seconds)
+
+
 def serve_metrics(metrics: Metrics, host: str, port: int) -> Callable[[], None]:
     """/metrics on a port of its own, from a thread of this process (prometheus_client's server, as
     a Prometheus scrape config expects it), for a network only Prometheus reaches. Returns the stop."""

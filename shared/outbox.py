@@ -15,12 +15,13 @@ commit in the order they wrote: rows are numbered in seq order.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import JSON, BigInteger, Date, FetchedValue, Index, String, Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -33,6 +34,9 @@ from shared.http_client import PeerUnavailable, ServiceClient
 from shared.id_number import mask
 
 log = logging.getLogger("shared.outbox")
+
+RELAY_CURSOR = "broker"
+"""The broker relay's cursor (shared.broker) in `feed_cursors`."""
 
 NUMBER_BATCH = 5000
 """Rows numbered at most per feed read: a list import of 300,000 changes is numbered over many reads."""
@@ -191,6 +195,45 @@ class FeedConsumer:
         log.info("applied %d %s changes up to %d (last: %s of %s)", len(page.changes), self.source,
                  page.next_after, page.changes[-1].type, mask(page.changes[-1].id_number))
         return len(page.changes)
+
+
+class FeedGauges:
+    """The change feed's lags on /metrics, recomputed by a background task (`refresh`), never on a
+    request:
+    - `assistance_outbox_lag_events{service}`, where a broker is configured: the events written and
+      not yet published to it (not yet numbered, or numbered past the relay's cursor);
+    - `assistance_feed_consumer_lag_seconds{consumer}`, per peer feed this service consumes: the age
+      of the oldest event written there that the consumer has not applied, 0 when it has applied
+      them all. A stuck consumer's lag grows; a feed with nothing new keeps it at 0 (the time since
+      the last event applied would alarm on a quiet night). One page of one event from the peer's
+      feed per refresh."""
+
+    def __init__(self, registry: CollectorRegistry, service: str, database: Database, events: Table, cursors: Table,
+                 *, relayed: bool, consumed: Mapping[str, ServiceClient]) -> None:
+        self.service, self.database, self.events, self.cursors = service, database, events, cursors
+        self.consumed = consumed
+        self.outbox = Gauge("assistance_outbox_lag_events", "Change events written and not yet published to the"
+                            " broker", ["service"], registry=registry) if relayed else None
+        self.consumer = Gauge("assistance_feed_consumer_lag_seconds", "Age of the oldest event of a peer's feed"
+                              " the consumer has not applied (0: caught up)", ["consumer"],
+                              registry=registry) if consumed else None
+
+    async def refresh(self) -> None:
+        events = self.events
+        async with self.database.autocommit.connect() as connection:
+            positions = dict((await connection.execute(select(self.cursors.c.name, self.cursors.c.position))).all())
+            if self.outbox is not None:
+                relayed_to = positions.get(RELAY_CURSOR, 0)
+                self.outbox.labels(self.service).set(await connection.scalar(
+                    select(func.count()).select_from(events).where(events.c.id.is_(None) | (events.c.id > relayed_to))))
+        if self.consumer is None:
+            return
+        now = datetime.now(UTC)
+        for source, client in self.consumed.items():
+            page = ChangePage.model_validate(await client.get(
+                "/v1/changes", params={"after": str(positions.get(source, 0)), "limit": "1"}))
+            behind = (now - page.changes[0].occurred_at).total_seconds() if page.changes else 0
+            self.consumer.labels(f"{self.service}/{source}").set(max(behind, 0))
 
 
 TRANSIENT = (PeerUnavailable, ConnectionError, TimeoutError, OSError)

@@ -94,3 +94,8 @@ class ChangeFeedSettings(DatabaseSettings):
     relay_poll_seconds: float = Field(default=1, gt=0, le=60, description="how often the relay looks for new events")
     changes_batch: int = Field(default=500, ge=1, le=1000, description="events a consumer takes from a peer's feed")
     changes_poll_seconds: float = Field(default=1, gt=0, le=60, description="how often a consumer asks a peer's feed")
+    lag_metrics_refresh_seconds: float = Field(
+        default=30, gt=0, le=3600,
+        description="how often the service recomputes its outbox and feed lag gauges (and settlement its past-due"
+        " claims gauge) for /metrics",
+    )

@@ -1,13 +1,15 @@
 """The registry service: insured persons, their enrolment and assistance identities with history,
 list imports from agencies, eligibility on any date."""
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.registry.applications.router import router as applications_router
 from services.registry.audit.router import router as audit_router
-from services.registry.changes.models import ChangeEventRow
+from services.registry.changes.models import ChangeEventRow, FeedCursorRow
 from services.registry.chronic.router import router as chronic_router
 from services.registry.chronic.rules import DiseaseList
 from services.registry.eligibility.router import router as eligibility_router
@@ -20,7 +22,8 @@ from services.registry.settings import RegistrySettings
 from shared.app import build_service_app
 from shared.db import Database
 from shared.http_client import peer_client, service_tokens
-from shared.outbox import ChangeFeed, changes_router
+from shared.observability import keep_refreshing
+from shared.outbox import ChangeFeed, FeedGauges, changes_router
 
 SERVICE_DIR = Path(__file__).parent
 
@@ -30,10 +33,17 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     database = Database(settings.database_url, pool_size=settings.db_pool_size)
     catalog = peer_client("catalog", settings.catalog_url, settings, service_tokens(settings, caller="registry"))
 
-    async def start(_: FastAPI) -> None:
+    async def start(app: FastAPI) -> None:
         await catalog.start()
+        if settings.broker_url is not None:  # the worker relays the feed: its lag on /metrics
+            app.state.lag_gauges = asyncio.create_task(keep_refreshing(
+                "outbox gauge", [app.state.feed_gauges.refresh], settings.lag_metrics_refresh_seconds))
 
-    async def close(_: FastAPI) -> None:
+    async def close(app: FastAPI) -> None:
+        if settings.broker_url is not None:
+            app.state.lag_gauges.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await app.state.lag_gauges
         await catalog.close()
 
     app = build_service_app(
@@ -53,4 +63,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app.state.catalog = catalog
     app.state.chronic_diseases = DiseaseList.load()
     app.state.change_feed = ChangeFeed(database, ChangeEventRow.__table__)
+    app.state.feed_gauges = FeedGauges(
+        app.state.metrics.registry, "registry", database, ChangeEventRow.__table__, FeedCursorRow.__table__,
+        relayed=settings.broker_url is not None, consumed={},
+    )
     return app

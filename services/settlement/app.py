@@ -13,9 +13,9 @@ from services.settlement.alerts.router import router as alerts_router
 from services.settlement.alerts.rules import HighCostData
 from services.settlement.alerts.service import AlertService
 from services.settlement.audit.router import router as audit_router
-from services.settlement.changes.models import ChangeEventRow
+from services.settlement.changes.models import ChangeEventRow, FeedCursorRow
 from services.settlement.claims.router import router as claims_router
-from services.settlement.claims.service import ClaimService
+from services.settlement.claims.service import ClaimGauges, ClaimService
 from services.settlement.corrections.router import router as corrections_router
 from services.settlement.corrections.service import CorrectionService
 from services.settlement.fund.router import router as fund_router
@@ -34,7 +34,8 @@ from services.settlement.settlements.service import SettlementFlow
 from services.settlement.statements.router import router as statements_router
 from shared.app import build_service_app
 from shared.db import Database
-from shared.outbox import ChangeFeed, changes_router
+from shared.observability import keep_refreshing
+from shared.outbox import ChangeFeed, FeedGauges, changes_router
 from shared.rate_limit import RateLimiter
 
 SERVICE_DIR = Path(__file__).parent
@@ -54,12 +55,15 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         app.state.hospital_changes = asyncio.create_task(lookups.follow_hospital_changes(
             peers.catalog, app.state.settlement_flow.hospitals, settings.hospital_changes_poll_seconds))
         app.state.fund_gauges = asyncio.create_task(app.state.fund.follow())
+        app.state.lag_gauges = asyncio.create_task(keep_refreshing(
+            "feed and claims gauges", [app.state.feed_gauges.refresh, app.state.claim_gauges.refresh],
+            settings.lag_metrics_refresh_seconds))
         await app.state.recalculations.resume_unfinished()
 
     async def close(app: FastAPI) -> None:
         await app.state.settlement_flow.drain(GIVE_BACK_SECONDS)
         await app.state.recalculations.close()
-        for task in (app.state.hospital_changes, app.state.fund_gauges):
+        for task in (app.state.hospital_changes, app.state.fund_gauges, app.state.lag_gauges):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -101,4 +105,10 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         stop_after_chunks=settings.recalculation_stop_after_chunks,
     )
     app.state.corrections = CorrectionService(database, peers)
+    app.state.claim_gauges = ClaimGauges(app.state.metrics.registry, database)
+    # The worker consumes registry's feed and relays this one; their lags are shown here, on /metrics.
+    app.state.feed_gauges = FeedGauges(
+        app.state.metrics.registry, "settlement", database, ChangeEventRow.__table__, FeedCursorRow.__table__,
+        relayed=settings.broker_url is not None, consumed={"registry": peers.registry},
+    )
     return app

@@ -192,6 +192,11 @@ class ClaimRepository:
             .limit(limit).offset(offset))
         return list(await self.connection.execute(query if kind is None else query.where(_LINES.c.kind == kind)))
 
+    async def past_due_count(self, today: date) -> int:
+        """The unpaid periods whose deadline has passed (as `listing(past_due_on=today)`, all of them)."""
+        return int(await self.connection.scalar(select(func.count()).select_from(_PERIODS).where(
+            _PERIODS.c.status.in_(UNPAID), _PERIODS.c.due_on < today)))
+
     async def listing(self, *, hospital_code: str | None, status: Status | None, past_due_on: date | None) -> list[Row]:
         """The latest periods; with `past_due_on`, the unpaid ones whose deadline was before that day."""
         query = select(_PERIODS)

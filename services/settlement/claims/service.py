@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -47,6 +48,20 @@ from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.money import ZERO
 
 ENTITY = "claim_period"
+
+
+class ClaimGauges:
+    """`assistance_claims_past_due`: the claims (closed, reviewed or approved periods) unpaid past
+    their due date, the same as `GET /v1/claim-periods?past_due=true` lists; recomputed by a
+    background task (`refresh`), never on a request."""
+
+    def __init__(self, registry: CollectorRegistry, database: Database) -> None:
+        self.database = database
+        self.past_due = Gauge("assistance_claims_past_due", "Claims unpaid past their due date", registry=registry)
+
+    async def refresh(self) -> None:
+        async with self.database.autocommit.connect() as connection:
+            self.past_due.set(await ClaimRepository(connection).past_due_count(today()))
 
 
 def period_not_found() -> NotFound:

@@ -3,18 +3,13 @@ polling at once apply every event once; with the cursor set back every event com
 changes nothing."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conftest import PEER_KEY_SETTINGS
-from services.registry.app import create_app as registry_app
 from services.registry.changes.models import ChangeEventRow as RegistryChangeRow
-from services.registry.settings import RegistrySettings
 from services.settlement.changes.models import FeedCursorRow, ReceivedChangeRow
 from services.settlement.changes.service import receive
 from services.settlement.settings import SettlementSettings
@@ -23,35 +18,9 @@ from shared.db import Database
 from shared.http_client import ServiceClient, peer_client, service_tokens
 from shared.outbox import ChangeFeed, FeedConsumer, FeedCursors
 from tests.support.feeds import served
-from tests.support.ports import free_ports
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 EVENTS = 10
-
-
-@pytest.fixture
-async def registry(migrated_database: Callable[[str], str]) -> AsyncIterator[tuple[str, Database]]:
-    """Registry served over HTTP on its own PostgreSQL database: (its URL, its database)."""
-    url = migrated_database("registry")
-    app = registry_app(RegistrySettings(database_url=url, **PEER_KEY_SETTINGS, log_json=False))
-    [port] = free_ports(1)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    database = Database(url)
-    yield f"http://127.0.0.1:{port}", database
-    server.should_exit = True
-    await serving
-    await database.dispose()
-
-
-@pytest.fixture
-async def settlement(migrated_database: Callable[[str], str]) -> AsyncIterator[tuple[Database, SettlementSettings]]:
-    url = migrated_database("settlement")
-    database = Database(url)
-    yield database, SettlementSettings(database_url=url, **PEER_KEY_SETTINGS, log_json=False)
-    await database.dispose()
 
 
 async def _write_events(database: Database) -> None:
