@@ -102,7 +102,7 @@ def test_the_validation_rejects_a_misspelt_field() -> None:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_each_service_runs_as_the_run_book_says(overlay: str) -> None:  # noqa: C901 (one checklist)
     objects = render(overlay)
-    deployments, config_maps = by_kind(objects, "Deployment"), by_kind(objects, "ConfigMap")
+    deployments, config_maps = servers(objects), by_kind(objects, "ConfigMap")
     pdbs, hpas, services = (by_kind(objects, k) for k in ("PodDisruptionBudget", "HorizontalPodAutoscaler", "Service"))
     assert set(deployments) == set(SERVICES)
     for name, deployment in deployments.items():
@@ -153,12 +153,58 @@ def test_each_service_runs_as_the_run_book_says(overlay: str) -> None:  # noqa: 
     assert set(variables("settlement")) >= {"SETTLEMENT_SHUTDOWN_GRACE_SECONDS"}
 
 
+def servers(objects: tuple[dict, ...]) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {name: d for name, d in by_kind(objects, "Deployment").items() if not name.endswith("-worker")}
+
+
+@needs_kubectl
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_workers_run_beside_their_servers_with_the_broker_from_the_secret(overlay: str) -> None:
+    objects = render(overlay)
+    deployments, policies = by_kind(objects, "Deployment"), by_kind(objects, "NetworkPolicy")
+    workers = {name.removesuffix("-worker"): d for name, d in deployments.items() if name.endswith("-worker")}
+    assert set(workers) == {"registry", "settlement"}  # the services with a change feed (assistance, catalog: none)
+    documented = documented_worker_edges()
+    for name, worker in workers.items():
+        pod = worker["spec"]["template"]["spec"]
+        [container] = pod["containers"]
+        [server_container] = deployments[name]["spec"]["template"]["spec"]["containers"]
+        assert container["command"] == ["python", "-m", f"services.{name}", "worker"]
+        assert container["image"] == server_container["image"]
+        # The same settings and Secret as the server: the broker URL is the Secret's, the server shows the lag.
+        assert container["envFrom"] == server_container["envFrom"]
+        assert f"{name.upper()}_BROKER_URL" in variables(name)
+        assert worker["spec"]["replicas"] == 2, "two replicas are safe (cursors moved by compare-and-set)"
+        assert worker["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"] == "worker"
+        assert "ports" not in container and container["securityContext"]["readOnlyRootFilesystem"]
+        assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+        policy = policies[f"{name}-worker"]["spec"]
+        assert policy["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in policy
+        egress = set()
+        for rule in policy["egress"]:
+            [port] = [p["port"] for p in rule["ports"]]
+            for peer in rule["to"]:
+                egress.add(f"{peer['podSelector']['matchLabels']['app.kubernetes.io/name']}:{port}")
+        assert egress == documented[name], name
+    # registry admits settlement's worker on its service port (the feed).
+    [admitted] = [rule for rule in policies["registry-ingress"]["spec"]["ingress"] if rule["ports"][0]["port"] == 8000]
+    assert {"app.kubernetes.io/name": "settlement", "app.kubernetes.io/component": "worker"} in [
+        peer["podSelector"]["matchLabels"] for peer in admitted["from"] if "podSelector" in peer]
+
+
+def documented_worker_edges() -> dict[str, set[str]]:
+    """docs/runbook.md "Network": the workers' table (what each worker may reach, name:port)."""
+    section = (ROOT / "docs" / "runbook.md").read_text().split("### Network", 1)[1].split("\n#", 1)[0]
+    return {worker: set(re.findall(r"`([\w-]+:\d+)`", edges))
+            for worker, edges in re.findall(r"^\| (\w+) worker \| ([^|]+) \|$", section, re.MULTILINE)}
+
+
 @needs_kubectl
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_migrations_are_jobs_of_their_own_and_no_server_migrates(overlay: str) -> None:
     jobs = by_kind(render(f"{overlay}/migrations"), "Job")
     assert set(jobs) == {f"{s}-migrate" for s in WITH_DATABASE}
-    app_image = next(iter(by_kind(render(overlay), "Deployment").values()))["spec"]["template"]["spec"][
+    app_image = next(iter(servers(render(overlay)).values()))["spec"]["template"]["spec"][
         "containers"][0]["image"]
     for service in WITH_DATABASE:
         [container] = jobs[f"{service}-migrate"]["spec"]["template"]["spec"]["containers"]
