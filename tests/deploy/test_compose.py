@@ -66,3 +66,20 @@ def test_settlement_starts_after_its_peers_are_ready(compose: dict) -> None:  # 
     assert compose["services"]["registry"]["depends_on"]["catalog"] == {"condition": "service_healthy"}
     for backing in ("postgres", "rabbitmq"):
         assert "healthcheck" in compose["services"][backing]
+
+
+def test_the_workers_relay_to_rabbitmq_once_it_is_ready(compose: dict) -> None:  # type: ignore[type-arg]
+    services = compose["services"]
+    for name in ("registry", "settlement"):
+        worker = services[f"{name}-worker"]
+        assert worker["command"] == ["python", "-m", f"services.{name}", "worker"]
+        assert worker["image"] == services[name]["image"] and worker["read_only"]
+        assert worker["depends_on"]["rabbitmq"] == {"condition": "service_healthy"}
+        assert worker["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+        # The worker and the server read the same settings: the server shows the relay's lag on /metrics.
+        assert worker["environment"] == services[name]["environment"]
+        broker = worker["environment"][f"{name.upper()}_BROKER_URL"]
+        user = services["rabbitmq"]["environment"]
+        assert broker == f"amqp://{user['RABBITMQ_DEFAULT_USER']}:{user['RABBITMQ_DEFAULT_PASS']}@rabbitmq:5672/"
+        assert unknown_variables(name, set(worker["environment"])) == set()
+    assert services["settlement-worker"]["depends_on"]["registry"] == {"condition": "service_healthy"}
