@@ -123,6 +123,7 @@ class SettlementInputs:
 class Computation:
     result: CalculationResult
     under_grant: GrantRead | None  # the illness-poverty grant it was applied under, as read
+    asked: dict[str, Any]  # the calculation request as sent (JSON)
 
 
 def statement_fields(request: SettlementRequest, inputs: SettlementInputs, result: CalculationResult) -> dict[str, Any]:
@@ -149,18 +150,14 @@ def statement_fields(request: SettlementRequest, inputs: SettlementInputs, resul
     }
 
 
-def calculation_input(request: SettlementRequest, inputs: SettlementInputs) -> dict[str, Any]:
-    """What the calculation is asked apart from the day's identities, balances and grant usage (JSON):
-    kept with the settlement, so that a correction can replay it under the identities as now known."""
-    hospital = inputs.hospital
-    return {
-        "region_code": inputs.patient.region_code or hospital["region"]["code"],
-        "hospital_region_code": hospital["region"]["code"], "insurance_type": request.insurance_type.value,
-        "approved_outside_region": hospital.get("approved_outside_region", False),
-        "medical_type": request.medical_type.value, "hospital_level": hospital.get("level"),
-        "discharged_on": request.discharged_on.isoformat(), "disease_class": request.disease_class,
-        "cause": request.cause, "bill": inputs.bill.model_dump(mode="json", exclude_none=True),
-    }
+# Read again when a correction replays a settlement: the identities, balances and grant usage as now known.
+_READ_AGAIN_ON_REPLAY = ("identities", "year_to_date", "illness_poverty_grant")
+
+
+def calculation_input(asked: dict[str, Any]) -> dict[str, Any]:
+    """What the calculation was asked (its JSON as sent), less what a replay reads again: kept with the
+    settlement, so that a correction can replay it under the identities as now known."""
+    return {name: value for name, value in asked.items() if name not in _READ_AGAIN_ON_REPLAY}
 
 
 def preview_timeout() -> ServiceUnavailable:
@@ -305,19 +302,25 @@ class SettlementFlow:
 
     async def _calculate(
         self, request: SettlementRequest, inputs: SettlementInputs, ytd: YearToDate, grant: IllnessPovertyGrant | None,
-    ) -> CalculationResult:
-        calculation = CalculationRequest.model_validate({
-            **calculation_input(request, inputs), "identities": inputs.patient.identities,
-            "year_to_date": ytd, "illness_poverty_grant": grant})
+    ) -> tuple[CalculationResult, dict[str, Any]]:
+        """The result, and the request as sent (JSON)."""
+        hospital = inputs.hospital
+        asked = CalculationRequest(
+            region_code=inputs.patient.region_code or hospital["region"]["code"],
+            hospital_region_code=hospital["region"]["code"],
+            approved_outside_region=hospital.get("approved_outside_region", False),
+            insurance_type=request.insurance_type, medical_type=request.medical_type,
+            hospital_level=hospital.get("level"), discharged_on=request.discharged_on,
+            identities=inputs.patient.identities, bill=inputs.bill, disease_class=request.disease_class,
+            cause=request.cause, year_to_date=ytd, illness_poverty_grant=grant,
+        ).model_dump(mode="json")
         try:
-            answer = await self.peers.assistance.post(
-                "/v1/calculations", calculation.model_dump(mode="json"), idempotent=True,
-            )
+            answer = await self.peers.assistance.post("/v1/calculations", asked, idempotent=True)
         except RemoteProblem as exc:
             if exc.remote_status == 422:
                 raise Unprocessable(exc.remote_detail, code=exc.remote_code) from exc
             raise
-        return CalculationResult.model_validate(answer)
+        return CalculationResult.model_validate(answer), asked
 
     async def _inputs(
         self, request: SettlementRequest, manual_hospital: dict[str, Any] | None = None,
@@ -343,8 +346,8 @@ class SettlementFlow:
     async def _compute(self, request: SettlementRequest, inputs: SettlementInputs, ytd: YearToDate) -> Computation:
         """What the settlement pays on the balances read: the one computation of a settlement and a preview."""
         grant, grant_read = await self._grant(request, inputs.patient) or (None, None)
-        result = await self._calculate(request, inputs, ytd, grant)
-        return Computation(result, grant_read if result.identity_applied == Category.ILLNESS_POVERTY else None)
+        result, asked = await self._calculate(request, inputs, ytd, grant)
+        return Computation(result, grant_read if result.identity_applied == Category.ILLNESS_POVERTY else None, asked)
 
     async def _settle_claimed(
         self, settlement_id: str, request: SettlementRequest, person_year: PersonYear,
@@ -366,7 +369,7 @@ class SettlementFlow:
                                   settled_at=settled_at, **statement_fields(request, inputs, result)).model_dump_json()
             if await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at, statement,
                                        inputs.bill, result, computed.under_grant, inputs.lines, fund_region,
-                                       calculation_input(request, inputs)):
+                                       calculation_input(computed.asked)):
                 return statement
             # a concurrent settlement of the same person (or under the same grant) moved what was read:
             # compute again
