@@ -95,7 +95,7 @@ async def get(principal: Reader, period_id: PeriodId, service: Service) -> Claim
             " settlement cancelled since: its amounts are negative.")
 async def lines(
     principal: Reader, period_id: PeriodId, service: Service,
-    offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0, limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> ClaimLines:
     return ClaimLines(items=await service.lines(period_id, principal, limit=limit, offset=offset),
                       offset=offset, limit=limit)

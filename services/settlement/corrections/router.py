@@ -35,7 +35,7 @@ async def listing(
     _: Reader, service: Service,
     status: Annotated[Literal["pending", "approved", "rejected", "superseded"] | None, Query()] = None,
     id_number: Annotated[IdNumberStr | None, Query(description="身份证号 (the person)")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Proposals:
     return Proposals(items=await service.listing(status=status, id_number=id_number, limit=limit, offset=offset))
 
