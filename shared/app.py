@@ -2,6 +2,7 @@
 errors, and for a service with a database its engine, readiness check and disposal. A service's
 `create_app(settings)` calls `build_service_app` with its own routers."""
 
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 
@@ -61,8 +62,11 @@ def build_service_app(
             serve_metrics(metrics, settings.metrics_host, settings.metrics_port)
             if settings.metrics_port is not None else None
         )
+        if database is not None:
+            await database.warm()
         for hook in on_startup:
             await hook(app)
+        settle_memory()
         try:
             yield
         finally:
@@ -111,6 +115,14 @@ def build_service_app(
         app.include_router(router, dependencies=[caller])
     install_openapi(app, service, settings)
     return app
+
+
+def settle_memory() -> None:
+    """What the start-up built (the app, its models and schemas, the policies) lives as long as the
+    process: moved out of the collector's sight, so the full collections that come every few
+    thousand requests walk only what requests left behind, instead of pausing on all of it."""
+    gc.collect()
+    gc.freeze()
 
 
 def _rate_limiters(settings: ServiceSettings) -> dict[Role, RateLimiter]:

@@ -174,6 +174,16 @@ class ServiceClient:
     async def post(self, path: str, json_body: Any, *, idempotent: bool = False) -> Any:
         return await self.request("POST", path, json_body=json_body, idempotent=idempotent)
 
+    async def warm(self, connections: int = 4) -> None:
+        """Open `connections` to the peer (and sign the first service token) before this service
+        says it is ready, so the first requests after a start do not pay for them. A peer that is
+        not up yet is left to the readiness check."""
+        results = await asyncio.gather(*(self.ready() for _ in range(connections)), return_exceptions=True)
+        failures = {type(result).__name__ for result in results if isinstance(result, Exception)}
+        if failures:
+            log.warning("%s not ready at start (%s); connections will be opened on first use",
+                        self.peer, ", ".join(sorted(failures)))
+
     async def ready(self) -> None:
         """Readiness check of this peer: its /healthz answers."""
         await self.get("/healthz")

@@ -273,7 +273,8 @@ def changes_router() -> APIRouter:
     )
     async def changes(
         request: Request, _: reader,
-        after: Annotated[int, Query(ge=0, le=2**63 - 1, description="游标：上次的 next_after (the last one; 0: from the start)")] = 0,
+        after: Annotated[int, Query(
+            ge=0, le=2**63 - 1, description="游标：上次的 next_after (the last one; 0: from the start)")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> ChangePage:
         feed: ChangeFeed = request.app.state.change_feed

@@ -24,5 +24,6 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         settings=settings,
         routers=[regions_router, hospitals_router, items_router],
         readiness={},
-        database=Database(settings.database_url, pool_size=settings.db_pool_size),
+        database=Database(settings.database_url, pool_size=settings.db_pool_size,
+                          warm_connections=settings.db_pool_warm),
     )

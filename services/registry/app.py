@@ -30,7 +30,8 @@ SERVICE_DIR = Path(__file__).parent
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
-    database = Database(settings.database_url, pool_size=settings.db_pool_size)
+    database = Database(settings.database_url, pool_size=settings.db_pool_size,
+                        warm_connections=settings.db_pool_warm)
     catalog = peer_client("catalog", settings.catalog_url, settings, service_tokens(settings, caller="registry"))
 
     async def start(app: FastAPI) -> None:

@@ -46,12 +46,14 @@ GIVE_BACK_SECONDS = 5
 
 def create_app(settings: SettlementSettings | None = None) -> FastAPI:
     settings = settings or SettlementSettings()
-    database = Database(settings.database_url, pool_size=settings.db_pool_size)
+    database = Database(settings.database_url, pool_size=settings.db_pool_size,
+                        warm_connections=settings.db_pool_warm)
     peers = Peers.from_settings(settings)
 
     async def start(app: FastAPI) -> None:
         for client in peers.all():
             await client.start()
+        await asyncio.gather(*(client.warm() for client in peers.all()))
         app.state.hospital_changes = asyncio.create_task(lookups.follow_hospital_changes(
             peers.catalog, app.state.settlement_flow.hospitals, settings.hospital_changes_poll_seconds))
         app.state.fund_gauges = asyncio.create_task(app.state.fund.follow())
