@@ -111,7 +111,9 @@ async def settle(principal: Writer, body: SettlementRequest, flow: Flow) -> Resp
         statement, replayed = await flow.settle(body, principal)
     finally:
         server_timing.stop(token)
-    headers = {"Server-Timing": timing.header(), **REPLAYED} if replayed else {"Server-Timing": timing.header()}
+    headers = {"Server-Timing": timing.header()}
+    if replayed:
+        headers.update(REPLAYED)
     return Response(content=statement, status_code=201, media_type="application/json", headers=headers)
 
 
