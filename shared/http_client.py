@@ -7,6 +7,7 @@ calls (GET/HEAD/PUT/DELETE, or a POST the caller marks idempotent) on connection
 502/503/504, and turns failures into typed errors:
 - `PeerUnavailable` (503 with Retry-After when not handled): the peer is down, slow or failing;
 - `RemoteProblem`: the peer answered with a problem (4xx); the caller decides what it means.
+Each call's time counts to the request's Server-Timing where the route keeps one (shared.server_timing).
 """
 
 import asyncio
@@ -17,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from shared import tracing
+from shared import server_timing, tracing
 from shared.auth import ServiceTokens, SigningKey, key_id, load_public_keys
 from shared.errors import Problem, ServiceUnavailable
 from shared.request_context import current_request_id
@@ -112,14 +113,20 @@ class ServiceClient:
     ) -> Any:
         """The decoded JSON body of a 2xx answer; typed errors otherwise."""
         tracer = tracing.tracer
-        if tracer is None:
-            return await self._request(method, path, json_body, params, idempotent, None)
-        with tracer.start_as_current_span(
-            f"{self.peer} {method.upper()}", kind=tracing.SpanKind.CLIENT,
-            attributes={"peer.service": self.peer, "http.request.method": method.upper(),
-                        "url.path": tracing.mask_in_text(path)},
-        ):
-            return await self._request(method, path, json_body, params, idempotent, tracing.inject)
+        timing = server_timing.current()
+        started = timing.peer_started() if timing is not None else 0.0
+        try:
+            if tracer is None:
+                return await self._request(method, path, json_body, params, idempotent, None)
+            with tracer.start_as_current_span(
+                f"{self.peer} {method.upper()}", kind=tracing.SpanKind.CLIENT,
+                attributes={"peer.service": self.peer, "http.request.method": method.upper(),
+                            "url.path": tracing.mask_in_text(path)},
+            ):
+                return await self._request(method, path, json_body, params, idempotent, tracing.inject)
+        finally:
+            if timing is not None:
+                timing.peer_done(self.peer, started)
 
     async def _request(
         self, method: str, path: str, json_body: Any, params: dict[str, str] | None, idempotent: bool | None,

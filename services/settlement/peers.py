@@ -1,6 +1,6 @@
 """The services settlement calls, one pooled client each, for the life of the app."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from services.settlement.settings import SettlementSettings
 from shared.http_client import ServiceClient, peer_client, service_tokens
@@ -27,3 +27,6 @@ class Peers:
 
     def all(self) -> tuple[ServiceClient, ...]:
         return (self.registry, self.catalog, self.assistance)
+
+
+NAMES = tuple(field.name for field in fields(Peers))  # each client's peer name: what Server-Timing names

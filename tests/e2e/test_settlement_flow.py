@@ -3,6 +3,7 @@
 Figures are docs/rules.md §8 (Yantai 2023, resident, 低保, basic insurance given) and seed 004.
 """
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal as D
@@ -106,6 +107,37 @@ def test_idempotent_retries(platform: Platform, auth) -> None:  # type: ignore[n
     assert changed.status_code == 422 and changed.json()["code"] == "idempotency_key_reused"
     balances, _ = ledger_balances(platform, id_number)
     assert balances["admissions"] == 1  # settled once
+
+
+_TIMED = re.compile(r"([a-z]+);dur=(\d+\.\d\d)")
+
+
+def server_timing(response: httpx.Response) -> dict[str, float]:
+    """The Server-Timing header's phases in order, each checked for the W3C form `name;dur=ms`."""
+    parts = response.headers["server-timing"].split(", ")
+    matched = [_TIMED.fullmatch(part) for part in parts]
+    assert all(matched), parts
+    return {m[1]: float(m[2]) for m in matched if m is not None}
+
+
+def test_the_settlement_tells_where_its_time_went(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]
+    id_number = beneficiary(platform, auth, "minimum_allowance")
+    first = settle(platform, auth, id_number, "TIMED-1", EXAMPLE_1)
+    assert first.status_code == 201, first.text
+    phases = server_timing(first)
+    assert list(phases) == ["registry", "catalog", "assistance", "db", "app", "total"]
+    # The person is asked of the registry, the calculation of assistance, the claim and the record of
+    # the database; the hospital may come from the cache (catalog 0.00).
+    assert phases["registry"] > 0 and phases["assistance"] > 0 and phases["db"] > 0 and phases["app"] >= 0
+    # registry (alongside catalog), assistance and the database one after the other, each within the
+    # total (each figure rounded to 0.01 ms)
+    assert phases["registry"] + phases["assistance"] + phases["db"] <= phases["total"] + 0.02
+
+    replay = settle(platform, auth, id_number, "TIMED-1", EXAMPLE_1)
+    replayed = server_timing(replay)
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert (replayed["registry"], replayed["catalog"], replayed["assistance"]) == (0, 0, 0)  # no peer asked
+    assert replayed["db"] > 0 and replayed["db"] <= replayed["total"] + 0.01
 
 
 def test_a_bill_past_what_the_ledger_records_is_refused_and_writes_nothing(platform: Platform, auth) -> None:  # type: ignore[no-untyped-def]

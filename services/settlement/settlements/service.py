@@ -8,6 +8,8 @@
 3. All or nothing (`store.record`): move the person-year balances if they are still the ones read
    (the UPDATE takes the row lock; else read again and go back to 2), under a grant move its version
    the same way, append the ledger entries, store the statement. No lock is held across an HTTP call.
+
+Each store statement's time counts to the request's Server-Timing (shared.server_timing), as each peer call's does.
 """
 
 import asyncio
@@ -18,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from time import perf_counter
 from typing import Any
 
 from pydantic import ValidationError
@@ -52,6 +55,7 @@ from services.settlement.settlements.schemas import (
     Statement,
 )
 from services.settlement.settlements.store import GrantRead, settlement_store
+from shared import server_timing
 from shared.auth import Principal, ensure_hospital_access
 from shared.categories import Category, InsuranceType
 from shared.contracts.calculation import Bill, CalculationRequest, CalculationResult, IllnessPovertyGrant, YearToDate
@@ -205,11 +209,15 @@ class SettlementFlow:
         check_bill_form(request)
         fingerprint = request_hash(request)
         settlement_id = uuid.uuid4().hex
+        started = perf_counter()
         person_year = await self.store.claim(settlement_id, fingerprint, request, principal.subject,
                                              channel="his" if manual_hospital is None else "manual")
+        server_timing.database_done(started)
         if person_year is None:
+            started = perf_counter()
             async with self.database.autocommit.connect() as connection:
                 existing = await SettlementRepository(connection).by_serial(request.hospital_code, request.his_serial)
+            server_timing.database_done(started)
             return self._replay(existing, fingerprint), True
         deadline = asyncio.timeout(self.deadline_seconds)
         self._claimed += 1
@@ -269,10 +277,12 @@ class SettlementFlow:
         window = patient.illness_poverty_window
         if window is None:
             return None
+        started = perf_counter()
         async with self.database.autocommit.connect() as connection:
             ledger = LedgerRepository(connection)
             version = await ledger.grant_version(request.id_number, window[0])
             base, paid = await ledger.grant_totals(request.id_number, window)
+        server_timing.database_done(started)
         return (IllnessPovertyGrant(window_from=window[0], window_until=window[1] - timedelta(days=1),
                                     assistance_base=base, assistance_paid=paid), GrantRead(window[0], version))
 
@@ -358,7 +368,9 @@ class SettlementFlow:
         for attempt in range(self.max_attempts):
             if attempt:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
+                started = perf_counter()
                 person_year = await self.store.read(person_year.id_number, person_year.year)
+                server_timing.database_done(started)
             ytd = person_year.year_to_date()
             computed = await self._compute(request, inputs, ytd)
             result = computed.result
@@ -367,9 +379,12 @@ class SettlementFlow:
             settled_at = datetime.now(UTC)
             statement = Statement(settlement_id=settlement_id, status="settled", his_serial=request.his_serial,
                                   settled_at=settled_at, **statement_fields(request, inputs, result)).model_dump_json()
-            if await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at, statement,
-                                       inputs.bill, result, computed.under_grant, inputs.lines, fund_region,
-                                       calculation_input(computed.asked)):
+            started = perf_counter()
+            recorded = await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at,
+                                               statement, inputs.bill, result, computed.under_grant, inputs.lines,
+                                               fund_region, calculation_input(computed.asked))
+            server_timing.database_done(started)
+            if recorded:
                 return statement
             # a concurrent settlement of the same person (or under the same grant) moved what was read:
             # compute again
