@@ -12,6 +12,7 @@ from services.registry.audit.router import router as audit_router
 from services.registry.changes.models import ChangeEventRow, FeedCursorRow
 from services.registry.chronic.router import router as chronic_router
 from services.registry.chronic.rules import DiseaseList
+from services.registry.eligibility.repository import HOT_STATEMENTS
 from services.registry.eligibility.router import router as eligibility_router
 from services.registry.identities.router import router as identities_router
 from services.registry.imports.regions import RegionDirectory
@@ -31,7 +32,7 @@ SERVICE_DIR = Path(__file__).parent
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     database = Database(settings.database_url, pool_size=settings.db_pool_size,
-                        warm_connections=settings.db_pool_warm)
+                        warm_connections=settings.db_pool_warm, hot_statements=HOT_STATEMENTS)
     catalog = peer_client("catalog", settings.catalog_url, settings, service_tokens(settings, caller="registry"))
 
     async def start(app: FastAPI) -> None:

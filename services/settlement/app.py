@@ -31,6 +31,7 @@ from services.settlement.reconciliation.service import ReconciliationService
 from services.settlement.settings import SettlementSettings
 from services.settlement.settlements.router import router as settlements_router
 from services.settlement.settlements.service import SettlementFlow
+from services.settlement.settlements.store import HOT_STATEMENTS
 from services.settlement.statements.router import router as statements_router
 from shared.app import build_service_app
 from shared.db import Database
@@ -47,13 +48,14 @@ GIVE_BACK_SECONDS = 5
 def create_app(settings: SettlementSettings | None = None) -> FastAPI:
     settings = settings or SettlementSettings()
     database = Database(settings.database_url, pool_size=settings.db_pool_size,
-                        warm_connections=settings.db_pool_warm)
+                        warm_connections=settings.db_pool_warm, hot_statements=HOT_STATEMENTS)
     peers = Peers.from_settings(settings)
 
     async def start(app: FastAPI) -> None:
         for client in peers.all():
             await client.start()
         await asyncio.gather(*(client.warm() for client in peers.all()))
+        await lookups.warm(peers)
         app.state.hospital_changes = asyncio.create_task(lookups.follow_hospital_changes(
             peers.catalog, app.state.settlement_flow.hospitals, settings.hospital_changes_poll_seconds))
         app.state.fund_gauges = asyncio.create_task(app.state.fund.follow())

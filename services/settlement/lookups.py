@@ -14,6 +14,7 @@ from typing import Any
 
 from services.settlement.peers import Peers
 from shared.categories import Category, InsuranceType
+from shared.contracts.calculation import CalculationRequest
 from shared.contracts.hospitals import ensure_designated, fetch_hospital, fetch_hospital_changes
 from shared.errors import Unprocessable
 from shared.http_client import RemoteProblem, ServiceClient
@@ -41,6 +42,28 @@ def _grant_window(identities: list[dict[str, Any]]) -> tuple[date, date] | None:
         if identity["category"] == Category.ILLNESS_POVERTY and identity["effective_until"]:
             return date.fromisoformat(identity["effective_from"]), date.fromisoformat(identity["effective_until"])
     return None
+
+
+# Before settlement says it is ready it makes one call of each kind a settlement makes, whose answers
+# nobody keeps, so the peers' first requests (their token checks, statements and code paths) are not
+# a patient's: a person no one is (born 1900-01-01), a hospital code no list has, and the calculation
+# the contract documents as its example.
+_WARM_UP_PERSON = "110101190001010014"
+_WARM_UP_HOSPITAL = "000000"
+_WARM_UP_CALCULATION = CalculationRequest.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+
+
+async def warm(peers: Peers) -> None:
+    today = date.today()
+    answers = await asyncio.gather(
+        patient(peers, _WARM_UP_PERSON, today), designated_hospital(peers, _WARM_UP_HOSPITAL, today),
+        peers.assistance.post("/v1/calculations", _WARM_UP_CALCULATION, idempotent=True),
+        return_exceptions=True,
+    )
+    failures = [type(answer).__name__ for answer in answers
+                if isinstance(answer, Exception) and not isinstance(answer, Unprocessable)]  # the unknown hospital
+    if failures:
+        log.warning("peers not warmed at start (%s); the first settlements will warm them", ", ".join(failures))
 
 
 LOOKUP_LIMITED = "本院查询参保人身份过于频繁，请稍后重试 (this hospital looks persons up too often; retry later)"

@@ -119,3 +119,5 @@ async def read_records(
         out_of_region = await records.out_of_region_filings(ids)
     return {n: PersonRecords(p, events[p.id], versions[p.id], filings[p.id], out_of_region[p.id])
             for n, p in persons.items()}
+# What every eligibility answer runs, prepared on the warm connections (shared.db.Database.warm).
+HOT_STATEMENTS = (_ONE_READ,)

@@ -236,6 +236,10 @@ _RECORDS = {
 }
 
 
+# What a settlement runs, prepared on the warm connections (shared.db.Database.warm).
+HOT_STATEMENTS = (_CLAIM, _READ, *_RECORDS.values())
+
+
 def _line_arrays(lines: Sequence[ClassifiedLine]) -> list[list[object]]:
     rows = [line_values(n, line) for n, line in enumerate(lines, start=1)]
     return [[row[name] for row in rows] for name in _LINE_COLUMNS]
