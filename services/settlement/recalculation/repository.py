@@ -86,10 +86,11 @@ class RecalculationRepository:
     async def changed_person_years(self, batch_id: str) -> list[tuple[str, int, list[list[str]]]]:
         """(person, year, the person's windows) for each person-year whose replay moves anything."""
         r, p = _REPLAYED.c, _PERSONS.c
+        moved = select(r.id_number, r.year).where(r.batch_id == batch_id, r.changed).distinct().subquery()
         rows = await self.connection.execute(
-            select(r.id_number, r.year, p.windows).distinct()
-            .join(_PERSONS, (p.batch_id == r.batch_id) & (p.id_number == r.id_number))
-            .where(r.batch_id == batch_id, r.changed).order_by(r.id_number, r.year))
+            select(moved.c.id_number, moved.c.year, p.windows)
+            .join(_PERSONS, (p.batch_id == batch_id) & (p.id_number == moved.c.id_number))
+            .order_by(moved.c.id_number, moved.c.year))
         return [(row.id_number, row.year, row.windows) for row in rows]
 
     async def range_totals(self, batch_id: str) -> Row:
@@ -101,7 +102,7 @@ class RecalculationRepository:
                    func.coalesce(func.sum(r.re_assistance_after), 0).label("re_assistance"),
                    not_computed.label("not_computed"),
                    *(func.coalesce(func.sum(getattr(r, f"{name}_after") - getattr(r, f"{name}_before")), 0)
-                     .label(name) for name in FUNDS))
+                     .label(f"{name}_difference") for name in FUNDS))
             .where(r.batch_id == batch_id))).one()
 
     async def save_replays(

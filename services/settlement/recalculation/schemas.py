@@ -78,7 +78,7 @@ class Batch(BaseModel):
                    not_computed=totals.not_computed,
                    range=DischargeRangeOut(from_date=row.from_date, to_date=row.to_date, region_code=row.region_code,
                                            hospital_code=row.hospital_code) if ranged else None,
-                   differences={name: getattr(totals, name) for name in FUNDS} if ranged else None)
+                   differences={name: getattr(totals, f"{name}_difference") for name in FUNDS} if ranged else None)
 
 
 class JsonUpload(BaseModel):
