@@ -116,3 +116,14 @@ def registry_changes_taken_up(platform: Platform, id_number: str) -> None:
             assert taken_up["n"] == written["n"], (written, taken_up)
             return
         time.sleep(0.2)
+
+
+def batch_when(platform: Platform, auth, batch_id: str, until) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """The recalculation batch once `until(batch)` holds (within a minute)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        batch = httpx.get(f"{platform.urls['settlement']}/v1/recalculations/{batch_id}", headers=auth(Role.OPS)).json()
+        if until(batch):
+            return batch
+        time.sleep(0.2)
+    raise AssertionError(f"batch {batch_id} never got there: {batch}")

@@ -34,7 +34,14 @@ import pytest
 from services.assistance.settings import AssistanceSettings
 from shared.auth import Role
 from tests.e2e.conftest import Platform, fetch
-from tests.e2e.settlement_support import EXAMPLE_1, EXAMPLE_2, beneficiary, registry_changes_taken_up, settle
+from tests.e2e.settlement_support import (
+    EXAMPLE_1,
+    EXAMPLE_2,
+    batch_when,
+    beneficiary,
+    registry_changes_taken_up,
+    settle,
+)
 from tests.support.xlsx import find, value, workbook
 
 pytestmark = pytest.mark.e2e
@@ -68,16 +75,6 @@ def _settled(platform: Platform, auth, id_number: str, serial: str, bill: dict[s
 def _create(platform: Platform, auth, body: dict[str, Any]) -> httpx.Response:  # type: ignore[no-untyped-def]
     return httpx.post(f"{platform.urls['settlement']}/v1/recalculations/ranges", json=body, headers=auth(Role.OPS),
                       timeout=30)
-
-
-def _wait(platform: Platform, auth, batch_id: str, until) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        batch = httpx.get(f"{platform.urls['settlement']}/v1/recalculations/{batch_id}", headers=auth(Role.OPS)).json()
-        if until(batch):
-            return batch
-        time.sleep(0.2)
-    raise AssertionError(f"batch {batch_id} never got there: {batch}")
 
 
 def _replayed(platform: Platform, batch_id: str) -> dict[str, tuple[Any, ...]]:
@@ -148,9 +145,9 @@ def test_a_corrected_policy_figure_is_recalculated_over_a_range_resumed_and_appr
         crashed = created.json()
         assert (crashed["source"], crashed["rows_total"], crashed["chunks_total"]) == ("range", 4, 3)
         assert crashed["range"] == {**YEAR_2023, "hospital_code": None}
-        _wait(platform, auth, crashed["id"], lambda batch: batch["chunks_done"] == 1)
+        batch_when(platform, auth, crashed["id"], lambda batch: batch["chunks_done"] == 1)
         time.sleep(0.5)
-        assert _wait(platform, auth, crashed["id"], lambda batch: True)["status"] == "calculating"
+        assert batch_when(platform, auth, crashed["id"], lambda batch: True)["status"] == "calculating"
 
         # While it is unfinished: an overlapping range is refused, another region's is not (and has
         # no settlement: a valid empty batch, calculated at once); nothing downloads or decides yet.
@@ -169,17 +166,17 @@ def test_a_corrected_policy_figure_is_recalculated_over_a_range_resumed_and_appr
         # last chunk comes on demand.
         platform.restart_service("settlement", SETTLEMENT_RECALCULATION_CHUNK_ROWS="1",
                                  SETTLEMENT_RECALCULATION_STOP_AFTER_CHUNKS="1")
-        _wait(platform, auth, crashed["id"], lambda batch: batch["chunks_done"] == 2)
+        batch_when(platform, auth, crashed["id"], lambda batch: batch["chunks_done"] == 2)
         time.sleep(0.5)
         resumed = httpx.post(f"{base}/{crashed['id']}:resume", headers=auth(Role.OPS))
         assert resumed.status_code == 202, resumed.text
-        done = _wait(platform, auth, crashed["id"], lambda batch: batch["status"] == "calculated")
+        done = batch_when(platform, auth, crashed["id"], lambda batch: batch["status"] == "calculated")
         assert _replayed(platform, crashed["id"]) == expected
 
         # The same range in one go gives the same: each settlement's funds, the totals.
         platform.restart_service("settlement")
         whole = _create(platform, auth, {**YEAR_2023, "note": "一次算完"}).json()
-        whole = _wait(platform, auth, whole["id"], lambda batch: batch["status"] == "calculated")
+        whole = batch_when(platform, auth, whole["id"], lambda batch: batch["status"] == "calculated")
         assert _replayed(platform, whole["id"]) == expected
         for batch in (done, whole):
             assert (batch["rows_done"], batch["assistance"], batch["re_assistance"], batch["not_computed"]) == (
