@@ -125,7 +125,7 @@ class RecalculationRepository:
     async def unfinished(self) -> list[str]:
         """Batches a crash may have left half done, oldest first."""
         b = _BATCHES.c
-        query = select(b.id).where(b.status.in_([Status.UPLOADED, Status.CALCULATING])).order_by(b.created_at)
+        query = select(b.id).where(b.status.in_(RUNNING)).order_by(b.created_at)
         return list((await self.connection.execute(query)).scalars())
 
     async def chunk(self, batch_id: str, chunk: int) -> list[Row]:
