@@ -104,11 +104,11 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
     )
     app.state.reconciliation = ReconciliationService(database)
     app.state.claims = ClaimService(database, app.state.settlement_flow)
+    app.state.corrections = CorrectionService(database, peers)
     app.state.recalculations = RecalculationService(
-        database, peers, chunk_rows=settings.recalculation_chunk_rows,
+        database, peers, app.state.corrections, chunk_rows=settings.recalculation_chunk_rows,
         stop_after_chunks=settings.recalculation_stop_after_chunks,
     )
-    app.state.corrections = CorrectionService(database, peers)
     app.state.claim_gauges = ClaimGauges(app.state.metrics.registry, database)
     # The worker consumes registry's feed and relays this one; their lags are shown here, on /metrics.
     app.state.feed_gauges = FeedGauges(

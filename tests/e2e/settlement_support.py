@@ -1,7 +1,9 @@
 """What the settlement e2e tests share: persons in the registry, a district hospital registered by
-ops, discharges posted as a HIS, the figures of a statement and of the ledger."""
+ops, discharges posted as a HIS, the figures of a statement and of the ledger, the worker caught up
+with a person's registry changes."""
 
 import random
+import time
 from decimal import Decimal as D
 
 import httpx
@@ -98,3 +100,30 @@ def settled_exactly_once(platform: Platform, serials: dict[str, str]) -> None:
         [count] = fetch(database, "SELECT count(*) AS n FROM ledger_entries WHERE id_number = $1", id_number)
         entries_per_person.add(count["n"])
     assert len(entries_per_person) == 1, "one settlement's entries for every person"
+
+
+def registry_changes_taken_up(platform: Platform, id_number: str) -> None:
+    """Wait until settlement's worker has received and handled every registry change of the person, so
+    that what follows is proposed for its own event (under load the worker can lag behind the test)."""
+    deadline = time.monotonic() + 40
+    while True:
+        [written] = fetch(platform.databases["registry"],
+                          "SELECT count(*) AS n FROM change_events WHERE id_number = $1", id_number)
+        [taken_up] = fetch(platform.databases["settlement"],
+                           "SELECT count(*) AS n FROM received_changes WHERE source = 'registry' "
+                           "AND id_number = $1 AND handled_at IS NOT NULL", id_number)
+        if taken_up["n"] >= written["n"] or time.monotonic() > deadline:
+            assert taken_up["n"] == written["n"], (written, taken_up)
+            return
+        time.sleep(0.2)
+
+
+def batch_when(platform: Platform, auth, batch_id: str, until) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """The recalculation batch once `until(batch)` holds (within a minute)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        batch = httpx.get(f"{platform.urls['settlement']}/v1/recalculations/{batch_id}", headers=auth(Role.OPS)).json()
+        if until(batch):
+            return batch
+        time.sleep(0.2)
+    raise AssertionError(f"batch {batch_id} never got there: {batch}")

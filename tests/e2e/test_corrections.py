@@ -15,7 +15,14 @@ import pytest
 from services.settlement.ledger.models import ACCUMULATORS
 from shared.auth import Role
 from tests.e2e.conftest import Platform, fetch
-from tests.e2e.settlement_support import EXAMPLE_1, EXAMPLE_2, beneficiary, ledger_balances, settle
+from tests.e2e.settlement_support import (
+    EXAMPLE_1,
+    EXAMPLE_2,
+    beneficiary,
+    ledger_balances,
+    registry_changes_taken_up,
+    settle,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -42,22 +49,6 @@ def _eventually(platform: Platform, auth, id_number: str, status: str, count: in
             assert len(found) == count, (status, _proposals(platform, auth, id_number))
             return found
         time.sleep(0.3)
-
-
-def _registry_changes_taken_up(platform: Platform, id_number: str) -> None:
-    """Wait until settlement's worker has received and handled every registry change of the person, so
-    that what follows is proposed for its own event (under load the worker can lag behind the test)."""
-    deadline = time.monotonic() + 40
-    while True:
-        [written] = fetch(platform.databases["registry"],
-                          "SELECT count(*) AS n FROM change_events WHERE id_number = $1", id_number)
-        [taken_up] = fetch(platform.databases["settlement"],
-                           "SELECT count(*) AS n FROM received_changes WHERE source = 'registry' "
-                           "AND id_number = $1 AND handled_at IS NOT NULL", id_number)
-        if taken_up["n"] >= written["n"] or time.monotonic() > deadline:
-            assert taken_up["n"] == written["n"], (written, taken_up)
-            return
-        time.sleep(0.2)
 
 
 def _decide(platform: Platform, auth, proposal_id: str, decision: str, agency: dict[str, str] = CIVIL,  # type: ignore[no-untyped-def]
@@ -182,7 +173,7 @@ def test_a_cancel_in_the_middle_of_a_year_re_proposes_the_later_settlements(  # 
 ) -> None:
     platform = platform_with_worker
     id_number = beneficiary(platform, auth, "minimum_allowance", approved_on="2022-12-10")
-    _registry_changes_taken_up(platform, id_number)
+    registry_changes_taken_up(platform, id_number)
     first = _settled(platform, auth, id_number, "COR-C1", EXAMPLE_1, "2023-03-20")
     second = _settled(platform, auth, id_number, "COR-C2", EXAMPLE_2, "2023-05-20")
     third = _settled(platform, auth, id_number, "COR-C3", SMALL, "2023-07-20")

@@ -25,7 +25,7 @@ import httpx
 
 from shared.auth import Role
 from tests.e2e.conftest import Platform, fetch
-from tests.e2e.settlement_support import beneficiary
+from tests.e2e.settlement_support import batch_when, beneficiary
 from tests.support.people import new_id_number
 from tests.support.xlsx import find, value, workbook
 
@@ -65,16 +65,6 @@ def _upload(platform: Platform, auth, content: bytes) -> dict:  # type: ignore[n
     return answer.json()
 
 
-def _wait(platform: Platform, auth, batch_id: str, until) -> dict:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        batch = httpx.get(f"{platform.urls['settlement']}/v1/recalculations/{batch_id}", headers=auth(Role.OPS)).json()
-        if until(batch):
-            return batch
-        time.sleep(0.2)
-    raise AssertionError(f"batch {batch_id} never got there: {batch}")
-
-
 def _results(platform: Platform, batch_id: str) -> dict[int, tuple[str, str, str]]:
     rows = fetch(platform.databases["settlement"], "SELECT line, assistance, re_assistance, personal_share, "
                  "problem_code, reason FROM recalculation_items WHERE batch_id = $1", batch_id)
@@ -94,7 +84,7 @@ def test_a_go_live_batch_survives_a_crash_and_is_approved(platform: Platform, au
     assert "出院日期早于入院日期" in whole["rejected_rows"][1]["reason"]
     assert "大病保险已付超过" in whole["rejected_rows"][3]["reason"]
     assert whole["rows_total"] == 5
-    whole = _wait(platform, auth, whole["id"], lambda b: b["status"] == "calculated")
+    whole = batch_when(platform, auth, whole["id"], lambda b: b["status"] == "calculated")
     assert _results(platform, whole["id"]) == EXPECTED
     assert (whole["rows_done"], whole["assistance"], whole["re_assistance"], whole["not_computed"]) == (
         5, "38814.40", "4965.80", 0)
@@ -105,7 +95,7 @@ def test_a_go_live_batch_survives_a_crash_and_is_approved(platform: Platform, au
     try:
         crashed = _upload(platform, auth, content)
         assert crashed["chunks_total"] == 3  # the person's 2023 and 2024, the stranger's 2023
-        first = _wait(platform, auth, crashed["id"], lambda b: b["chunks_done"] == 1)
+        first = batch_when(platform, auth, crashed["id"], lambda b: b["chunks_done"] == 1)
         time.sleep(0.5)
         assert first["status"] == "calculating" and first["rows_done"] in (1, 3)
         early = httpx.get(f"{base}/{crashed['id']}/results.xlsx", headers=auth(Role.AGENCY))
@@ -115,11 +105,11 @@ def test_a_go_live_batch_survives_a_crash_and_is_approved(platform: Platform, au
         # a restarted process takes the batch up by itself (and stops again after one chunk here)
         platform.restart_service("settlement", SETTLEMENT_RECALCULATION_CHUNK_ROWS="1",
                                  SETTLEMENT_RECALCULATION_STOP_AFTER_CHUNKS="1")
-        _wait(platform, auth, crashed["id"], lambda b: b["chunks_done"] == 2)
+        batch_when(platform, auth, crashed["id"], lambda b: b["chunks_done"] == 2)
         time.sleep(0.5)
         resumed = httpx.post(f"{base}/{crashed['id']}:resume", headers=auth(Role.OPS))
         assert resumed.status_code == 202, resumed.text
-        done = _wait(platform, auth, crashed["id"], lambda b: b["status"] == "calculated")
+        done = batch_when(platform, auth, crashed["id"], lambda b: b["status"] == "calculated")
     finally:
         platform.restart_service("settlement")
     assert done["rows_done"] == 5 and _results(platform, crashed["id"]) == EXPECTED
@@ -190,5 +180,5 @@ def test_a_json_upload_reports_its_bad_items_and_computes_the_rest(platform: Pla
     assert answer.status_code == 202, answer.text
     batch = answer.json()
     assert [r["line"] for r in batch["rejected_rows"]] == [2] and batch["source"] == "json"
-    done = _wait(platform, auth, batch["id"], lambda b: b["status"] == "calculated")
+    done = batch_when(platform, auth, batch["id"], lambda b: b["status"] == "calculated")
     assert (done["assistance"], done["re_assistance"]) == ("8814.40", "0.00")

@@ -13,6 +13,9 @@ from shared.outbox import Change
 SETTLED, CANCELLED = "settlement.settled", "settlement.cancelled"
 CORRECTED = "settlement.corrected"
 """A correction approved: the adjustment entries of its settlements (corrections/)."""
+RECALCULATED = "settlement.recalculated"
+"""A recalculation batch over a date range approved (recalculation/): the person-year's settlements
+inside the window are to be replayed, and the corrections make the proposal."""
 FIGURES = ("total", "basic_insurance", "critical_illness", "assistance", "re_assistance", "personal_share")
 
 
@@ -45,3 +48,10 @@ def corrected(id_number: str, proposal_id: str, first_discharge: date, at: datet
     return Change(type=CORRECTED, id_number=id_number, effective_from=first_discharge,
                   effective_until=None, occurred_at=at,
                   after={"proposal_id": proposal_id, "paid_to_person": paid_to_person})
+
+
+def recalculated(id_number: str, batch_id: str, window: tuple[date, date], at: datetime) -> Change:
+    """A range batch approved with a difference in this person-year: `window` = [first discharge of
+    the batch's settlements in the year, the day after the range or the new year)."""
+    return Change(type=RECALCULATED, id_number=id_number, effective_from=window[0], effective_until=window[1],
+                  occurred_at=at, after={"batch_id": batch_id})

@@ -139,6 +139,10 @@ class ItemFigures:
     identity_before: str | None
     identity_after: str | None
 
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.deltas) or self.funds_before != self.funds_after or self.identity_before != self.identity_after
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -148,8 +152,7 @@ class Outcome:
 
     @property
     def changes_anything(self) -> bool:
-        return any(i.deltas or i.funds_before != i.funds_after or i.identity_before != i.identity_after
-                   for i in self.items)
+        return any(i.changes_anything for i in self.items)
 
     @property
     def paid_to_person(self) -> Decimal:

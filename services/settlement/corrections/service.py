@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.settlement import lookups
 from services.settlement.audit.repository import StateChangeRepository
 from services.settlement.changes.repository import ChangeRepository
-from services.settlement.changes.rules import CANCELLED, CORRECTED, SETTLED, corrected
+from services.settlement.changes.rules import CANCELLED, CORRECTED, RECALCULATED, SETTLED, corrected
 from services.settlement.corrections import rules
 from services.settlement.corrections.repository import CorrectionRepository, settled_funds
 from services.settlement.corrections.rules import ItemFigures, Outcome, Reason
@@ -35,7 +35,7 @@ from shared.id_number import mask
 log = logging.getLogger("settlement.corrections")
 
 REPLAYED_TYPES = ("identity.added", "identity.ended", "identity.corrected", "grant.approved", CANCELLED, SETTLED,
-                  CORRECTED)
+                  CORRECTED, RECALCULATED)
 """The changes that can change a calculation. Enrolment and filing events are recorded and left: the
 replay keeps each settlement's insurance type and hospital (a filing decides whether one-stop
 settlement may happen, not what it pays)."""
@@ -108,7 +108,7 @@ class CorrectionService:
         reason = reason_of(change)
         if reason.type not in REPLAYED_TYPES:
             return await self._handled(change, "不影响计算 (does not change a calculation)")
-        read = await self._read(change.id_number, reason)
+        read = await self._read(change.id_number, [reason])
         if read is None:
             return await self._handled(change, "无受影响的结算 (no settlement affected)")
         pending, reasons, first = read.pending, read.reasons, read.first
@@ -151,18 +151,29 @@ class CorrectionService:
             await CorrectionRepository(connection).mark_handled(change.source, change.event_id, datetime.now(UTC),
                                                                 outcome)
 
-    async def _read(self, id_number: str, reason: Reason) -> "Read | None":
+    async def replay(self, id_number: str, reasons: list[Reason]) -> tuple[list[Row], Replay] | None:
+        """What `reasons` alone would make the person's settlements pay now, a pending proposal's reasons
+        left aside (a recalculation batch over a date range): the settlements replayed, in discharge
+        order, and the replay; None when the reasons reach no settled settlement. Raises
+        ReplayRefused. Writes nothing."""
+        read = await self._read(id_number, reasons, with_pending=False)
+        if read is None:
+            return None
+        return read.rows, await self._replay(read, id_number)
+
+    async def _read(self, id_number: str, new: list[Reason], *, with_pending: bool = True) -> "Read | None":
         """The person's settlements, the pending proposal, and for the years to replay the balances and
         what each replayed settlement has put in, all in one snapshot: a settlement committed meanwhile
-        is either in all of them or in none (else it would count as coming before the replay)."""
+        is either in all of them or in none (else it would count as coming before the replay).
+        `with_pending`: the replay follows the pending proposal's reasons too (the worker's)."""
         async with self.database.engine.connect() as connection:
             if self.database.is_postgresql:
                 connection = await connection.execution_options(isolation_level="REPEATABLE READ")
             async with connection.begin():
                 repository, ledger = CorrectionRepository(connection), LedgerRepository(connection)
                 rows = await repository.settlements(id_number)
-                pending = await repository.pending(id_number)
-                reasons = [*(Reason.of_json(r) for r in pending.reasons), reason] if pending is not None else [reason]
+                pending = await repository.pending(id_number) if with_pending else None
+                reasons = [*(Reason.of_json(r) for r in pending.reasons), *new] if pending is not None else new
                 settlements = [CorrectionRepository.settled(row) for row in rows]
                 first = rules.starts(reasons, settlements)
                 if not first:

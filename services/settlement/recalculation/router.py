@@ -5,9 +5,10 @@ from starlette.concurrency import run_in_threadpool
 
 from services.settlement.documents.excel import MEDIA_TYPE as XLSX
 from services.settlement.documents.excel import write_xlsx
-from services.settlement.recalculation.document import CSV_HEADER, results_document, results_rows
+from services.settlement.monitoring.rules import PERIOD_PROBLEMS
+from services.settlement.recalculation.document import csv_of, document_of
 from services.settlement.recalculation.rules import csv_rows, read_rows
-from services.settlement.recalculation.schemas import Batch, Decision, JsonUpload
+from services.settlement.recalculation.schemas import Batch, Decision, JsonUpload, RangeRequest
 from services.settlement.recalculation.service import (
     RecalculationService,
     batch_finished,
@@ -15,6 +16,7 @@ from services.settlement.recalculation.service import (
     batch_not_decidable,
     batch_not_found,
     no_valid_rows,
+    range_batch_running,
 )
 from shared.auth import Principal, Role, require
 from shared.csv_export import csv_download
@@ -76,6 +78,27 @@ async def upload_csv(principal: Ops, request: Request, service: Service, note: N
     return await service.upload(good, rejected, "csv", note, principal)
 
 
+_RANGE = ("运维按出院日期范围（可限政策区划、医疗机构）重算平台内已结算的结算单：政策文件调整"
+          "（新政策年度或更正数字）后，逐人逐年自范围内首笔起按出院顺序、以现行政策与当前身份重算"
+          "（与更正建议同一重算：assistance 批量计算，链式），同年其后各笔随余额一并重算；"
+          "每笔各项基金与个人自付与原付之差到分。后台分块计算，可查进度，中断后可续算，可下载 Excel。"
+          "批次不改动结算与台账；民政批准后，有差额的人年各转为一条更正建议，由民政逐条审核。"
+          "范围内无结算则为空批次（已计算）。"
+          " Ops name a discharge date range (optionally a policy region and a hospital); every settled settlement "
+          "in it is replayed with its person-year in discharge order under the policies now, as a correction "
+          "replays it, and set against what it paid, each fund to the fen. Approval turns each person-year that "
+          "moves into a correction proposal. At most 366 days; a running batch over an overlapping range is a 409.")
+
+
+@router.post(
+    "/ranges", status_code=202, summary="按出院日期范围重算平台内结算 (recalculate the settlements of a date range)",
+    description=_RANGE,
+    responses=problem_responses(*PERIOD_PROBLEMS[1:], range_batch_running()),
+)
+async def create_range(principal: Ops, body: RangeRequest, service: Service) -> Batch:
+    return await service.create_range(body, principal)
+
+
 @router.get("/{batch_id}", summary="批次状态与进度 (a batch: its state and progress)",
             responses=problem_responses(batch_not_found()))
 async def get_batch(_: Reader, batch_id: BatchId, service: Service) -> Batch:
@@ -93,6 +116,10 @@ async def resume(principal: Ops, batch_id: BatchId, service: Service) -> Batch:
 
 @router.post(
     "/{batch_id}:approve", summary="民政部门批准补算名单 (civil affairs approves the batch, to pay it)",
+    description="上传批次：批准支付名单。范围批次：有差额的每个人年各生成一条更正建议"
+    "（经变更事件 settlement.recalculated，由后台按当时情况重算），再由民政逐条审核。"
+    " An uploaded batch: the list is approved to pay. A range batch: each person-year"
+    " that moves becomes a correction proposal (via a settlement.recalculated event), decided one by one.",
     responses=problem_responses(batch_not_found(), batch_not_decidable()),
 )
 async def approve(principal: CivilAffairs, batch_id: BatchId, body: Decision, service: Service) -> Batch:
@@ -115,8 +142,8 @@ async def reject(principal: CivilAffairs, batch_id: BatchId, body: Decision, ser
     summary="下载补算结果（Excel） (the results as Excel)",
 )
 async def results_xlsx(principal: Reader, batch_id: BatchId, service: Service) -> Response:
-    batch, items = await service.finished(batch_id)
-    content = await run_in_threadpool(write_xlsx, results_document(batch, items, principal))
+    batch, items, refused = await service.finished(batch_id)
+    content = await run_in_threadpool(write_xlsx, document_of(batch, items, refused, principal))
     return Response(content, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="recalculation-{batch_id}.xlsx"'})
 
@@ -126,5 +153,6 @@ async def results_xlsx(principal: Reader, batch_id: BatchId, service: Service) -
     responses={200: {"content": {"text/csv": {}}}, **problem_responses(batch_not_found(), batch_not_calculated())},
 )
 async def results_csv(principal: Reader, batch_id: BatchId, service: Service) -> Response:
-    _, items = await service.finished(batch_id)
-    return csv_download(CSV_HEADER, results_rows(items, principal), f"recalculation-{batch_id}.csv")
+    batch, items, _ = await service.finished(batch_id)
+    header, lines = csv_of(batch, items, principal)
+    return csv_download(header, lines, f"recalculation-{batch_id}.csv")

@@ -1,14 +1,17 @@
 """The go-live batch's pure logic: reading the uploaded rows, cutting them into chunks of whole
-person-years, and the replay order (docs/rules.md "Go-live and policy-change batches").
+person-years, and the replay order (docs/rules.md "Go-live and policy-change batches"); and for a
+batch over a date range, the windows each person-year is replayed from and which ranges overlap.
 
 Decision where the documents are silent: each person-year is replayed from nothing, its rows in
 discharge order, the caps accumulating over the batch's rows only. The historic settlements are the
 person-year's history before the platform (烟台2018通知 二、4: settled before go-live), so the ledger
-holds none of them, and what it holds is later care, which must not use the cap first."""
+holds none of them, and what it holds is later care, which must not use the cap first. A range
+batch's settlements are in the platform: their person-years replay as a correction does (from the
+first of the range, on the balances before it)."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from itertools import groupby
 from typing import Any
@@ -19,6 +22,7 @@ from shared.categories import InsuranceType, MedicalType
 from shared.contracts.calculation import Bill
 from shared.errors import field_errors
 from shared.id_number import IdNumberStr
+from shared.regions import region_prefix
 from shared.tabular import csv_records, parse_date
 from shared.types import BusinessDate, HospitalCode
 
@@ -29,6 +33,44 @@ class Status(StrEnum):
     CALCULATED = "calculated"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+RUNNING = (Status.UPLOADED, Status.CALCULATING)
+RANGE = "range"
+"""The source of a batch over settlements already in the platform (the others: csv, json)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DischargeRange:
+    """The settlements a range batch takes: settled, discharged from `from_date` to `to_date` (both
+    included), of one policy region (the region their calculation was asked for, inside it) and one
+    hospital when given."""
+
+    from_date: date
+    to_date: date
+    region_code: str | None = None
+    hospital_code: str | None = None
+
+    def overlaps(self, other: "DischargeRange") -> bool:
+        """Whether a settlement could be in both: the days meet and no filter keeps them apart."""
+        if self.to_date < other.from_date or other.to_date < self.from_date:
+            return False
+        if self.hospital_code and other.hospital_code and self.hospital_code != other.hospital_code:
+            return False
+        if self.region_code and other.region_code:
+            mine, theirs = region_prefix(self.region_code), region_prefix(other.region_code)
+            return mine.startswith(theirs) or theirs.startswith(mine)
+        return True
+
+
+def windows(discharges: Iterable[date], to_date: date) -> list[tuple[date, date]]:
+    """A person's replay windows, one per year of their settlements of the range: from the year's
+    first such discharge to the day after the range, or to the new year (a window never crosses a
+    year, so each year starts at its own first settlement of the range)."""
+    first: dict[int, date] = {}
+    for day in discharges:
+        first[day.year] = min(first.get(day.year, day), day)
+    return [(day, min(to_date + timedelta(days=1), date(year + 1, 1, 1))) for year, day in sorted(first.items())]
 
 
 class HistoricSettlement(BaseModel):
@@ -126,14 +168,20 @@ def replay_order(rows: Iterable[tuple[int, HistoricSettlement]]) -> list[tuple[i
 def chunked(ordered: list[tuple[int, HistoricSettlement]], chunk_rows: int) -> list[int]:
     """Each row's chunk: about `chunk_rows` rows, never cutting a person-year (so that a resumed
     batch never replays half a person-year on top of the other half)."""
+    sizes = [len(list(group)) for _, group in groupby(ordered, key=lambda r: person_year(r[1]))]
+    return [chunk for chunk, size in zip(group_chunks(sizes, chunk_rows), sizes, strict=True) for _ in range(size)]
+
+
+def group_chunks(sizes: Iterable[int], chunk_rows: int) -> list[int]:
+    """Each group's chunk, for groups of `sizes` rows in order: about `chunk_rows` rows a chunk, a
+    group never cut."""
     chunks: list[int] = []
-    chunk = size = 0
-    for _, group in groupby(ordered, key=lambda r: person_year(r[1])):
-        members = list(group)
-        if size and size + len(members) > chunk_rows:
-            chunk, size = chunk + 1, 0
-        chunks.extend([chunk] * len(members))
-        size += len(members)
+    chunk = rows = 0
+    for size in sizes:
+        if rows and rows + size > chunk_rows:
+            chunk, rows = chunk + 1, 0
+        chunks.append(chunk)
+        rows += size
     return chunks
 
 

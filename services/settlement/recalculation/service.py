@@ -1,11 +1,15 @@
-"""Go-live and policy-change batches (烟台2018通知 二、4): upload → calculating → calculated →
-approved/rejected by civil affairs. The calculation runs as a background task of the settlement
-process, a chunk of whole person-years at a time; each chunk's results are committed with the
-batch's progress in one transaction, so a task that dies leaves the batch at its last chunk, and a
-restarted process (or `:resume`) continues from there. A chunk is committed only if the batch is
-still at it: two tasks on one batch never both write a person-year.
+"""Go-live and policy-change batches (烟台2018通知 二、4): upload (or a date range named) →
+calculating → calculated → approved/rejected by civil affairs. The calculation runs as a background
+task of the settlement process, a chunk of whole person-years (a range batch: whole persons) at a
+time; each chunk's results are committed with the batch's progress in one transaction, so a task
+that dies leaves the batch at its last chunk, and a restarted process (or `:resume`) continues from
+there. A chunk is committed only if the batch is still at it: two tasks on one batch never both
+write a person-year.
 
-The batch never writes the ledger or the settlements: it is a list for civil affairs to pay."""
+The batch never writes the ledger or the settlements. An uploaded batch is a list for civil affairs
+to pay; a range batch's approval asks the corrections for a proposal of each person-year that moves
+(an event per person-year, `settlement.recalculated`), which civil affairs then decides as any
+correction."""
 
 import asyncio
 import contextlib
@@ -20,10 +24,18 @@ from typing import Any
 from sqlalchemy import Row
 
 from services.settlement.audit.repository import StateChangeRepository
+from services.settlement.changes.repository import ChangeRepository
+from services.settlement.changes.rules import recalculated
+from services.settlement.corrections.service import CorrectionService
 from services.settlement.lookups import NOT_REGISTERED, Patient, patient_from
+from services.settlement.monitoring.rules import period_of
 from services.settlement.peers import Peers
+from services.settlement.recalculation.ranges import persons_of, replay_person, window_of
 from services.settlement.recalculation.repository import RecalculationRepository
 from services.settlement.recalculation.rules import (
+    RANGE,
+    RUNNING,
+    DischargeRange,
     HistoricSettlement,
     Rejected,
     Status,
@@ -32,7 +44,7 @@ from services.settlement.recalculation.rules import (
     replay_order,
     waves,
 )
-from services.settlement.recalculation.schemas import Batch, Decision
+from services.settlement.recalculation.schemas import Batch, Decision, RangeRequest
 from shared.auth import Principal
 from shared.categories import Category, InsuranceType
 from shared.contracts.calculation import Bill, CalculationRequest, CalculationResult, IllnessPovertyGrant, YearToDate
@@ -63,6 +75,11 @@ def batch_finished(status: str = "approved") -> Conflict:
                     code="batch_finished")
 
 
+def range_batch_running(batch_id: str = "0f5c2a8e6b9d4e1f8a7b6c5d4e3f2a1b") -> Conflict:
+    return Conflict("已有出院日期范围重叠的重算批次正在计算，请待其完成 (a batch over an overlapping range is still"
+                    " calculating)", code="range_batch_running", extra={"batch_id": batch_id})
+
+
 def no_valid_rows(rejected: Sequence[Rejected] = ()) -> Unprocessable:
     return Unprocessable("文件中没有可用的行 (no row of the file can be used)", code="no_valid_rows",
                          extra={"rejected_rows": [{"line": r.line, "reason": r.reason} for r in rejected]})
@@ -78,12 +95,15 @@ class _Replay:
 
 class RecalculationService:
     def __init__(
-        self, database: Database, peers: Peers, *, chunk_rows: int, stop_after_chunks: int = 0,
+        self, database: Database, peers: Peers, corrections: CorrectionService, *, chunk_rows: int,
+        stop_after_chunks: int = 0,
     ) -> None:
         """`chunk_rows`: about how many rows one chunk holds (whole person-years). `stop_after_chunks`:
-        a test hook; above 0, a task raises after committing that many chunks, as a crash would."""
+        a test hook; above 0, a task raises after committing that many chunks, as a crash would.
+        `corrections`: its replay recomputes a range batch's settlements."""
         self.database = database
         self.peers = peers
+        self.corrections = corrections
         self.chunk_rows = chunk_rows
         self.stop_after_chunks = stop_after_chunks
         self.tasks: dict[str, asyncio.Task[None]] = {}
@@ -117,29 +137,64 @@ class RecalculationService:
         self.start(batch_id)
         return await self.get(batch_id)
 
+    async def create_range(self, request: RangeRequest, principal: Principal) -> Batch:
+        """A batch over the settled settlements discharged in the range: their persons, each with the
+        window of each year to replay, cut into chunks; none is a batch calculated at once, empty."""
+        period_of(None, request.from_date, request.to_date)  # 422 invalid_date_range / date_range_too_long
+        discharges = DischargeRange(request.from_date, request.to_date, request.region_code, request.hospital_code)
+        now = datetime.now(UTC)
+        batch_id = uuid.uuid4().hex
+        async with self.database.engine.begin() as connection:
+            repository = RecalculationRepository(connection)
+            await repository.lock_ranges()
+            for running in await repository.running_ranges():
+                if discharges.overlaps(DischargeRange(running.from_date, running.to_date, running.region_code,
+                                                      running.hospital_code)):
+                    raise range_batch_running(running.id)
+            persons = persons_of(await repository.range_settlements(discharges), request.to_date, self.chunk_rows)
+            status = Status.UPLOADED if persons else Status.CALCULATED
+            rows = sum(person["settlements"] for person in persons)
+            await repository.create({
+                "id": batch_id, "status": status, "source": RANGE, "note": request.note, "rows_total": rows,
+                "rows_done": 0, "chunks_total": persons[-1]["chunk"] + 1 if persons else 0, "chunks_done": 0,
+                "rejected_rows": [], "created_at": now, "created_by": principal.subject,
+                "calculated_at": None if persons else now, "from_date": request.from_date,
+                "to_date": request.to_date, "region_code": request.region_code, "hospital_code": request.hospital_code,
+            }, (), persons)
+            await StateChangeRepository(connection).record(
+                at=now, actor=principal.subject, action="create", entity="recalculation_batch", entity_key=batch_id,
+                before=None, after={"status": status, "settlements": rows, "persons": len(persons),
+                                    "range": [request.from_date.isoformat(), request.to_date.isoformat()]})
+        if persons:
+            self.start(batch_id)
+        return await self.get(batch_id)
+
     async def get(self, batch_id: str) -> Batch:
         async with self.database.autocommit.connect() as connection:
             repository = RecalculationRepository(connection)
             row = await repository.batch(batch_id)
             if row is None:
                 raise batch_not_found()
-            totals = await repository.totals(batch_id)
+            totals = await (repository.range_totals if row.source == RANGE else repository.totals)(batch_id)
         return Batch.of(row, totals)
 
-    async def finished(self, batch_id: str) -> tuple[Row, list[Row]]:
-        """A calculated (or decided) batch and its rows, for the downloads."""
+    async def finished(self, batch_id: str) -> tuple[Row, list[Row], list[Row]]:
+        """A calculated (or decided) batch and its rows, for the downloads: the uploaded rows, or a
+        range batch's settlements replayed and its persons not replayed."""
         async with self.database.autocommit.connect() as connection:
             repository = RecalculationRepository(connection)
             row = await repository.batch(batch_id)
             if row is None:
                 raise batch_not_found()
-            if row.status in (Status.UPLOADED, Status.CALCULATING):
+            if row.status in RUNNING:
                 raise batch_not_calculated(row.status)
-            return row, await repository.items(batch_id)
+            if row.source == RANGE:
+                return row, await repository.replayed(batch_id), await repository.not_replayed(batch_id)
+            return row, await repository.items(batch_id), []
 
     async def resume(self, batch_id: str, principal: Principal) -> Batch:
         found = await self.get(batch_id)
-        if found.status not in (Status.UPLOADED, Status.CALCULATING):
+        if found.status not in RUNNING:
             raise batch_finished(found.status)
         async with self.database.engine.begin() as connection:
             await StateChangeRepository(connection).record(
@@ -149,7 +204,9 @@ class RecalculationService:
         return found
 
     async def decide(self, batch_id: str, approve: bool, decision: Decision, principal: Principal) -> Batch:
-        """Civil affairs approves the list (to pay it) or rejects it, saying why."""
+        """Civil affairs approves the list (to pay it) or rejects it, saying why. Approving a range
+        batch writes, in the same transaction, one `settlement.recalculated` event per person-year
+        whose replay moves anything: the worker makes each a correction proposal."""
         to_status = Status.APPROVED if approve else Status.REJECTED
         now = datetime.now(UTC)
         async with self.database.engine.begin() as connection:
@@ -160,10 +217,17 @@ class RecalculationService:
             if not await repository.move(batch_id, Status.CALCULATED, to_status, decided_at=now,
                                          decided_by=principal.subject, decision_reason=decision.reason):
                 raise batch_not_decidable(row.status)
+            asked = 0
+            if approve and row.source == RANGE:
+                changes = ChangeRepository(connection)
+                for id_number, year, person_windows in await repository.changed_person_years(batch_id):
+                    await changes.add(recalculated(id_number, batch_id, window_of(person_windows, year), now))
+                    asked += 1
             await StateChangeRepository(connection).record(
                 at=now, actor=principal.subject, action=to_status.value, entity="recalculation_batch",
                 entity_key=batch_id, before={"status": row.status},
-                after={"status": to_status, "reason": decision.reason})
+                after={"status": to_status, "reason": decision.reason}
+                | ({"corrections_asked": asked} if row.source == RANGE else {}))
         return await self.get(batch_id)
 
     def start(self, batch_id: str) -> None:
@@ -206,15 +270,34 @@ class RecalculationService:
                 if batch is None or batch.status != Status.CALCULATING:
                     return
                 chunk = batch.chunks_done
-                rows = await repository.chunk(batch_id, chunk)
-            results = await self._compute(rows, hospitals)
-            async with self.database.engine.begin() as connection:
-                if not await RecalculationRepository(connection).commit_chunk(
-                        batch_id, chunk, results, datetime.now(UTC), last=chunk + 1 == batch.chunks_total):
-                    return  # another task moved the batch on: it carries on
+                ranged = batch.source == RANGE
+                rows = await (repository.persons if ranged else repository.chunk)(batch_id, chunk)
+            last = chunk + 1 == batch.chunks_total
+            if ranged:
+                moved_on = await self._replay_chunk(batch_id, chunk, rows, last)
+            else:
+                results = await self._compute(rows, hospitals)
+                async with self.database.engine.begin() as connection:
+                    moved_on = await RecalculationRepository(connection).commit_chunk(
+                        batch_id, chunk, results, datetime.now(UTC), last=last)
+            if not moved_on:
+                return  # another task moved the batch on: it carries on
             committed += 1
             if self.stop_after_chunks and committed >= self.stop_after_chunks:
                 raise RuntimeError(f"test hook: stopped after {committed} chunks")
+
+    async def _replay_chunk(self, batch_id: str, chunk: int, persons: list[Row], last: bool) -> bool:
+        """A range batch's chunk: each person replayed (a few at a time), then their settlements and the
+        batch's progress in one transaction; False when another task committed the chunk first."""
+        replays = await _bounded([replay_person(self.corrections, person) for person in persons])
+        async with self.database.engine.begin() as connection:
+            repository = RecalculationRepository(connection)
+            if not await repository.advance(batch_id, chunk, sum(p.settlements for p in persons), datetime.now(UTC),
+                                            last):
+                return False
+            await repository.save_replays(batch_id, [outcome for outcome, _ in replays],
+                                          [settlement for _, replayed in replays for settlement in replayed])
+        return True
 
     async def _compute(
         self, rows: list[Row], hospitals: dict[tuple[str, date], dict[str, Any] | Problem],

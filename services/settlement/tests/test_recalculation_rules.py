@@ -1,9 +1,20 @@
 """The go-live batch's pure rules: rows read (CSV cells or JSON), replay order, chunks of whole
-person-years, rounds of a chunk."""
+person-years, rounds of a chunk; a range batch's windows, persons and overlaps."""
 
-from datetime import date
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
-from services.settlement.recalculation.rules import chunked, eligibility_days, read_rows, replay_order, waves
+from services.settlement.corrections.rules import Reason, Settled, replayed, starts
+from services.settlement.recalculation.ranges import persons_of, window_of
+from services.settlement.recalculation.rules import (
+    DischargeRange,
+    chunked,
+    eligibility_days,
+    read_rows,
+    replay_order,
+    waves,
+    windows,
+)
 
 BILL = {"total": "50000", "full_self_pay": "3000", "pre_self_pay": "2000", "basic_insurance_paid": "26520",
         "critical_illness_paid": "7462"}
@@ -44,3 +55,47 @@ def test_person_years_are_replayed_in_discharge_order_and_never_cut_by_a_chunk()
     assert [len(r) for r in rounds] == [3, 1, 1]  # A's 2023 has three discharges; B's and A's 2024 one
     assert eligibility_days(s for _, s in ordered) == {
         date(2023, 1, 5): [B], date(2023, 3, 1): [A], date(2023, 8, 1): [A], date(2024, 1, 2): [A]}
+
+
+def _settled(id_number: str, settlement_id: str, discharged: date) -> SimpleNamespace:
+    return SimpleNamespace(id=settlement_id, id_number=id_number, discharged_on=discharged)
+
+
+def test_a_range_replays_each_year_of_a_person_from_its_first_settlement_of_the_range() -> None:
+    """A range over the new year: each year's window starts at the year's own first discharge of the
+    range and ends at the new year or the day after the range."""
+    days = [date(2023, 11, 2), date(2023, 12, 30), date(2024, 2, 10)]
+    assert windows(days, date(2024, 3, 31)) == [(date(2023, 11, 2), date(2024, 1, 1)),
+                                                (date(2024, 2, 10), date(2024, 4, 1))]
+    assert windows([], date(2024, 3, 31)) == []
+    settlements = [_settled(B, "b1", date(2023, 11, 2)), _settled(A, "a1", date(2023, 12, 30)),
+                   _settled(A, "a2", date(2024, 2, 10)), _settled(A, "a3", date(2024, 3, 1))]
+    persons = persons_of(sorted(settlements, key=lambda s: (s.id_number, s.discharged_on)), date(2024, 3, 31), 2)
+    assert [(p["id_number"], p["chunk"], p["settlements"], p["settlement_ids"]) for p in persons] == [
+        (B, 0, 1, ["b1"]), (A, 1, 3, ["a1", "a2", "a3"])]  # B and A's three would be four: A is never cut
+    assert persons[1]["windows"] == [["2023-12-30", "2024-01-01"], ["2024-02-10", "2024-04-01"]]
+    assert window_of(persons[1]["windows"], 2024) == (date(2024, 2, 10), date(2024, 4, 1))
+
+
+def test_the_corrections_replay_a_range_window_from_its_first_settlement_to_the_end_of_the_year() -> None:
+    """The event an approved range batch writes reaches the settlements inside its window; the replay
+    runs on through the year's later settlements (their balances rest on the ones before)."""
+    at = datetime(2023, 12, 1, tzinfo=UTC)
+    march, june, september = (Settled(i, 2023, d, at, "settled") for i, d in
+                              (("m", date(2023, 3, 20)), ("j", date(2023, 6, 5)), ("s", date(2023, 9, 1))))
+    window = Reason("settlement", 1, "settlement.recalculated", date(2023, 6, 5), date(2023, 7, 1))
+    first = starts([window], [march, june, september])
+    assert first == {2023: june.order}
+    assert [s.id for s in replayed([march, june, september], first)] == ["j", "s"]
+
+
+def test_ranges_overlap_when_a_settlement_could_be_in_both() -> None:
+    year = DischargeRange(date(2023, 1, 1), date(2023, 12, 31))
+    assert year.overlaps(DischargeRange(date(2023, 12, 31), date(2024, 6, 30)))  # one day in common
+    assert not year.overlaps(DischargeRange(date(2024, 1, 1), date(2024, 6, 30)))
+    city, district = (DischargeRange(date(2023, 6, 1), date(2023, 6, 30), region_code=r) for r in ("370600", "370602"))
+    assert year.overlaps(city) and city.overlaps(district) and district.overlaps(city)
+    assert not district.overlaps(DischargeRange(date(2023, 6, 1), date(2023, 6, 30), region_code="370405"))
+    assert not district.overlaps(DischargeRange(date(2023, 6, 1), date(2023, 6, 30), region_code="370613"))
+    one, other = (DischargeRange(date(2023, 6, 1), date(2023, 6, 30), hospital_code=h) for h in ("060001", "060002"))
+    assert not one.overlaps(other) and one.overlaps(city)  # a hospital and a region: it may lie in it
