@@ -38,12 +38,13 @@ CAPS = {"assistance_paid": Decimal("30000.00")}
 async def record(
     store: SettlementStore, serial: str, deltas: dict[str, Decimal], caps: dict[str, Decimal],
     request: SettlementRequest | None = None, result: CalculationResult = RESULT, settled_at: datetime | None = None,
+    fund_region_code: str | None = None,
 ) -> bool:
     request = request or discharge(serial)
     read = await store.claim(f"{serial:0>32}", "hash", request, "test-his")
     assert read is not None
     return await store.record(read, f"{serial:0>32}", deltas, caps, settled_at or datetime.now(UTC), "{}",
-                              request.bill, result)
+                              request.bill, result, fund_region_code=fund_region_code)
 
 
 async def counts(database: Database) -> tuple[int, list[str]]:
