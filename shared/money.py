@@ -64,3 +64,6 @@ them still fit the 14 digits of `Money` and of the database columns."""
 NonNegativeMoney = Annotated[Money, Field(ge=0, le=MAX_AMOUNT)]
 """An amount in yuan that cannot be below zero (every amount of a bill, every accumulator), at most
 `MAX_AMOUNT`."""
+
+PositiveMoney = Annotated[Money, Field(gt=0, le=MAX_AMOUNT)]
+"""An amount in yuan above zero (a transfer recorded: a pre-funding, a payment), at most `MAX_AMOUNT`."""

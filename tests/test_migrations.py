@@ -21,7 +21,8 @@ MODELS = {
     "settlement": ["services.settlement.settlements.models", "services.settlement.ledger.models",
                    "services.settlement.claims.models", "services.settlement.manual_claims.models",
                    "services.settlement.admissions.models", "services.settlement.audit.models",
-                   "services.settlement.changes.models"],
+                   "services.settlement.changes.models", "services.settlement.corrections.models",
+                   "services.settlement.alerts.models", "services.settlement.fund.models"],
 }
 
 

@@ -16,6 +16,7 @@ from services.settlement.audit.router import router as audit_router
 from services.settlement.changes.models import ChangeEventRow, FeedCursorRow
 from services.settlement.claims.router import router as claims_router
 from services.settlement.claims.service import ClaimGauges, ClaimService
+from services.settlement.corrections.router import payments_router as correction_payments_router
 from services.settlement.corrections.router import router as corrections_router
 from services.settlement.corrections.service import CorrectionService
 from services.settlement.fund.router import router as fund_router
@@ -81,8 +82,8 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         " The HIS discharge settlement: every fund's share on one statement.",
         settings=settings,
         routers=[admissions_router, settlements_router, statements_router, audit_router, monitoring_router,
-                 manual_claims_router, corrections_router, fund_router, reconciliation_router, claims_router,
-                 recalculation_router, changes_router(), alerts_router],
+                 manual_claims_router, corrections_router, correction_payments_router, fund_router,
+                 reconciliation_router, claims_router, recalculation_router, changes_router(), alerts_router],
         readiness={client.peer: client.ready for client in peers.all()},
         database=database,
         on_startup=[start],

@@ -5,7 +5,7 @@ entries. Every figure below is worked out by hand from docs/rules.md §4 (Yantai
 basic insurance given by the core), not read from the code."""
 
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal as D
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 
 from services.settlement.ledger.models import ACCUMULATORS
 from shared.auth import Role
+from shared.clock import SHANGHAI
 from tests.e2e.conftest import Platform, fetch
 from tests.e2e.settlement_support import (
     EXAMPLE_1,
@@ -61,9 +62,10 @@ def _diff(item: dict[str, Any], *names: str) -> tuple[D, ...]:
     return tuple(D(item["differences"][name]) for name in names)
 
 
-def _settled(platform: Platform, auth, id_number: str, serial: str, bill: dict[str, str], discharged_on: str) -> str:  # type: ignore[no-untyped-def]
+def _settled(platform: Platform, auth, id_number: str, serial: str, bill: dict[str, str], discharged_on: str,  # type: ignore[no-untyped-def]
+             **extra: str) -> str:
     answer = settle(platform, auth, id_number, serial, bill, admitted_on=discharged_on[:8] + "01",
-                    discharged_on=discharged_on)
+                    discharged_on=discharged_on, **extra)
     assert answer.status_code == 201, answer.text
     return str(answer.json()["settlement_id"])
 
@@ -81,6 +83,15 @@ def _add_identity(platform: Platform, auth, id_number: str, category: str, appro
     added = httpx.post(f"{platform.urls['registry']}/v1/persons/{id_number}/identities", headers=auth(Role.OPS),
                        json={"category": category, "document_number": "测试〔2023〕2号", "approved_on": approved_on})
     assert added.status_code == 201, added.text
+
+
+def _end_identity(platform: Platform, auth, id_number: str, ended_on: str) -> None:  # type: ignore[no-untyped-def]
+    """The person's one identity ended, as recorded late by ops."""
+    identities = f"{platform.urls['registry']}/v1/persons/{id_number}/identities"
+    [identity] = httpx.get(identities, headers=auth(Role.OPS)).json()
+    ended = httpx.post(f"{identities}/{identity['identity_id']}/end", headers=auth(Role.OPS),
+                       json={"ended_on": ended_on, "reason": "收入超标，迟报"})
+    assert ended.status_code == 200, ended.text
 
 
 def test_a_back_dated_minimum_allowance_after_a_discharge_is_proposed_approved_and_booked(  # type: ignore[no-untyped-def]
@@ -147,11 +158,7 @@ def test_an_identity_ended_back_dated_leaves_money_to_recover(platform_with_work
     platform = platform_with_worker
     id_number = beneficiary(platform, auth, "minimum_allowance", approved_on="2022-12-10")  # from 2023-01-01
     _settled(platform, auth, id_number, "COR-B1", EXAMPLE_1, "2023-03-20")  # example 1: P = 7,203.60
-    identities = f"{platform.urls['registry']}/v1/persons/{id_number}/identities"
-    [identity] = httpx.get(identities, headers=auth(Role.OPS)).json()
-    ended = httpx.post(f"{identities}/{identity['identity_id']}/end", headers=auth(Role.OPS),
-                       json={"ended_on": "2023-02-15", "reason": "收入超标，迟报"})
-    assert ended.status_code == 200, ended.text
+    _end_identity(platform, auth, id_number, "2023-02-15")
     # Ended in February: no 低保 from 2023-03-01. Replayed without an identity: critical illness normal
     # (18,480 − 14,000) × 60% = 2,688.00 (−4,774.00); assistance 0 (−8,814.40); P = 20,792.00
     # (+13,588.40): to recover from the person.
@@ -267,3 +274,124 @@ def test_a_later_change_supersedes_a_pending_proposal(platform_with_worker: Plat
     assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
     assert rejected.json()["payment"] is None
     assert _balanced(platform, id_number)["re_assistance_paid"] == D("0.00")  # a rejection books nothing
+
+
+ZHIFU_HOSPITAL = "060016"  # 芝罘医院: 芝罘区 (370602) draws; no other test of this module settles there
+
+
+def _statement(platform: Platform, auth) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    month = f"{datetime.now(SHANGHAI):%Y-%m}"
+    answer = httpx.get(f"{platform.urls['settlement']}/v1/fund/accounts/370602/statements/{month}",
+                       headers=auth(Role.AGENCY, **CIVIL))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _figures(statement: dict[str, Any]) -> tuple[D, ...]:
+    return tuple(D(statement[k]) for k in ("opening_balance", "pre_funded", "drawn", "adjustments",
+                                           "corrections_paid", "corrections_recovered", "closing_balance"))
+
+
+def _record(platform: Platform, auth, proposal_id: str, body: dict[str, str],  # type: ignore[no-untyped-def]
+            agency: dict[str, str] = CIVIL) -> httpx.Response:
+    return httpx.post(f"{platform.urls['settlement']}/v1/correction-proposals/{proposal_id}/payment",
+                      headers=auth(Role.AGENCY, **agency), json=body)
+
+
+def _payments(platform: Platform, auth, id_number: str, **params: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    answer = httpx.get(f"{platform.urls['settlement']}/v1/correction-payments",
+                       params={"id_number": id_number, **params}, headers=auth(Role.AGENCY, **CIVIL))
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]
+
+
+def test_an_approved_correction_reaches_the_district_clearing_and_the_persons_payment_is_recorded(  # type: ignore[no-untyped-def]
+    platform_with_worker: Platform, auth,
+) -> None:
+    platform = platform_with_worker
+    id_number = beneficiary(platform, auth, None)  # registered in 芝罘区
+    settlement_id = _settled(platform, auth, id_number, "COR-F1", EXAMPLE_1, "2023-03-20",
+                             hospital_code=ZHIFU_HOSPITAL)
+    # As settled with no identity (the first test's figures): assistance 0.00, re-assistance 0.00: 芝罘区
+    # drew nothing. Civil affairs pre-funds its account 10,000.00 today.
+    today = datetime.now(SHANGHAI).date()
+    funded = httpx.post(f"{platform.urls['settlement']}/v1/fund/pre-fundings", headers=auth(Role.AGENCY, **CIVIL),
+                        json={"region_code": "370602", "amount": "10000.00", "funded_on": today.isoformat(),
+                              "reference": "COR-F-YMZ-01"})
+    assert funded.status_code == 201, funded.text
+    assert _figures(_statement(platform, auth)) == (
+        D("0.00"), D("10000.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("10000.00"))
+
+    # 低保 back-dated (approved 2023-01-10, from 2023-02-01): the replay is example 1, assistance
+    # +8,814.40, re-assistance 0.00, the person paid 13,588.40 too much.
+    _add_identity(platform, auth, id_number, "minimum_allowance", "2023-01-10")
+    [proposal] = _eventually(platform, auth, id_number, "pending")
+    assert D(proposal["paid_to_person"]) == D("13588.40")
+    early = _record(platform, auth, proposal["id"], {"amount": "13588.40", "done_on": today.isoformat(),
+                                                     "reference": "MZ-BF-01"})
+    assert (early.status_code, early.json()["code"]) == (409, "correction_payment_not_due")  # not approved yet
+    assert _decide(platform, auth, proposal["id"], "approve").status_code == 200
+
+    # The month of the approval: 10,000.00 − 8,814.40 paid out by the correction = 1,185.60.
+    statement = _statement(platform, auth)
+    assert _figures(statement) == (
+        D("0.00"), D("10000.00"), D("0.00"), D("0.00"), D("8814.40"), D("0.00"), D("1185.60"))
+    assert [(c["proposal_id"], c["settlement_id"], c["region_code"], c["hospital_code"], c["assistance"],
+             c["re_assistance"], c["total"]) for c in statement["corrections"]] == [
+        (proposal["id"], settlement_id, "370602", ZHIFU_HOSPITAL, "8814.40", "0.00", "8814.40")]
+    balances = httpx.get(f"{platform.urls['settlement']}/v1/fund/balances", headers=auth(Role.AGENCY, **CIVIL))
+    assert {b["region_code"]: D(b["balance"]) for b in balances.json()["items"]}["370602"] == D("1185.60")
+
+    # What the agency pays the person: 13,588.40 (of it 8,814.40 assistance; the other 4,774.00 is
+    # critical illness's), recorded once.
+    [due] = _payments(platform, auth, id_number, status="due")
+    assert (due["proposal_id"], due["kind"], due["amount"], due["assistance_difference"],
+            due["re_assistance_difference"], due["status"], due["record"]) == (
+        proposal["id"], "pay", "13588.40", "8814.40", "0.00", "due", None)
+    assert due["id_number"] == f"{id_number[:6]}********{id_number[-4:]}"  # no pii:read
+    paid = {"amount": "13588.40", "done_on": today.isoformat(), "reference": "MZ-BF-2023-01", "note": "转入社保卡"}
+    for body, status, code in [
+        ({**paid, "amount": "13588.41"}, 422, "correction_amount_mismatch"),
+        ({**paid, "done_on": (today - timedelta(days=1)).isoformat()}, 422, "correction_done_on_out_of_range"),
+        ({**paid, "done_on": (today + timedelta(days=1)).isoformat()}, 422, "correction_done_on_out_of_range"),
+    ]:
+        refused = _record(platform, auth, proposal["id"], body)
+        assert (refused.status_code, refused.json()["code"]) == (status, code), body
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    other = _record(platform, auth, proposal["id"], paid, agency=RURAL)  # 低保 is civil affairs'
+    assert (other.status_code, other.json()["code"]) == (403, "agency_not_deciding")
+    recorded = _record(platform, auth, proposal["id"], paid)
+    assert recorded.status_code == 201, recorded.text
+    assert "idempotent-replayed" not in recorded.headers
+    assert (recorded.json()["status"], recorded.json()["record"]["reference"],
+            recorded.json()["record"]["recorded_by"]) == ("paid", "MZ-BF-2023-01", "test-agency")
+    again = _record(platform, auth, proposal["id"], paid)  # a retry: the same answer
+    assert (again.status_code, again.headers["idempotent-replayed"], again.json()) == (201, "true", recorded.json())
+    twice = _record(platform, auth, proposal["id"], {**paid, "reference": "MZ-BF-2023-02"})
+    assert (twice.status_code, twice.json()["code"]) == (409, "correction_payment_recorded")
+    assert _payments(platform, auth, id_number, status="due") == []
+    [done] = _payments(platform, auth, id_number, status="done", kind="pay")
+    assert done == recorded.json()
+    detail = httpx.get(f"{platform.urls['settlement']}/v1/correction-proposals/{proposal['id']}",
+                       headers=auth(Role.OPS)).json()
+    assert [h["action"] for h in detail["history"]] == ["proposed", "approved", "paid"]
+    assert detail["payment_record"]["done_on"] == today.isoformat()
+    [row] = fetch(platform.databases["settlement"], "SELECT amount, kind, recorded_by_agency FROM correction_payments "
+                  "WHERE proposal_id = $1", proposal["id"])
+    assert (row["amount"], row["kind"], row["recorded_by_agency"]) == (D("13588.40"), "pay", "civil_affairs")
+
+    # The identity turns out ended before the discharge (2023-02-15: none from 2023-03-01): the
+    # replay takes back what the correction paid, assistance −8,814.40: money to recover, back to the
+    # fund in the month of that approval.
+    _end_identity(platform, auth, id_number, "2023-02-15")
+    [recovery] = _eventually(platform, auth, id_number, "pending")
+    assert D(recovery["paid_to_person"]) == D("-13588.40")
+    assert _decide(platform, auth, recovery["id"], "approve").status_code == 200
+    statement = _statement(platform, auth)
+    assert _figures(statement) == (
+        D("0.00"), D("10000.00"), D("0.00"), D("0.00"), D("8814.40"), D("8814.40"), D("10000.00"))
+    assert [(c["proposal_id"], c["total"]) for c in statement["corrections"]] == [
+        (proposal["id"], "8814.40"), (recovery["id"], "-8814.40")]
+    [to_recover] = _payments(platform, auth, id_number, status="due")
+    assert (to_recover["kind"], to_recover["amount"], to_recover["assistance_difference"]) == (
+        "recover", "13588.40", "-8814.40")

@@ -8,7 +8,7 @@ import pytest
 
 from shared.auth import Role
 from tests.e2e.conftest import Platform
-from tests.e2e.settlement_support import beneficiary, funds, settle
+from tests.e2e.settlement_support import beneficiary, funds, register_taierzhuang_hospital, settle
 from tests.e2e.test_change_events import _eventually
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +40,13 @@ def test_a_monitoring_person_and_an_ordinary_person_are_flagged_and_served_to_th
     third = _statement(settle(platform, auth, ordinary, "HC-O-1", {
         "total": "200000", "full_self_pay": "20000", "basic_insurance_paid": "80000"}))
     assert str(funds(third)[1]) == "51600.00"
+    # A Tai'erzhuang person with no identity at a Tai'erzhuang hospital: 200,000 − 80,000 basic − 0
+    # critical illness = 120,000, far past 56,340, but settled under Tai'erzhuang's policy: not measured.
+    taierzhuang = beneficiary(platform, auth, None, region_code="370405")
+    hospital, _ = register_taierzhuang_hospital(platform, auth)
+    tez = _statement(settle(platform, auth, taierzhuang, "HC-T-1", {
+        "total": "200000", "basic_insurance_paid": "80000", "critical_illness_paid": "0"}, hospital_code=hospital))
+    assert (tez["policy_id"], tez["personal_share"]) == ("taierzhuang-2017", "120000.00")
 
     run = httpx.post(f"{settlement}/v1/alerts/high-cost/runs", headers=auth(Role.OPS), json={"month": "2023-03"})
     assert run.status_code == 201, run.text

@@ -23,11 +23,14 @@ def page_text(pdf: bytes) -> str:
     return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
 
 
-def glyph_images(pdf: bytes, text: str, page: int = 0) -> list[Image.Image]:
-    """The rendered image of each character of the first `text` found on the page, in order."""
-    pdf_page = pdfium.PdfDocument(pdf)[page]
-    text_page = pdf_page.get_textpage()
-    found = text_page.search(text, match_case=True).get_next()
+def glyph_images(pdf: bytes, text: str) -> list[Image.Image]:
+    """The rendered image of each character of the first `text` found, on the first page that has it,
+    in order."""
+    for pdf_page in pdfium.PdfDocument(pdf):
+        text_page = pdf_page.get_textpage()
+        found = text_page.search(text, match_case=True).get_next()
+        if found is not None:
+            break
     assert found is not None, f"{text!r} is not in the text layer"
     start, count = found
     image = pdf_page.render(scale=SCALE).to_pil().convert("L")

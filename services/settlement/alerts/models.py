@@ -48,3 +48,16 @@ class HighCostRunRow(Base):
     income: Mapped[Decimal] = mapped_column(Yuan)
     income_verified: Mapped[bool] = mapped_column(Boolean)
     flagged: Mapped[int] = mapped_column(Integer, doc="new flags written")
+
+
+class HighCostScheduledMonthRow(Base):
+    """A month the worker has run by itself once it ended (alerts.service.AlertService.run_ended_months):
+    the row is the claim, written in the run's transaction, so of several workers one runs the month
+    and the others find it claimed (its primary key)."""
+
+    __tablename__ = "high_cost_scheduled_months"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True, doc="YYYY-MM")
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("high_cost_runs.id"), doc="the run: set in the claim's transaction (never seen empty)")
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -32,6 +32,8 @@ class _Strict(BaseModel):
 class AlertRule(_Strict):
     effective_from: date
     source: str
+    # The plan is a city's: only settlements under its policy region count (docs/rules.md §15).
+    region_code: str = Field(pattern=r"^[0-9]{6}$")
     monitored_categories: frozenset[Category] = Field(min_length=1)
     monitored_share: Decimal = Field(gt=0)
     ordinary_share: Decimal = Field(gt=0)
@@ -69,6 +71,12 @@ class HighCostData(_Strict):
         if not in_force:
             raise no_rule_in_force(day)
         return max(in_force, key=lambda r: r.effective_from)
+
+    def measure(self, last_day: date) -> "Measure":
+        """What a run to `last_day` (a month's end) measures against."""
+        rule = self.rule_on(last_day)
+        income = self.income_for(last_day.year)
+        return Measure(Lines.of(rule, income), rule.region_code, tuple(sorted(rule.monitored_categories)), income)
 
     def income_for(self, alert_year: int) -> IncomeFigure:
         """The figure a year's alerts are measured against: the previous year's (上年度)."""
@@ -128,6 +136,14 @@ class Lines:
     @property
     def lowest(self) -> Decimal:
         return min(self.monitored, self.ordinary)
+
+
+@dataclass(frozen=True)
+class Measure:
+    lines: Lines
+    region_code: str  # the plan's policy region: only its settlements count
+    monitored: tuple[Category, ...]
+    income: IncomeFigure
 
 
 def flag(person: PersonBurden, lines: Lines) -> Flag | None:

@@ -2,7 +2,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.settlement.database import Base, Yuan
@@ -17,6 +17,7 @@ class CorrectionProposalRow(Base):
     __tablename__ = "correction_proposals"
     __table_args__ = (
         Index("ix_correction_proposals_person", "id_number", "status"),
+        Index("ix_correction_proposals_decided", "status", "decided_at"),  # the fund's clearing by approval month
         Index("uq_correction_proposals_pending", "id_number", unique=True,
               postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
     )
@@ -56,4 +57,27 @@ class CorrectionItemRow(Base):
     funds_after: Mapped[dict[str, str]] = mapped_column(JSON)
     accumulator_deltas: Mapped[dict[str, str]] = mapped_column(JSON, doc="what approval books, per accumulator")
     trace: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # The civil-affairs funds' differences (after − before) as columns, for the fund's clearing to sum:
+    # once approved, > 0 the fund pays them out (更正补付), < 0 they come back to it (更正追回).
+    assistance_difference: Mapped[Decimal] = mapped_column(Yuan, server_default="0")
+    re_assistance_difference: Mapped[Decimal] = mapped_column(Yuan, server_default="0")
+
+
+class CorrectionPaymentRow(Base):
+    """What the agency recorded of an approved proposal's money: the person paid back (pay) or the money
+    recovered from them (recover), in full, once. Append-only: the row is its own audit record (who,
+    which agency, when), and the proposal's history has it too."""
+
+    __tablename__ = "correction_payments"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("correction_proposals.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), doc="pay / recover: the proposal's payment")
+    amount: Mapped[Decimal] = mapped_column(Yuan, doc="the personal shares' difference, without its sign")
+    done_on: Mapped[date] = mapped_column(doc="the day the person was paid or the money came back")
+    reference: Mapped[str] = mapped_column(String(64), doc="支付或缴回凭证号 (the transfer's reference)")
+    note: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(64), doc="the token subject")
+    recorded_by_agency: Mapped[str] = mapped_column(String(32))
 

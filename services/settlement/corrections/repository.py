@@ -1,5 +1,6 @@
 """Every query of the corrections: the person's settlements and what each has put into the ledger,
-the received changes still to take up, the proposals with their settlements and history."""
+the received changes still to take up, the proposals with their settlements and history, and the
+money approved proposals leave to pay or recover."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -9,16 +10,18 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement.changes.models import ReceivedChangeRow
-from services.settlement.corrections.models import CorrectionItemRow, CorrectionProposalRow
-from services.settlement.corrections.rules import APPROVED, FUNDS, PENDING, SUPERSEDED, ZERO, Settled
+from services.settlement.corrections.models import CorrectionItemRow, CorrectionPaymentRow, CorrectionProposalRow
+from services.settlement.corrections.rules import APPROVED, FUNDS, MONEY_MOVES, PENDING, SUPERSEDED, ZERO, Settled
 from services.settlement.ledger.models import LedgerEntryRow
 from services.settlement.settlements.models import SettlementRow
+from shared.db import insert_unless_exists
 
 _SETTLEMENTS = SettlementRow.__table__
 _ENTRIES = LedgerEntryRow.__table__
 _RECEIVED = ReceivedChangeRow.__table__
 _PROPOSALS = CorrectionProposalRow.__table__
 _ITEMS = CorrectionItemRow.__table__
+_PAYMENTS = CorrectionPaymentRow.__table__
 
 
 def settled_funds(row: Row) -> dict[str, Decimal]:
@@ -112,3 +115,39 @@ class CorrectionRepository:
             query = query.where(_PROPOSALS.c.id_number == id_number)
         return list(await self.connection.execute(
             query.order_by(_PROPOSALS.c.created_at.desc(), _PROPOSALS.c.id).limit(limit).offset(offset)))
+
+    # the money to pay or recover
+
+    async def add_payment(self, **values: Any) -> bool:
+        """Record a proposal's payment; False when one is recorded already (nothing written)."""
+        added = await self.connection.execute(
+            insert_unless_exists(self.connection, _PAYMENTS, ("proposal_id",)).values(**values))
+        return added.rowcount == 1
+
+    async def payment_record(self, proposal_id: str) -> Row | None:
+        return (await self.connection.execute(
+            select(_PAYMENTS).where(_PAYMENTS.c.proposal_id == proposal_id))).first()
+
+    async def person_payments(self, *, done: bool | None, kind: str | None, id_number: str | None,
+                              proposal_id: str | None = None, limit: int = 1, offset: int = 0) -> list[Row]:
+        """The approved proposals that leave money to pay or recover, with their fund differences and
+        their record if any, in approval order."""
+        p, paid = _PROPOSALS.c, _PAYMENTS.c
+        funds = (select(_ITEMS.c.proposal_id, func.sum(_ITEMS.c.assistance_difference).label("assistance"),
+                        func.sum(_ITEMS.c.re_assistance_difference).label("re_assistance"))
+                 .group_by(_ITEMS.c.proposal_id).subquery())
+        query = (select(p.id, p.id_number, p.payment, p.paid_to_person, p.decided_at, p.decided_by_agency,
+                        funds.c.assistance, funds.c.re_assistance, paid.done_on, paid.reference, paid.note,
+                        paid.recorded_at, paid.recorded_by, paid.recorded_by_agency)
+                 .select_from(_PROPOSALS.join(funds, funds.c.proposal_id == p.id)
+                              .outerjoin(_PAYMENTS, paid.proposal_id == p.id))
+                 .where(p.status == APPROVED, p.payment.in_(MONEY_MOVES)))
+        if done is not None:
+            query = query.where(paid.proposal_id.is_not(None) if done else paid.proposal_id.is_(None))
+        if kind is not None:
+            query = query.where(p.payment == kind)
+        if id_number is not None:
+            query = query.where(p.id_number == id_number)
+        if proposal_id is not None:
+            query = query.where(p.id == proposal_id)
+        return list(await self.connection.execute(query.order_by(p.decided_at, p.id).limit(limit).offset(offset)))

@@ -1,4 +1,4 @@
-"""Corrections (docs/rules.md §14): which settlements a late change can affect, where each year's
+"""Corrections (docs/rules.md §17): which settlements a late change can affect, where each year's
 replay starts and from which balances, what a replayed settlement changes, and who decides. Pure.
 
 A replay runs a person-year's settlements in discharge order (ties: the order they were settled) from
@@ -160,8 +160,23 @@ class Outcome:
         return sum((i.funds_before["personal_share"] - i.funds_after["personal_share"] for i in self.items), ZERO)
 
 
+PAY, RECOVER = "pay", "recover"
+MONEY_MOVES = (PAY, RECOVER)
+"""An approved proposal's `payment` when the person is to be paid back or money recovered from them."""
+
+
 def payment(paid_to_person: Decimal) -> str:
-    return "pay" if paid_to_person > 0 else "recover" if paid_to_person < 0 else "none"
+    return PAY if paid_to_person > 0 else RECOVER if paid_to_person < 0 else "none"
+
+
+def payment_done(kind: str) -> str:
+    """The action a payment's record adds to the proposal's history, and its status in the list."""
+    return "paid" if kind == PAY else "recovered"
+
+
+def payment_due(status: str, kind: str | None) -> bool:
+    """Whether a proposal leaves money to pay or recover: approved, with a personal share that moved."""
+    return status == APPROVED and kind in MONEY_MOVES
 
 
 def deciding_agencies(categories: Iterable[str | None]) -> list[str]:

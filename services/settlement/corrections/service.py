@@ -1,9 +1,9 @@
 """Corrections (docs/design.md "Corrections"): a received change → the settlements it can affect → a
 replay of their years in discharge order through assistance's `calculations:batch` (chained), under
 the identities as registry now says → a proposal; an agency approves (adjustment entries, linked to
-the original settlements) or rejects it. Two write paths, each one unit of work: `propose` (the
-worker's, with marking the change handled) and `decide`. Every HTTP call happens before the
-transaction opens."""
+the original settlements) or rejects it, then records the money paid to the person or recovered.
+Three write paths, each one unit of work: `propose` (the worker's, with marking the change handled),
+`decide` and `record_payment`. Every HTTP call happens before the transaction opens."""
 
 import asyncio
 import logging
@@ -23,13 +23,22 @@ from services.settlement.changes.rules import CANCELLED, CORRECTED, RECALCULATED
 from services.settlement.corrections import rules
 from services.settlement.corrections.repository import CorrectionRepository, settled_funds
 from services.settlement.corrections.rules import ItemFigures, Outcome, Reason
-from services.settlement.corrections.schemas import Decision, HistoryEntry, Proposal, ProposalItem
+from services.settlement.corrections.schemas import (
+    Decision,
+    HistoryEntry,
+    PaymentRecord,
+    PaymentRequest,
+    PersonPayment,
+    Proposal,
+    ProposalItem,
+)
 from services.settlement.ledger.repository import LedgerRepository, PersonYear
 from services.settlement.peers import Peers
 from shared.auth import Principal
+from shared.clock import SHANGHAI, today
 from shared.contracts.calculation import CalculationResult, IllnessPovertyGrant, YearToDate
 from shared.db import Database
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.id_number import mask
 
 log = logging.getLogger("settlement.corrections")
@@ -57,6 +66,27 @@ def proposal_outdated() -> Conflict:
 def refused(status: str) -> Conflict:
     code, detail = rules.refusal(status) or ("", "")
     return Conflict(detail, code=code)
+
+
+def payment_not_due() -> Conflict:
+    return Conflict("该更正建议没有应补付或应追回的款项（须已批准且个人自付有差额） (nothing to pay or recover: the"
+                    " proposal must be approved with a difference in the personal share)",
+                    code="correction_payment_not_due")
+
+
+def payment_recorded() -> Conflict:
+    return Conflict("该更正建议的补付或追回已登记，且与本次登记不同 (the money is already recorded, differently)",
+                    code="correction_payment_recorded")
+
+
+def payment_amount_mismatch() -> Unprocessable:
+    return Unprocessable("金额须等于应补付或应追回金额 (the amount must equal what is due)",
+                         code="correction_amount_mismatch")
+
+
+def done_on_out_of_range() -> Unprocessable:
+    return Unprocessable("到账日期须在批准日与今天之间 (done_on must be between the approval and today)",
+                         code="correction_done_on_out_of_range")
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +285,8 @@ class CorrectionService:
                 "funds_after": {k: str(v) for k, v in funds_after.items()},
                 "accumulator_deltas": {k: str(v) for k, v in deltas.items()},
                 "trace": [step.model_dump(mode="json", exclude_none=True) for step in result.trace],
+                "assistance_difference": funds_after["assistance"] - funds_before["assistance"],
+                "re_assistance_difference": funds_after["re_assistance"] - funds_before["re_assistance"],
             })
         return Replay(Outcome(figures), items, ledger_versions, categories)
 
@@ -267,14 +299,24 @@ class CorrectionService:
             if row is None:
                 raise proposal_not_found()
             return view(row, await repository.items(proposal_id),
-                        await StateChangeRepository(connection).of(ENTITY, proposal_id))
+                        await StateChangeRepository(connection).of(ENTITY, proposal_id),
+                        await repository.payment_record(proposal_id))
 
     async def listing(self, *, status: str | None, id_number: str | None, limit: int, offset: int) -> list[Proposal]:
         async with self.database.autocommit.connect() as connection:
             repository, audit = CorrectionRepository(connection), StateChangeRepository(connection)
-            return [view(row, await repository.items(row.id), await audit.of(ENTITY, row.id))
+            return [view(row, await repository.items(row.id), await audit.of(ENTITY, row.id),
+                         await repository.payment_record(row.id))
                     for row in await repository.listing(status=status, id_number=id_number, limit=limit,
                                                         offset=offset)]
+
+    async def person_payments(self, principal: Principal, *, done: bool | None, kind: str | None,
+                              id_number: str | None, limit: int, offset: int) -> list[PersonPayment]:
+        """What approved proposals leave to pay the persons or recover from them, oldest approval first."""
+        async with self.database.autocommit.connect() as connection:
+            rows = await CorrectionRepository(connection).person_payments(
+                done=done, kind=kind, id_number=id_number, limit=limit, offset=offset)
+        return [_person_payment(row, principal) for row in rows]
 
     # the agency's write path
 
@@ -304,6 +346,50 @@ class CorrectionService:
                     "decision_reason": reason, "payment": payment}):
                 raise refused(rules.SUPERSEDED)  # the worker superseded it meanwhile (it does not lock the row)
             await _audit(connection, proposal_id, now, principal.subject, status, rules.PENDING, reason)
+
+    # the agency's record of the money
+
+    async def record_payment(self, proposal_id: str, body: PaymentRequest,
+                             principal: Principal) -> tuple[PersonPayment, bool]:
+        """Record that an approved proposal's money was paid to the person or recovered, in full, once;
+        the same record again is answered as the first (True: a replay), another is a 409."""
+        async with self.database.engine.begin() as connection:
+            repository = CorrectionRepository(connection)
+            proposal = await repository.get(proposal_id, lock=True)  # two recorders: the second sees the first's
+            if proposal is None:
+                raise proposal_not_found()
+            if principal.agency not in proposal.agencies:
+                raise not_deciding_agency()
+            replayed = await self._recorded_as(repository, proposal_id, body)
+            if not replayed:
+                if not rules.payment_due(proposal.status, proposal.payment):
+                    raise payment_not_due()
+                if body.amount != abs(proposal.paid_to_person):
+                    raise payment_amount_mismatch()
+                if not proposal.decided_at.astimezone(SHANGHAI).date() <= body.done_on <= today():
+                    raise done_on_out_of_range()
+                now = datetime.now(UTC)
+                if not await repository.add_payment(
+                        proposal_id=proposal_id, kind=proposal.payment, amount=body.amount, done_on=body.done_on,
+                        reference=body.reference, note=body.note, recorded_at=now, recorded_by=principal.subject,
+                        recorded_by_agency=principal.agency):
+                    raise payment_recorded()
+                await StateChangeRepository(connection).record(
+                    at=now, actor=principal.subject, action=rules.payment_done(proposal.payment), entity=ENTITY,
+                    entity_key=proposal_id, before={"status": proposal.status}, after={
+                        "status": proposal.status, "amount": str(body.amount), "done_on": body.done_on.isoformat(),
+                        "reference": body.reference, "reason": body.note or body.reference})
+            [row] = await repository.person_payments(done=None, kind=None, id_number=None, proposal_id=proposal_id)
+        return _person_payment(row, principal), replayed
+
+    @staticmethod
+    async def _recorded_as(repository: CorrectionRepository, proposal_id: str, body: PaymentRequest) -> bool:
+        """Whether this very record is there already (a retry); another record there is a 409."""
+        recorded = await repository.payment_record(proposal_id)
+        if recorded is not None and (recorded.amount, recorded.done_on, recorded.reference, recorded.note) != (
+                body.amount, body.done_on, body.reference, body.note):
+            raise payment_recorded()
+        return recorded is not None
 
     @staticmethod
     async def _book(repository: CorrectionRepository, ledger: LedgerRepository, proposal: Row) -> date:
@@ -337,7 +423,25 @@ async def _audit(connection: AsyncConnection, proposal_id: str, at: datetime, ac
         before=None if before is None else {"status": before}, after={"status": status, "reason": reason})
 
 
-def view(row: Row, items: list[Row], history: list[Row]) -> Proposal:
+def _record(row: Row) -> PaymentRecord | None:
+    """A payment's record from its row (or from a person-payments row: none when not recorded)."""
+    if row.recorded_at is None:
+        return None
+    return PaymentRecord(done_on=row.done_on, reference=row.reference, note=row.note, recorded_at=row.recorded_at,
+                         recorded_by=row.recorded_by, agency=row.recorded_by_agency)
+
+
+def _person_payment(row: Row, principal: Principal) -> PersonPayment:
+    record = _record(row)
+    return PersonPayment(
+        proposal_id=row.id, id_number=principal.visible_id_number(row.id_number), kind=row.payment,
+        amount=abs(row.paid_to_person), assistance_difference=row.assistance,
+        re_assistance_difference=row.re_assistance, decided_at=row.decided_at,
+        decided_by_agency=row.decided_by_agency,
+        status="due" if record is None else rules.payment_done(row.payment), record=record)
+
+
+def view(row: Row, items: list[Row], history: list[Row], payment: Row | None) -> Proposal:
     decision = None if row.decided_at is None else Decision(
         decided_at=row.decided_at, decided_by=row.decided_by, agency=row.decided_by_agency,
         reason=row.decision_reason, payment=row.payment)
@@ -345,6 +449,7 @@ def view(row: Row, items: list[Row], history: list[Row]) -> Proposal:
         id=row.id, id_number=row.id_number, status=row.status, reasons=row.reasons, years=row.years,
         agencies=row.agencies, paid_to_person=row.paid_to_person, payment=row.payment, created_at=row.created_at,
         superseded_by=row.superseded_by, decision=decision,
+        payment_record=None if payment is None else _record(payment),
         items=[ProposalItem(
             position=item.position, settlement_id=item.settlement_id, year=item.year,
             discharged_on=item.discharged_on, identity_before=item.identity_before,

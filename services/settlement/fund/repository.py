@@ -1,6 +1,8 @@
 """The fund's queries. The draws are read from the settlements themselves (their assistance and
 re-assistance, their district account, when they were settled and cancelled): the settlement write
-path writes nothing for the fund but the account on its own row."""
+path writes nothing for the fund but the account on its own row. Approved corrections are read from
+their items (each settlement's assistance and re-assistance difference, in its settlement's account,
+when the proposal was approved)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,6 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.settlement.corrections.models import CorrectionItemRow, CorrectionProposalRow
+from services.settlement.corrections.rules import APPROVED
 from services.settlement.fund.models import PreFundingRow
 from services.settlement.fund.rules import is_city
 from services.settlement.settlements.models import SettlementRow
@@ -21,6 +25,12 @@ _ZERO = Decimal("0.00")
 # What a settlement draws: its assistance and re-assistance (null on one that paid none).
 _ASSISTANCE = func.coalesce(_SETTLEMENTS.c.assistance, 0)
 _RE_ASSISTANCE = func.coalesce(_SETTLEMENTS.c.re_assistance, 0)
+_PROPOSALS = CorrectionProposalRow.__table__
+_ITEMS = CorrectionItemRow.__table__
+# What an approved correction of a settlement moves: > 0 paid out (更正补付), < 0 back (更正追回).
+_CORRECTED = _ITEMS.c.assistance_difference + _ITEMS.c.re_assistance_difference
+_APPROVED_ITEMS = (_ITEMS.join(_PROPOSALS, _PROPOSALS.c.id == _ITEMS.c.proposal_id)
+                   .join(_SETTLEMENTS, _SETTLEMENTS.c.id == _ITEMS.c.settlement_id))
 
 
 def _account(column: Any, account: str) -> ColumnElement[bool]:
@@ -49,6 +59,17 @@ class Draws:
     returned: Decimal
     cancelled: int
     drawn_in_window: Decimal
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """An account's approved corrections by approval time: net before the month (drawn: > 0), paid
+    out and recovered in it (both ≥ 0), net over the warning window."""
+
+    net_before: Decimal
+    paid: Decimal
+    recovered: Decimal
+    net_in_window: Decimal
 
 
 class FundRepository:
@@ -90,6 +111,30 @@ class FundRepository:
         ).where(_account(_SETTLEMENTS.c.fund_region_code, account), settled < end))).one()
         return Draws(*(Decimal(v) for v in row[:4]), int(row[4]), Decimal(row[5]), int(row[6]), Decimal(row[7]))
 
+    async def corrected(self, account: str, start: datetime, end: datetime, window_start: datetime) -> Corrected:
+        """One pass over the account's approved corrections up to `end` (index on status, decided_at)."""
+        decided = _PROPOSALS.c.decided_at
+        in_month = and_(decided >= start, decided < end)
+        row = (await self.connection.execute(select(
+            _sum(decided < start, _CORRECTED), _sum(and_(in_month, _CORRECTED > 0), _CORRECTED),
+            _sum(and_(in_month, _CORRECTED < 0), -_CORRECTED), _sum(decided >= window_start, _CORRECTED),
+        ).select_from(_APPROVED_ITEMS).where(
+            _PROPOSALS.c.status == APPROVED, decided < end, _account(_SETTLEMENTS.c.fund_region_code, account),
+        ))).one()
+        return Corrected(*(Decimal(v) for v in row))
+
+    async def corrections(self, account: str, start: datetime, end: datetime) -> list[Row]:
+        """The month's approved corrections that move money, one line per settlement, in approval order."""
+        decided = _PROPOSALS.c.decided_at
+        return list(await self.connection.execute(
+            select(_PROPOSALS.c.id.label("proposal_id"), _ITEMS.c.settlement_id, _SETTLEMENTS.c.fund_region_code,
+                   _SETTLEMENTS.c.hospital_code, decided, _ITEMS.c.assistance_difference,
+                   _ITEMS.c.re_assistance_difference)
+            .select_from(_APPROVED_ITEMS)
+            .where(_PROPOSALS.c.status == APPROVED, decided >= start, decided < end, _CORRECTED != 0,
+                   _account(_SETTLEMENTS.c.fund_region_code, account))
+            .order_by(decided, _PROPOSALS.c.id, _ITEMS.c.position)))
+
     async def by_hospital(self, account: str, start: datetime, end: datetime) -> list[Row]:
         """The month's draws per district account and hospital (cancelled ones included: they drew in
         the month; what they gave back is an adjustment when they were cancelled)."""
@@ -114,7 +159,7 @@ class FundRepository:
 
     async def balances(self, today: date, now: datetime, window_start: datetime) -> dict[str, tuple[Decimal, Decimal]]:
         """Every district account's (balance, net draw over the window) now: pre-funded up to today,
-        less what its settlements drew and did not give back."""
+        less what its settlements drew and did not give back and what approved corrections moved."""
         accounts: dict[str, list[Decimal]] = {}
         for region, amount in await self.connection.execute(
             select(_PRE_FUNDINGS.c.region_code, func.sum(_PRE_FUNDINGS.c.amount))
@@ -123,15 +168,20 @@ class FundRepository:
             accounts.setdefault(region, [_ZERO, _ZERO])[0] += Decimal(amount)
         settled, cancelled = _SETTLEMENTS.c.settled_at, _SETTLEMENTS.c.cancelled_at
         drawn = _ASSISTANCE + _RE_ASSISTANCE
-        for region, net, recent in await self.connection.execute(
+        decided = _PROPOSALS.c.decided_at
+        for query in (  # per account: drawn net, drawn net over the window
             select(_SETTLEMENTS.c.fund_region_code,
                    _sum(settled < now, drawn) - _sum(cancelled < now, drawn),
                    _sum(and_(settled >= window_start, settled < now), drawn)
                    - _sum(and_(cancelled >= window_start, cancelled < now), drawn))
-            .where(_SETTLEMENTS.c.fund_region_code.is_not(None), settled.is_not(None))
-            .group_by(_SETTLEMENTS.c.fund_region_code)
+            .where(_SETTLEMENTS.c.fund_region_code.is_not(None), settled.is_not(None)),
+            select(_SETTLEMENTS.c.fund_region_code, _sum(decided < now, _CORRECTED),
+                   _sum(and_(decided >= window_start, decided < now), _CORRECTED))
+            .select_from(_APPROVED_ITEMS)
+            .where(_PROPOSALS.c.status == APPROVED, _SETTLEMENTS.c.fund_region_code.is_not(None)),
         ):
-            account = accounts.setdefault(region, [_ZERO, _ZERO])
-            account[0] -= Decimal(net)
-            account[1] += Decimal(recent)
+            for region, net, recent in await self.connection.execute(query.group_by(_SETTLEMENTS.c.fund_region_code)):
+                account = accounts.setdefault(region, [_ZERO, _ZERO])
+                account[0] -= Decimal(net)
+                account[1] += Decimal(recent)
         return {region: (balance, recent) for region, (balance, recent) in accounts.items()}

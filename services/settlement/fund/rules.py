@@ -64,6 +64,18 @@ class Month:
     def __str__(self) -> str:
         return f"{self.year}-{self.number:02d}"
 
+    @classmethod
+    def of(cls, day: date) -> "Month":
+        return cls(day.year, day.month)
+
+    @property
+    def previous(self) -> "Month":
+        return Month.of(self.first_day - timedelta(days=1))
+
+    @property
+    def next(self) -> "Month":
+        return Month.of(self.last_day + timedelta(days=1))
+
     def bounds(self) -> tuple[datetime, datetime]:
         """The month's first and the next month's first instant in Beijing time, as UTC timestamps
         (settled_at and cancelled_at are stored in UTC)."""

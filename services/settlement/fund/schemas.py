@@ -5,11 +5,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.settlement.fund.rules import Standing
-from shared.money import MAX_AMOUNT, Money
+from shared.money import Money, PositiveMoney
 from shared.types import BusinessDate, plain_text
 
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
-PositiveMoney = Annotated[Money, Field(gt=0, le=MAX_AMOUNT)]
 
 
 class PreFundingRequest(BaseModel):
@@ -68,6 +67,20 @@ class Cancellation(BaseModel):
     returned: Money = Field(description="退回资金：该结算的医疗救助与再救助 (its assistance and re-assistance, back)")
 
 
+class CorrectionLine(BaseModel):
+    """One settlement of a correction proposal approved in the month whose civil-affairs funds moved."""
+
+    proposal_id: str
+    settlement_id: str
+    region_code: str
+    hospital_code: str
+    decided_at: datetime = Field(description="批准时间 (when the proposal was approved)")
+    assistance: Money = Field(description="医疗救助差额（更正后 − 更正前） (assistance after − before)")
+    re_assistance: Money = Field(description="再救助差额 (re-assistance after − before)")
+    total: Money = Field(description="合计：正数为更正补付（基金支出），负数为更正追回（退回基金） "
+                         "(> 0 paid out by the fund, < 0 back to it)")
+
+
 class Warning(BaseModel):
     standing: Standing = Field(description="ok / low（保障天数低于阈值） / negative（已透支）")
     days_of_cover: Decimal | None = Field(
@@ -84,17 +97,19 @@ _NEGATIVE = {"standing": "negative", "days_of_cover": "-13.0", "threshold_days":
 
 class ClearingStatement(BaseModel):
     """民政医疗救（补）助往来 monthly clearing of one account: closing = opening + pre-funded − drawn +
-    adjustments. The example: 芝罘区 pre-funded 5,000.00 and drew POLICY.md §8 example 1 (8,814.40)."""
+    adjustments − corrections paid + corrections recovered. The example: 芝罘区 pre-funded 5,000.00 and
+    drew POLICY.md §8 example 1 (8,814.40)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "region_code": "370602", "region_name": "芝罘区", "month": "2023-03", "first_day": "2023-03-01",
         "last_day": "2023-03-31", "to_date": False, "opening_balance": "0.00", "pre_funded": "5000.00",
         "drawn_assistance": "8814.40", "drawn_re_assistance": "0.00", "drawn": "8814.40", "adjustments": "0.00",
-        "closing_balance": "-3814.40", "settlements": 1, "cancellations_count": 0, "warning": _NEGATIVE,
+        "corrections_paid": "0.00", "corrections_recovered": "0.00", "closing_balance": "-3814.40",
+        "settlements": 1, "cancellations_count": 0, "warning": _NEGATIVE,
         "pre_fundings": [_PRE_FUNDING_EXAMPLE],
         "by_hospital": [{"region_code": "370602", "hospital_code": "060016", "settlements": 1,
                          "assistance": "8814.40", "re_assistance": "0.00", "total": "8814.40"}],
-        "cancellations": [], "generated_at": "2023-04-01T01:00:00Z",
+        "cancellations": [], "corrections": [], "generated_at": "2023-04-01T01:00:00Z",
     }]})
 
     region_code: str
@@ -109,6 +124,12 @@ class ClearingStatement(BaseModel):
     drawn_re_assistance: Money = Field(description="本月再救助支出")
     drawn: Money = Field(description="本月支出合计")
     adjustments: Money = Field(description="本月调整：撤销结算退回（正数增加余额） (cancellations give back: positive)")
+    corrections_paid: Money = Field(
+        description="本月更正补付：本月批准的更正建议增加的医疗救助与再救助，由基金支出 (approved corrections that pay"
+        " more assistance: drawn)")
+    corrections_recovered: Money = Field(
+        description="本月更正追回：本月批准的更正建议减少的医疗救助与再救助，退回基金 (approved corrections that pay"
+        " less: back to the fund)")
     closing_balance: Money = Field(description="期末余额")
     settlements: int = Field(
         description="本月结算笔数（含其后撤销的） (settled in the month, later cancelled included)")
@@ -117,6 +138,8 @@ class ClearingStatement(BaseModel):
     pre_fundings: list[PreFunding]
     by_hospital: list[HospitalDraw]
     cancellations: list[Cancellation]
+    corrections: list[CorrectionLine] = Field(
+        description="本月批准的更正（逐笔结算） (the month's approved corrections, per settlement)")
     generated_at: datetime
 
 

@@ -19,6 +19,7 @@ from services.settlement.fund.schemas import (
     Balances,
     Cancellation,
     ClearingStatement,
+    CorrectionLine,
     HospitalDraw,
     PreFunding,
     PreFundingRequest,
@@ -149,20 +150,24 @@ class FundService:
             repository = FundRepository(connection)
             pre_funded_before = await repository.pre_funded_before(account, month.first_day)
             pre_fundings = await repository.pre_fundings(account, month.first_day, month.last_day)
-            draws = await repository.draws(account, start, end, end - timedelta(days=self.window))
+            window_start = end - timedelta(days=self.window)
+            draws = await repository.draws(account, start, end, window_start)
+            corrected = await repository.corrected(account, start, end, window_start)
             hospitals = await repository.by_hospital(account, start, end)
             cancellations = await repository.cancellations(account, start, end)
-        opening = pre_funded_before - draws.drawn_before + draws.returned_before
+            corrections = await repository.corrections(account, start, end)
+        opening = pre_funded_before - draws.drawn_before + draws.returned_before - corrected.net_before
         pre_funded = sum((row.amount for row in pre_fundings), Decimal("0.00"))
         drawn = draws.assistance + draws.re_assistance
-        closing = opening + pre_funded - drawn + draws.returned
+        closing = opening + pre_funded - drawn + draws.returned - corrected.paid + corrected.recovered
         return ClearingStatement(
             region_code=account, region_name=name, month=str(month), first_day=month.first_day,
             last_day=month.last_day, to_date=to_date, opening_balance=opening, pre_funded=pre_funded,
             drawn_assistance=draws.assistance, drawn_re_assistance=draws.re_assistance, drawn=drawn,
-            adjustments=draws.returned, closing_balance=closing, settlements=draws.settled,
-            cancellations_count=draws.cancelled,
-            warning=self._warning(cover(closing, draws.drawn_in_window, self.window, self.threshold)),
+            adjustments=draws.returned, corrections_paid=corrected.paid, corrections_recovered=corrected.recovered,
+            closing_balance=closing, settlements=draws.settled, cancellations_count=draws.cancelled,
+            warning=self._warning(cover(closing, draws.drawn_in_window + corrected.net_in_window, self.window,
+                                        self.threshold)),
             pre_fundings=[_pre_funding(row) for row in pre_fundings],
             by_hospital=[HospitalDraw(region_code=region, hospital_code=hospital, settlements=count,
                                       assistance=assistance, re_assistance=re_assistance,
@@ -172,6 +177,12 @@ class FundService:
                                         hospital_code=row.hospital_code, settled_at=row.settled_at,
                                         cancelled_at=row.cancelled_at, returned=row[5] + row[6])
                            for row in cancellations],
+            corrections=[CorrectionLine(proposal_id=row.proposal_id, settlement_id=row.settlement_id,
+                                        region_code=row.fund_region_code, hospital_code=row.hospital_code,
+                                        decided_at=row.decided_at, assistance=row.assistance_difference,
+                                        re_assistance=row.re_assistance_difference,
+                                        total=row.assistance_difference + row.re_assistance_difference)
+                         for row in corrections],
             generated_at=now,
         )
 

@@ -112,3 +112,10 @@ def test_only_a_pending_proposal_can_be_decided() -> None:
     assert rules.refusal("pending") is None
     assert rules.refusal("superseded")[0] == "proposal_superseded"  # type: ignore[index]
     assert rules.refusal("approved")[0] == rules.refusal("rejected")[0] == "proposal_decided"  # type: ignore[index]
+
+
+def test_money_is_due_only_on_an_approved_proposal_whose_personal_share_moved() -> None:
+    assert rules.payment_due("approved", "pay") and rules.payment_due("approved", "recover")
+    assert not rules.payment_due("approved", "none")
+    assert not any(rules.payment_due(status, "pay") for status in ("pending", "rejected", "superseded"))
+    assert (rules.payment_done("pay"), rules.payment_done("recover")) == ("paid", "recovered")

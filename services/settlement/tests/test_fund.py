@@ -1,7 +1,8 @@
 """The fund flow on both backends (PostgreSQL, the database of record, and SQLite): pre-fundings,
-settlements in two districts across a month's edges in Beijing time, a cancellation, and the clearing
-statements with their opening and closing balances to the fen. The amounts drawn are the assistance
-and re-assistance of POLICY's worked examples 1 (8,814.40 + 0.00) and 2 (14,000.00 + 492.52)."""
+settlements in two districts across a month's edges in Beijing time, a cancellation, approved
+corrections, and the clearing statements with their opening and closing balances to the fen. The
+amounts drawn are the assistance and re-assistance of POLICY's worked examples 1 (8,814.40 + 0.00) and
+2 (14,000.00 + 492.52)."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
@@ -18,7 +19,7 @@ from services.settlement.fund.schemas import PreFundingRequest
 from services.settlement.fund.service import FundGauges, FundService
 from services.settlement.settlements.repository import SettlementRepository
 from services.settlement.settlements.store import settlement_store
-from services.settlement.tests.support import CAPS, DELTAS, RESULT, discharge
+from services.settlement.tests.support import CAPS, DELTAS, RESULT, decided_correction, discharge
 from shared.auth import Principal, Role
 from shared.clock import SHANGHAI
 from shared.db import Database
@@ -172,4 +173,71 @@ async def test_a_month_with_nothing_but_a_draw_writes_empty_lists_and_a_red_clos
     assert sheet.cell(header_row + 1, 1).value == "合计" and sheet.cell(header_row + 1, 4).value == 0
     pdf = render_table_document(document)
     for text in ("预拨资金已透支", "-2121.32", "6693.08"):
+        assert_rendered(pdf, text)
+
+
+@pytest.fixture
+async def corrected(march: FundService, database: Database) -> FundService:
+    """On top of `march`, approved corrections (docs/rules.md §13): 市直's example 2 (S2) +1,000.00
+    assistance and +200.00 re-assistance on 20 March; its S4 −500.00 assistance at 23:59 on 31 March
+    (Beijing: March); 芝罘区's example 1 (S3) −8,814.40 at 00:05 on 1 April (April). A rejected
+    proposal and one still pending move nothing."""
+    await decided_correction(database, "P1", f"{'S2':0>32}", beijing(2023, 3, 20, 10), "1000.00", "200.00")
+    await decided_correction(database, "P2", f"{'S4':0>32}", beijing(2023, 3, 31, 23, 59), "-500.00", "0.00")
+    await decided_correction(database, "P3", f"{'S3':0>32}", beijing(2023, 4, 1, 0, 5), "-8814.40", "0.00")
+    await decided_correction(database, "P4", f"{'S2':0>32}", beijing(2023, 3, 21), "9999.00", "0.00",
+                             status="rejected")
+    await decided_correction(database, "P5", f"{'S4':0>32}", beijing(2023, 3, 22), "7777.00", "0.00",
+                             status="pending")
+    return march
+
+
+async def test_approved_corrections_are_paid_out_or_come_back_in_the_month_of_approval(corrected: FundService) -> None:
+    march = await corrected.statement("370601", "2023-03")
+    # 11,185.60 + 10,000.00 − 23,306.92 + 8,814.40 (cancellation) − 1,200.00 (P1) + 500.00 (P2) = 5,993.08
+    assert (march.opening_balance, march.pre_funded, march.drawn, march.adjustments, march.corrections_paid,
+            march.corrections_recovered, march.closing_balance) == (
+        D("11185.60"), D("10000.00"), D("23306.92"), D("8814.40"), D("1200.00"), D("500.00"), D("5993.08"))
+    assert [(c.proposal_id, c.settlement_id, c.region_code, c.hospital_code, c.assistance, c.re_assistance, c.total)
+            for c in march.corrections] == [
+        (f"{'P1':0>32}", f"{'S2':0>32}", "370601", "060001", D("1000.00"), D("200.00"), D("1200.00")),
+        (f"{'P2':0>32}", f"{'S4':0>32}", "370601", "060002", D("-500.00"), D("0.00"), D("-500.00"))]
+    # The warning's net draw over the 30 days counts them: 14,492.52 + 700.00 = 15,192.52, 506.42 a day:
+    # 5,993.08 lasts 11.8 days.
+    assert (march.warning.standing, march.warning.days_of_cover) == (Standing.LOW, D("11.8"))
+    april = await corrected.statement("370601", "2023-04")
+    assert (april.opening_balance, april.drawn, april.corrections_paid, april.closing_balance) == (
+        D("5993.08"), D("8814.40"), D("0.00"), D("-2821.32"))
+
+    zhifu_march = await corrected.statement("370602", "2023-03")
+    assert (zhifu_march.corrections, zhifu_march.closing_balance) == ([], D("-3814.40"))
+    zhifu_april = await corrected.statement("370602", "2023-04")  # −3,814.40 + 8,814.40 back
+    assert (zhifu_april.opening_balance, zhifu_april.corrections_recovered, zhifu_april.closing_balance) == (
+        D("-3814.40"), D("8814.40"), D("5000.00"))
+    city = await corrected.statement("370600", "2023-03")
+    assert (city.corrections_paid, city.corrections_recovered, city.closing_balance) == (
+        D("1200.00"), D("500.00"), D("2178.68"))  # 2,878.68 − 700.00
+    balances = {b.region_code: b.balance for b in (await corrected.balances()).items}
+    assert balances == {"370600": D("2178.68"), "370601": D("-2821.32"), "370602": D("5000.00")}
+
+
+async def test_the_corrections_lines_in_the_excel_and_pdf_statement(corrected: FundService) -> None:
+    statement = await corrected.statement("370601", "2023-03")
+    document = clearing_document(statement)
+    sheet = workbook(write_xlsx(document)).active
+    for label, amount in [("减：本月更正补付", D("1200.00")), ("加：本月更正追回", D("500.00")),
+                          ("期末余额", D("5993.08"))]:
+        assert value(sheet, f"B{find(sheet, label)[0]}") == amount, label  # the closing: a formula over the terms
+    paid_row, _ = find(sheet, "本月更正补付（已批准的更正建议，由基金支出）")
+    assert [sheet.cell(paid_row + 1, c).value for c in range(1, 9)] == [
+        "批准日期", "更正建议编号", "结算编号", "区县账户", "医疗机构编码", "医疗救助", "再救助", "合计"]
+    assert [value(sheet, f"{get_column_letter(c)}{paid_row + 2}") for c in range(6, 9)] == [
+        D("1000.00"), D("200.00"), D("1200.00")]
+    assert (sheet.cell(paid_row + 3, 1).value, value(sheet, f"H{paid_row + 3}")) == ("合计", D("1200.00"))
+    recovered_row, _ = find(sheet, "本月更正追回（已批准的更正建议，退回基金）")
+    assert [value(sheet, f"{get_column_letter(c)}{recovered_row + 2}") for c in range(6, 9)] == [
+        D("500.00"), D("0.00"), D("500.00")]  # shown as what came back
+    assert sheet.cell(recovered_row + 2, 1).value.date() == date(2023, 3, 31)  # 23:59 Beijing
+    pdf = render_table_document(document)
+    for text in ("本月更正补付", "本月更正追回", "1200.00", "5993.08"):
         assert_rendered(pdf, text)

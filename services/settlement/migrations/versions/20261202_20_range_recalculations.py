@@ -2,14 +2,14 @@
 under the policies now (the persons of a batch and the settlements replayed)
 
 Revision ID: 20261202_20
-Revises: 20261201_50
+Revises: 20261202_11
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '20261202_20'
-down_revision = '20261201_50'
+down_revision = '20261202_11'
 branch_labels = None
 depends_on = None
 
