@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,12 @@ from tests.support.postgres import create_database, drop_database, postgres_admi
 
 ISSUER = "assistance-platform"
 ROOT = Path(__file__).parent
+
+# Many platforms share one PostgreSQL (max_connections 100) during a run: services in tests (and the
+# processes they start, which inherit this environment) open two connections each before they are
+# ready, not their whole pool as a deployment does.
+for _service in ("REGISTRY", "CATALOG", "SETTLEMENT"):
+    os.environ.setdefault(f"{_service}_DB_POOL_WARM", "2")
 
 # Test-only key pairs, new for each test session (no private key lives in the repository): the
 # token issuer's, and the one a calling service (registry, settlement) signs its service tokens with.

@@ -244,14 +244,14 @@ async def _leave_as_is(_connection: asyncpg.Connection) -> None:
 
 class Database:
     def __init__(
-        self, url: str, *, pool_size: int = 10, warm_connections: int = 0, hot_statements: Sequence[str] = (),
+        self, url: str, *, pool_size: int = 10, warm_connections: int | None = 0, hot_statements: Sequence[str] = (),
     ) -> None:
         self.url = url
         self.pool_size = pool_size
         # Opened by `warm`, before the service says it is ready, each having prepared the hot paths'
         # statements once: a new server process's first statements load its catalog caches and
         # asyncpg's type codecs, tens of milliseconds the first settlements would otherwise wait.
-        self.warm_connections = warm_connections
+        self.warm_connections = pool_size if warm_connections is None else min(warm_connections, pool_size)
         self.hot_statements = tuple(hot_statements)
         self.engine = create_engine(url, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -279,7 +279,7 @@ class Database:
         async with self._driver_pool_lock:
             if self._driver_pool is None:
                 self._driver_pool = await asyncpg.create_pool(
-                    driver_dsn(self.url), min_size=min(min_size, self.pool_size), max_size=self.pool_size,
+                    driver_dsn(self.url), min_size=min_size, max_size=self.pool_size,
                     init=_numeric_as_text if self.driver_query_logger is None else self._init_logged,
                     reset=_leave_as_is,
                     # Hot statements are key look-ups whose plan does not depend on the values.
@@ -297,7 +297,7 @@ class Database:
         try:
             if self.is_postgresql and self.warm_connections > 0:
                 pool = await self._open_driver_pool(min_size=self.warm_connections)
-                held = [await pool.acquire(timeout=10) for _ in range(min(self.warm_connections, self.pool_size))]
+                held = [await pool.acquire(timeout=10) for _ in range(self.warm_connections)]
                 try:
                     for connection in held:
                         for statement in self.hot_statements:

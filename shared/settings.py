@@ -68,9 +68,9 @@ class DatabaseSettings(ServiceSettings):
         description="postgresql://user@host:5432/db or sqlite:///path (embedded default)",
     )
     db_pool_size: int = Field(default=10, ge=1, le=200)
-    db_pool_warm: int = Field(
-        default=2, ge=0, le=200,
-        description="connections opened before the service says it is ready (at most db_pool_size)",
+    db_pool_warm: int | None = Field(
+        default=None, ge=0, le=200,
+        description="connections opened before the service says it is ready; unset: the whole pool (db_pool_size)",
     )
 
 
