@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from services.assistance.calculation.chain import NotComputable, calculate
+from services.assistance.calculation.result import JSON, Calculation
 from services.assistance.policies.book import NoPolicy, PolicyBook
 from shared.auth import Principal, Role, Scope, require
 from shared.contracts.calculation import CalculationRequest, CalculationResult, IllnessPovertyGrant
@@ -97,7 +98,7 @@ async def compute_batch(_: Calculator, body: BatchRequest, request: Request) -> 
 
 
 def _continued(
-    item: CalculationRequest, before: tuple[int, CalculationResult], grants: dict[date, IllnessPovertyGrant],
+    item: CalculationRequest, before: tuple[int, Calculation], grants: dict[date, IllnessPovertyGrant],
 ) -> CalculationRequest:
     """`item` starting where the items before it left its year (the one just before, if of the same
     year) and its illness-poverty grant (the last one under it): a chained batch."""
@@ -114,30 +115,33 @@ def _continued(
 
 
 def _compute_all(request: Request, raw_items: list[dict[str, Any]], chained: bool = False) -> bytes:
-    items: list[BatchItem] = []
-    before: tuple[int, CalculationResult] | None = None
+    book: PolicyBook = request.app.state.policy_book
+    allow_unverified: bool = request.app.state.allow_unverified
+    items: list[dict[str, Any]] = []
+    failed = 0
+    before: tuple[int, Calculation] | None = None
     grants: dict[date, IllnessPovertyGrant] = {}
     for index, raw in enumerate(raw_items):
-        if chained and items and items[-1].problem is not None:
-            items.append(BatchItem(index=index, problem=ItemProblem(
-                code="previous_item_failed",
-                detail="前一项不能计算，按序重放中止 (the item before failed: the replay stops)")))
-            continue
-        try:
-            item = CalculationRequest.model_validate(raw)
-            if chained and before is not None:
-                item = _continued(item, before, grants)
-            result = _compute(request, item)
-            before = (item.discharged_on.year, result)
-            if result.illness_poverty_grant_after is not None:
-                grants[result.illness_poverty_grant_after.window_from] = result.illness_poverty_grant_after
-            items.append(BatchItem(index=index, result=result))
-        except ValidationError as exc:
-            items.append(BatchItem(index=index, problem=ItemProblem(
-                code="validation_failed", detail="该项校验未通过 (the item does not match the schema)",
-                errors=field_errors(exc),
-            )))
-        except (NoPolicy, NotComputable) as exc:
-            items.append(BatchItem(index=index, problem=ItemProblem(code=exc.code, detail=str(exc))))
-    failed = sum(1 for i in items if i.problem is not None)
-    return BatchResult(computed=len(items) - failed, failed=failed, items=items).model_dump_json().encode()
+        problem: ItemProblem | None = None
+        result: Calculation | None = None
+        if chained and failed:
+            problem = ItemProblem(code="previous_item_failed",
+                                  detail="前一项不能计算，按序重放中止 (the item before failed: the replay stops)")
+        else:
+            try:
+                item = CalculationRequest.model_validate(raw)
+                if chained and before is not None:
+                    item = _continued(item, before, grants)
+                result = calculate(book.select(item.region_code, item.discharged_on)[1], item,
+                                   allow_unverified=allow_unverified)
+                before = (item.discharged_on.year, result)
+                if result.illness_poverty_grant_after is not None:
+                    grants[result.illness_poverty_grant_after.window_from] = result.illness_poverty_grant_after
+            except ValidationError as exc:
+                problem = ItemProblem(code="validation_failed", errors=field_errors(exc),
+                                      detail="该项校验未通过 (the item does not match the schema)")
+            except (NoPolicy, NotComputable) as exc:
+                problem = ItemProblem(code=exc.code, detail=str(exc))
+        failed += problem is not None
+        items.append({"index": index, "result": result, "problem": problem})
+    return JSON.encode({"computed": len(items) - failed, "failed": failed, "items": items})
