@@ -111,6 +111,14 @@ def batch_work(book: PolicyBook, mix: list[dict[str, Any]], seconds: float) -> f
     return done / (time.perf_counter() - started)
 
 
+class Counts(msgspec.Struct):
+    """What the client checks of each answer: turning all 3 KB of each result into Python objects
+    would take the client 16 µs per calculation, a sixth of the server's time, one batch at a time."""
+
+    computed: int
+    failed: int
+
+
 async def through_batches(
     url: str, token: str, body: bytes, count: int, batches: int,
 ) -> tuple[float, list[float]]:
@@ -121,10 +129,11 @@ async def through_batches(
         for _ in range(batches):
             sent = time.perf_counter()
             async with session.post(f"{url}/v1/calculations:batch", data=body) as response:
-                answer = msgspec.json.decode(await response.read())
-                assert response.status == 200, answer
-                assert (answer["computed"], answer["failed"]) == (count, 0), \
-                    [i["problem"] for i in answer["items"] if i["problem"]][:3]
+                answer = await response.read()
+                assert response.status == 200, answer[:1000]
+                counts = msgspec.json.decode(answer, type=Counts)  # reads the whole answer, keeps two fields
+                assert (counts.computed, counts.failed) == (count, 0), \
+                    [i["problem"] for i in msgspec.json.decode(answer)["items"] if i["problem"]][:3]
             latencies.append(time.perf_counter() - sent)
         elapsed = time.perf_counter() - started
     return batches * count / elapsed, latencies
