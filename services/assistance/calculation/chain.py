@@ -6,9 +6,10 @@ assistance base A = R − C − H + (D − SD) → assistance M and re-assistanc
 in force (the one that pays most applies) → personal share P = total − every fund.
 What a rule does not cover is 0 with the reason.
 
-The result is plain data (calculation/result.py): every amount comes from validated inputs by sums,
-differences and rounded products; the API validates it into the contract on the way out (validating
-each trace line here was more than half of the time of a calculation).
+The result is plain data (calculation/result.py): every amount comes from validated inputs and the
+policy's figures, all in fen, by sums, differences and rounded products, so each has two places; the
+API validates a single calculation into the contract on the way out and writes a batch's JSON from
+the data as it is (validating each trace line here was more than half of the time of a calculation).
 
 Rounding (docs/rules.md §4: half up to the fen): a rule on a cumulative base pays the rounded
 entitlement on the cumulative base after this settlement minus the rounded entitlement before it.

@@ -1,7 +1,8 @@
-"""What the chain gives back: plain data, no validation on the way out (the API turns it into the
-`shared.contracts.calculation.CalculationResult` its callers read, field for field)."""
+"""What the chain gives back: plain data, no validation on the way out. A single calculation is turned
+into the `shared.contracts.calculation.CalculationResult` its callers read, field for field; a batch is
+written as that contract's JSON straight from this data (`JSON`). msgspec Structs: a trace has about ten
+lines, each made in a fifth of a dataclass's time and written faster."""
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -12,8 +13,7 @@ from shared.categories import Category
 from shared.contracts.calculation import IllnessPovertyGrant, YearToDate
 
 
-@dataclass(slots=True, kw_only=True)
-class Step:
+class Step(msgspec.Struct, kw_only=True, gc=False):  # gc=False: it holds only strings and amounts
     """One line of the trace: the rule, what it worked on and what it paid."""
 
     rule: str
@@ -28,14 +28,12 @@ class Step:
     source: str | None = None
 
 
-@dataclass(slots=True, frozen=True)
-class Alternative:
+class Alternative(msgspec.Struct, frozen=True, gc=False):
     identity: Category
     assistance_total: Decimal
 
 
-@dataclass(slots=True)
-class Calculation:
+class Calculation(msgspec.Struct):
     policy_id: str
     identity_applied: Category | None
     reason: str | None
