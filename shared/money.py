@@ -23,7 +23,8 @@ def to_yuan(value: Decimal | int | str) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from exc
     if not amount.is_finite():
         raise ValueError(f"not a finite amount: {value!r}")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP) + 0  # + 0: no "-0.00"
+    # + 0: no "-0.00". The rounding by position: as a keyword it cost a tenth of a µs more per amount.
+    return amount.quantize(CENT, ROUND_HALF_UP) + 0
 
 
 _WHOLE_LIMIT = Decimal("1E12")  # 14 digits, two of them after the point
@@ -45,7 +46,7 @@ def _amount(value: Any, parse: ValidatorFunctionWrapHandler) -> Decimal:
             "decimal_whole_digits", "金额整数部分至多 12 位 (an amount has at most 12 digits before the point)",
             {"whole_digits": 12},
         )
-    amount = value.quantize(CENT, rounding=ROUND_HALF_UP) + 0  # to_yuan, inlined: a call less per amount
+    amount = value.quantize(CENT, ROUND_HALF_UP) + 0  # to_yuan, inlined: a call less per amount
     if amount != value:
         raise PydanticCustomError(
             "decimal_max_places", "金额至多两位小数，即到分 (an amount has at most 2 decimal places, to the fen)",
