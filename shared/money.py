@@ -63,11 +63,10 @@ MAX_AMOUNT = Decimal("9999999999.99")
 them still fit the 14 digits of `Money` and of the database columns."""
 
 
-
 def _non_negative_amount(value: Any, parse: ValidatorFunctionWrapHandler) -> Decimal:
-    """`_amount`, then pydantic's own ge=0 and le=MAX_AMOUNT errors, in one Python call: Field(ge, le)
-    on `Money` runs as two more (a validator wrapped in Python keeps them out of pydantic's core),
-    which doubled the cost of each of the dozens of amounts in a calculation request."""
+    """`_amount`, then the range with pydantic's own ge=0 and le=MAX_AMOUNT errors, word for word:
+    Field(ge, le) on `Money` ran as two Python validators more (a validator wrapped in Python keeps
+    them out of pydantic's core), which doubled the cost of each amount of a calculation request."""
     amount = _amount(value, parse)
     if amount < 0:
         raise PydanticKnownError("greater_than_equal", {"ge": 0})
@@ -77,6 +76,6 @@ def _non_negative_amount(value: Any, parse: ValidatorFunctionWrapHandler) -> Dec
 
 
 NonNegativeMoney = Annotated[Decimal, Field(allow_inf_nan=False, examples=["1234.50"], json_schema_extra={
-    "ge": 0, "le": str(MAX_AMOUNT)}), WrapValidator(_non_negative_amount)]
+    "ge": 0, "le": str(MAX_AMOUNT)}), WrapValidator(_non_negative_amount)]  # the documented schema as before
 """An amount in yuan that cannot be below zero (every amount of a bill, every accumulator), at most
 `MAX_AMOUNT`."""
