@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import Field, ValidatorFunctionWrapHandler, WrapValidator
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, PydanticKnownError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -23,7 +23,8 @@ def to_yuan(value: Decimal | int | str) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from exc
     if not amount.is_finite():
         raise ValueError(f"not a finite amount: {value!r}")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP) + 0  # + 0: no "-0.00"
+    # + 0: no "-0.00". The rounding by position: as a keyword it cost a tenth of a µs more per amount.
+    return amount.quantize(CENT, ROUND_HALF_UP) + 0
 
 
 _WHOLE_LIMIT = Decimal("1E12")  # 14 digits, two of them after the point
@@ -45,7 +46,7 @@ def _amount(value: Any, parse: ValidatorFunctionWrapHandler) -> Decimal:
             "decimal_whole_digits", "金额整数部分至多 12 位 (an amount has at most 12 digits before the point)",
             {"whole_digits": 12},
         )
-    amount = value.quantize(CENT, rounding=ROUND_HALF_UP) + 0  # to_yuan, inlined: a call less per amount
+    amount = value.quantize(CENT, ROUND_HALF_UP) + 0  # to_yuan, inlined: a call less per amount
     if amount != value:
         raise PydanticCustomError(
             "decimal_max_places", "金额至多两位小数，即到分 (an amount has at most 2 decimal places, to the fen)",
@@ -61,7 +62,21 @@ MAX_AMOUNT = Decimal("9999999999.99")
 """The largest bill amount or year-to-date total: ten billion less a fen, so that sums of a few of
 them still fit the 14 digits of `Money` and of the database columns."""
 
-NonNegativeMoney = Annotated[Money, Field(ge=0, le=MAX_AMOUNT)]
+
+def _non_negative_amount(value: Any, parse: ValidatorFunctionWrapHandler) -> Decimal:
+    """`_amount`, then the range with pydantic's own ge=0 and le=MAX_AMOUNT errors, word for word:
+    Field(ge, le) on `Money` ran as two Python validators more (a validator wrapped in Python keeps
+    them out of pydantic's core), which doubled the cost of each amount of a calculation request."""
+    amount = _amount(value, parse)
+    if amount < 0:
+        raise PydanticKnownError("greater_than_equal", {"ge": 0})
+    if amount > MAX_AMOUNT:
+        raise PydanticKnownError("less_than_equal", {"le": repr(MAX_AMOUNT)})  # word for word as pydantic's
+    return amount
+
+
+NonNegativeMoney = Annotated[Decimal, Field(allow_inf_nan=False, examples=["1234.50"], json_schema_extra={
+    "ge": 0, "le": str(MAX_AMOUNT)}), WrapValidator(_non_negative_amount)]  # the documented schema as before
 """An amount in yuan that cannot be below zero (every amount of a bill, every accumulator), at most
 `MAX_AMOUNT`."""
 

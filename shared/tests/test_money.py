@@ -62,3 +62,20 @@ def test_an_amount_is_written_in_ascii_digits_only(raw: str) -> None:
                                              ('"5."', "5.00"), ('".5"', "0.50"), ('"1e3"', "1000.00"), ("7", "7.00")])
 def test_ascii_amounts_in_their_usual_forms_are_read(raw: str, amount: str) -> None:
     assert Bill.model_validate_json(f'{{"total": "0", "adjustment": {raw}}}').adjustment == Decimal(amount)
+
+
+@pytest.mark.parametrize(("raw", "error", "message"), [
+    ('"-1"', "greater_than_equal", "Input should be greater than or equal to 0"),
+    ('"-0.01"', "greater_than_equal", "Input should be greater than or equal to 0"),
+    ('"10000000000"', "less_than_equal", "Input should be less than or equal to Decimal('9999999999.99')"),
+    ('"-1.001"', "decimal_max_places", None),  # the places are checked before the range
+    ('"-1000000000000"', "decimal_whole_digits", None),
+])
+def test_a_non_negative_amount_is_between_zero_and_the_largest_total(raw: str, error: str, message: str | None) -> None:
+    """The range with pydantic's own errors, as when it was Field(ge=0, le=MAX_AMOUNT) on `Money`."""
+    assert Bill.model_validate_json('{"total": "9999999999.99"}').total == Decimal("9999999999.99")
+    with pytest.raises(ValidationError) as caught:
+        Bill.model_validate_json(f'{{"total": {raw}}}')
+    [found] = caught.value.errors()
+    assert found["type"] == error
+    assert message is None or found["msg"] == message

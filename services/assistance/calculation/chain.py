@@ -6,9 +6,10 @@ assistance base A = R − C − H + (D − SD) → assistance M and re-assistanc
 in force (the one that pays most applies) → personal share P = total − every fund.
 What a rule does not cover is 0 with the reason.
 
-The result is plain data (calculation/result.py): every amount comes from validated inputs by sums,
-differences and rounded products; the API validates it into the contract on the way out (validating
-each trace line here was more than half of the time of a calculation).
+The result is plain data (calculation/result.py): every amount comes from validated inputs and the
+policy's figures, all in fen, by sums, differences and rounded products, so each has two places; the
+API validates a single calculation into the contract on the way out and writes a batch's JSON from
+the data as it is (validating each trace line here was more than half of the time of a calculation).
 
 Rounding (docs/rules.md §4: half up to the fen): a rule on a cumulative base pays the rounded
 entitlement on the cumulative base after this settlement minus the rounded entitlement before it.
@@ -18,6 +19,7 @@ year, so a bill split into two settlements never pays a fen more than the bill s
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from services.assistance.calculation.result import Alternative, Calculation, Step
 from services.assistance.policies.model import (
@@ -29,7 +31,7 @@ from services.assistance.policies.model import (
     pools_of,
 )
 from shared.categories import LABELS_ZH, PRECEDENCE, Category, InsuranceType, MedicalType
-from shared.contracts.calculation import CalculationRequest, IllnessPovertyGrant, YearToDate
+from shared.contracts.calculation import CalculationRequest, IllnessPovertyGrant
 from shared.money import MAX_AMOUNT, ZERO, to_yuan
 from shared.regions import inside
 
@@ -51,10 +53,10 @@ class NotComputable(ValueError):
         self.code = code
 
 
-def _ensure_recordable(after: YearToDate, grant_after: IllnessPovertyGrant | None) -> None:
+def _ensure_recordable(after: dict[str, Any], grant_after: IllnessPovertyGrant | None) -> None:
     """Refuse a settlement that would take a year-to-date or grant total past `MAX_AMOUNT`: the
     ledger could not record it (each bill fits, but enough of them in one year add up)."""
-    totals = [*after, *(grant_after or ())]
+    totals = [*after.items(), *(grant_after or ())]
     past = sorted({name for name, value in totals if isinstance(value, Decimal) and value > MAX_AMOUNT})
     if past:
         raise NotComputable(
@@ -484,24 +486,25 @@ def calculate(policy: Policy, request: CalculationRequest, *, allow_unverified: 
     personal = bill.total - basic - critical - special - large - other - assistance - re_assistance
     trace.append(Step(rule="personal_share", label="个人自付 = 总额 − 各项基金支付", amount=personal))
     pools = set(applied_option.pools)
-    after = YearToDate.model_construct(
-        admissions=ytd.admissions + (1 if request.medical_type is MedicalType.INPATIENT else 0),
-        basic_paid=ytd.basic_paid + basic,
-        critical_illness_burden=critical_step.accumulator_after or ZERO,
-        critical_illness_paid=ytd.critical_illness_paid + critical,
-        special_drugs_cost=ytd.special_drugs_cost + bill.special_drugs,
-        special_drugs_paid=ytd.special_drugs_paid + special,
-        large_expense_base=ytd.large_expense_base + (burden - critical if large_step is not None else ZERO),
-        large_expense_paid=ytd.large_expense_paid + large,
-        assistance_base=ytd.assistance_base + (assisted_base if applied else ZERO),
-        assistance_paid=ytd.assistance_paid + assistance,
-        assistance_paid_inpatient=ytd.assistance_paid_inpatient + (assistance if "inpatient" in pools else ZERO),
-        assistance_paid_outpatient=ytd.assistance_paid_outpatient + (assistance if "outpatient" in pools else ZERO),
-        assistance_paid_ordinary=ytd.assistance_paid_ordinary + (assistance if "ordinary" in pools else ZERO),
-        re_assistance_base=ytd.re_assistance_base + (assisted_base - assistance if applied else ZERO),
-        re_assistance_paid=ytd.re_assistance_paid + re_assistance,
-    )
+    after = {
+        "admissions": ytd.admissions + (1 if request.medical_type is MedicalType.INPATIENT else 0),
+        "basic_paid": ytd.basic_paid + basic,
+        "critical_illness_burden": critical_step.accumulator_after or ZERO,
+        "critical_illness_paid": ytd.critical_illness_paid + critical,
+        "special_drugs_cost": ytd.special_drugs_cost + bill.special_drugs,
+        "special_drugs_paid": ytd.special_drugs_paid + special,
+        "large_expense_base": ytd.large_expense_base + (burden - critical if large_step is not None else ZERO),
+        "large_expense_paid": ytd.large_expense_paid + large,
+        "assistance_base": ytd.assistance_base + (assisted_base if applied else ZERO),
+        "assistance_paid": ytd.assistance_paid + assistance,
+        "assistance_paid_inpatient": ytd.assistance_paid_inpatient + (assistance if "inpatient" in pools else ZERO),
+        "assistance_paid_outpatient": ytd.assistance_paid_outpatient + (assistance if "outpatient" in pools else ZERO),
+        "assistance_paid_ordinary": ytd.assistance_paid_ordinary + (assistance if "ordinary" in pools else ZERO),
+        "re_assistance_base": ytd.re_assistance_base + (assisted_base - assistance if applied else ZERO),
+        "re_assistance_paid": ytd.re_assistance_paid + re_assistance,
+    }
     _ensure_recordable(after, applied_option.grant_after)
+    year_to_date_after = ytd.model_copy(update=after)  # every field replaced: a copy is cheaper than a construct
     return Calculation(
         policy_id=policy.id, identity_applied=applied.identity if applied else None, reason=reason,
         policy_range=policy_range, basic_insurance=basic,
@@ -509,7 +512,7 @@ def calculate(policy: Policy, request: CalculationRequest, *, allow_unverified: 
         large_expense_source=large_source,
         critical_illness=critical, special_drugs=special, large_expense=large, other_payments=other,
         assistance=assistance, re_assistance=re_assistance, personal_share=personal,
-        year_to_date_after=after, illness_poverty_grant_after=applied_option.grant_after,
+        year_to_date_after=year_to_date_after, illness_poverty_grant_after=applied_option.grant_after,
         annual_caps=caps,
         alternatives=[Alternative(identity=o.identity, assistance_total=o.total) for o in options],
         trace=trace, unverified_parameters=unverified,

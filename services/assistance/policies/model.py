@@ -19,9 +19,10 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from shared.categories import Category, InsuranceType, MedicalType
+from shared.money import ZERO, to_yuan
 
 
 def _fraction(value: object) -> object:
@@ -40,7 +41,9 @@ def _listed(value: object) -> object:
 
 
 Ratio = Annotated[Decimal, BeforeValidator(_fraction), Field(ge=0, le=1)]
-Amount = Annotated[Decimal, Field(ge=0, decimal_places=2)]
+# Held in fen ("3000" as 3000.00, exactly: two places at most), as every amount of a request is: the
+# chain's figures then all have two places, and its results are written without being validated again.
+Amount = Annotated[Decimal, Field(ge=0, decimal_places=2), AfterValidator(to_yuan)]
 Pool = Literal["all", "inpatient", "outpatient", "ordinary"]
 DISEASE_CLASSES = ("ordinary", "major")
 RATIO_KEYS = {m.value: m for m in MedicalType} | {f"{m.value}_{d}": m for m in MedicalType for d in DISEASE_CLASSES}
@@ -121,7 +124,7 @@ class Band(_Strict):
     """Annual threshold, ratio and cap on a cumulative base (re-assistance, special drugs, large expense)."""
 
     source: str
-    threshold: Amount = Decimal(0)
+    threshold: Amount = ZERO
     ratio: Ratio
     annual_cap: Amount
     verified: bool = True
@@ -157,7 +160,7 @@ class AssistanceRule(_Strict):
     `all`, its medical pool (`inpatient` / `outpatient`) and, for ordinary disease, `ordinary`."""
 
     source: str
-    threshold: Amount = Field(default=Decimal(0), description="annual, on the cumulative assistance base")
+    threshold: Amount = Field(default=ZERO, description="annual, on the cumulative assistance base")
     ratios: dict[str, Ratio] = Field(min_length=1)
     minimum_ratios: dict[str, Ratio] = Field(default_factory=dict, description="the document's 'not less than'")
     caps: dict[Pool, Amount] = Field(min_length=1)

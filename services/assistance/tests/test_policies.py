@@ -4,6 +4,7 @@ import pytest
 
 from conftest import KEY_SETTINGS, asgi_client
 from services.assistance.app import create_app
+from services.assistance.calculation.router import BatchResult
 from services.assistance.settings import AssistanceSettings
 from shared.auth import Role
 
@@ -45,10 +46,10 @@ async def test_a_policy_and_its_parameters_as_of_a_date(auth) -> None:  # type: 
     assert zone.json()["policy"]["id"] == "yantai-2018-development-zone"
     low = zone.json()["parameters"]["assistance"]["minimum_allowance"]
     assert (low["ratios"]["inpatient_ordinary"], low["verified"]) == ("0.70", True)  # the city's: no zone figure
-    assert zone.json()["parameters"]["assistance"]["extreme_poverty"]["caps"]["outpatient"] == "3000"  # inherited
+    assert zone.json()["parameters"]["assistance"]["extreme_poverty"]["caps"]["outpatient"] == "3000.00"  # inherited
     assert later.json()["policy"]["id"] == "yantai-2023"
     segments = later.json()["parameters"]["critical_illness"]["tilted"]["resident"]["segments"]
-    assert segments[0] == {"from": "7000", "to": "100000", "ratio": "0.65"}
+    assert segments[0] == {"from": "7000.00", "to": "100000.00", "ratio": "0.65"}
     assert nowhere.status_code == 404 and nowhere.json()["code"] == "no_policy"
     assert one.json()["parameters"]["excluded_causes"]["traffic_accident"] == "交通事故"
     assert missing.status_code == 404 and missing.json()["code"] == "policy_not_found"
@@ -75,6 +76,8 @@ async def test_a_batch_validates_and_computes_each_item_on_its_own(auth) -> None
         not_an_object = await client.post("/v1/calculations:batch", json={"items": [example_1, 7]},
                                           headers=auth(Role.SERVICE))
         empty = await client.post("/v1/calculations:batch", json={"items": []}, headers=auth(Role.SERVICE))
+    for answer in (batch, malformed):
+        assert answer.content == BatchResult.model_validate_json(answer.content).model_dump_json().encode()
     body = batch.json()
     assert (batch.status_code, body["computed"], body["failed"]) == (200, 1, 2)
     assert body["items"][0]["result"]["assistance"] == "8814.40"
@@ -115,6 +118,8 @@ async def test_a_chained_batch_replays_in_order_across_years_and_grants(auth) ->
             "chained": True, "items": [granted, granted_2024]})
         broken = await client.post("/v1/calculations:batch", headers=auth(Role.SERVICE), json={
             "chained": True, "items": [{**example_1, "region_code": "110101"}, example_2]})
+    for answer in (chained, across, broken):
+        assert answer.content == BatchResult.model_validate_json(answer.content).model_dump_json().encode()
     first, second, third = (item["result"] for item in chained.json()["items"])
     assert (second["assistance"], second["re_assistance"], second["personal_share"]) == (
         "14000.00", "492.52", "13007.48")

@@ -21,12 +21,13 @@ from hypothesis import strategies as st
 from conftest import ISSUER_KEY, KEY_SETTINGS, asgi_client
 from services.assistance.app import create_app
 from services.assistance.calculation.chain import calculate
+from services.assistance.calculation.result import JSON
 from services.assistance.policies.model import Policy
 from services.assistance.settings import AssistanceSettings
 from services.assistance.tests.test_cases import BOOK
 from shared.auth import Role, TokenIssuer
 from shared.categories import Category
-from shared.contracts.calculation import Bill, CalculationRequest, IllnessPovertyGrant, YearToDate
+from shared.contracts.calculation import Bill, CalculationRequest, CalculationResult, IllnessPovertyGrant, YearToDate
 from shared.money import CENT, ZERO, to_yuan
 
 WHERE_AND_WHEN = {  # one region and date inside each policy
@@ -208,6 +209,20 @@ def test_amounts_never_negative_add_up_and_no_fund_above_its_base(data: st.DataO
     result = calculate(policy, request, allow_unverified=True)
     _check_amounts(request, result)
     _check_bases(request, result)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_json_written_is_the_contracts(data: st.DataObject) -> None:
+    """What `calculations:batch` writes straight from the chain's plain data is, byte for byte, what the
+    contract writes after validating it (every amount in fen, every field in its order)."""
+    policy_id, situation = data.draw(situations())
+    policy = BOOK.parameters[policy_id]
+    situation = _earlier_in_the_year(data, policy, situation)
+    bill = data.draw(bills(policy, basic_given=_needs_basic(policy, situation)))
+    result = calculate(policy, CalculationRequest(**situation, bill=bill), allow_unverified=True)
+    validated = CalculationResult.model_validate(result, from_attributes=True)
+    assert JSON.encode(result) == validated.model_dump_json().encode()
 
 
 def _year(data: st.DataObject) -> tuple[str, Category, list[tuple[CalculationRequest, Any]]]:
