@@ -58,26 +58,25 @@ class BatchResult(BaseModel):
     items: list[BatchItem]
 
 
-def _compute(request: Request, item: CalculationRequest) -> CalculationResult:
-    book: PolicyBook = request.app.state.policy_book
-    _, policy = book.select(item.region_code, item.discharged_on)
-    calculation = calculate(policy, item, allow_unverified=request.app.state.allow_unverified)
-    return CalculationResult.model_validate(calculation, from_attributes=True)
-
-
 @router.post(
     "", summary="计算一次结算的各项基金支付 (compute one settlement: every fund's share, with a trace)",
+    response_model=CalculationResult,
     responses=problem_responses(
         Unprocessable("区划 370602 在 2015-03-20 无有效救助政策 (no policy in force)", code="no_policy"),
         Unprocessable("基本医保统筹测算标准的参数尚未经本地核实，不能据以结算"
                       " (its figures are placeholders: pass the amount or confirm them)", code="unverified_parameters"),
     ),
 )
-async def compute(_: Calculator, body: CalculationRequest, request: Request) -> CalculationResult:
+async def compute(_: Calculator, body: CalculationRequest, request: Request) -> Response:
+    # Every settlement's call: the result is written as JSON straight from the chain's data (the
+    # same writer as the batch's, equal to CalculationResult's JSON), not validated into the model first.
+    book: PolicyBook = request.app.state.policy_book
     try:
-        return _compute(request, body)
+        _, policy = book.select(body.region_code, body.discharged_on)
+        calculation = calculate(policy, body, allow_unverified=request.app.state.allow_unverified)
     except (NoPolicy, NotComputable) as exc:
         raise Unprocessable(str(exc), code=exc.code) from exc
+    return Response(JSON.encode(calculation), media_type="application/json")
 
 
 @router.post(
