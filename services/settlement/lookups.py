@@ -7,7 +7,7 @@ could otherwise read anyone's assistance identities by posting admissions or set
 import asyncio
 import logging
 import time
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -46,22 +46,25 @@ def _grant_window(identities: list[dict[str, Any]]) -> tuple[date, date] | None:
 
 # Before settlement says it is ready it makes one call of each kind a settlement makes, whose answers
 # nobody keeps, so the peers' first requests (their token checks, statements and code paths) are not
-# a patient's: a person no one is (born 1900-01-01), a hospital code no list has, and the calculation
+# a patient's: a person no one is (born 1900-01-01), the catalog's first hospital, and the calculation
 # the contract documents as its example.
 _WARM_UP_PERSON = "110101190001010014"
-_WARM_UP_HOSPITAL = "000000"
 _WARM_UP_CALCULATION = CalculationRequest.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+
+
+async def _warm_catalog(catalog: ServiceClient, today: date) -> None:
+    for hospital in (await catalog.get("/v1/hospitals", params={"limit": "1"}))["items"]:
+        await fetch_hospital(catalog, hospital["code"], today)
 
 
 async def warm(peers: Peers) -> None:
     today = date.today()
     answers = await asyncio.gather(
-        patient(peers, _WARM_UP_PERSON, today), designated_hospital(peers, _WARM_UP_HOSPITAL, today),
+        patient(peers, _WARM_UP_PERSON, today), _warm_catalog(peers.catalog, today),
         peers.assistance.post("/v1/calculations", _WARM_UP_CALCULATION, idempotent=True),
         return_exceptions=True,
     )
-    failures = [type(answer).__name__ for answer in answers
-                if isinstance(answer, Exception) and not isinstance(answer, Unprocessable)]  # the unknown hospital
+    failures = [type(answer).__name__ for answer in answers if isinstance(answer, Exception)]
     if failures:
         log.warning("peers not warmed at start (%s); the first settlements will warm them", ", ".join(failures))
 
@@ -138,7 +141,27 @@ class HospitalCache:
     def __init__(self, ttl_seconds: float = 60, max_entries: int = 10_000) -> None:
         self._ttl, self._max = ttl_seconds, max_entries
         self._entries: dict[tuple[str, date], tuple[float, dict[str, Any]]] = {}
+        self._in_flight: dict[tuple[str, date], asyncio.Future[dict[str, Any]]] = {}
         self.evictions = 0  # a look-up that began before an eviction must not store its stale answer
+
+    async def fetch_once(
+        self, key: tuple[str, date], fetch: Callable[[], Awaitable[dict[str, Any]]],
+    ) -> dict[str, Any]:
+        """The look-ups of one hospital and day that miss the cache together (after a start, or when
+        the entry expires under load) share one call to the catalog instead of each making its own."""
+        in_flight = self._in_flight.get(key)
+        if in_flight is None:
+            in_flight = self._in_flight[key] = asyncio.ensure_future(self._fetch(key, fetch))
+        return await asyncio.shield(in_flight)  # a caller giving up (its deadline) leaves it to the others
+
+    async def _fetch(self, key: tuple[str, date], fetch: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        evictions_seen = self.evictions
+        try:
+            hospital = await fetch()
+        finally:
+            del self._in_flight[key]
+        self.put(key, hospital, evictions_seen)
+        return hospital
 
     def get(self, key: tuple[str, date]) -> dict[str, Any] | None:
         entry = self._entries.get(key)
@@ -164,12 +187,10 @@ class HospitalCache:
 async def designated_hospital(
     peers: Peers, hospital_code: str, on: date, cache: HospitalCache | None = None,
 ) -> dict[str, Any]:
-    hospital = cache.get((hospital_code, on)) if cache is not None else None
-    if hospital is None:
-        evictions_seen = cache.evictions if cache is not None else 0
-        hospital = await fetch_hospital(peers.catalog, hospital_code, on)
-        if cache is not None:
-            cache.put((hospital_code, on), hospital, evictions_seen)
+    if cache is None:
+        return ensure_designated(await fetch_hospital(peers.catalog, hospital_code, on))
+    key = (hospital_code, on)
+    hospital = cache.get(key) or await cache.fetch_once(key, lambda: fetch_hospital(peers.catalog, hospital_code, on))
     return ensure_designated(hospital)
 
 

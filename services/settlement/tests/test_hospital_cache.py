@@ -1,7 +1,11 @@
-"""The hospital cache forgets a changed hospital at once, and a look-up that was in flight when it
-did cannot put the old answer back."""
+"""The hospital cache forgets a changed hospital at once, a look-up that was in flight when it did
+cannot put the old answer back, and look-ups that miss together share one call."""
 
+import asyncio
 from datetime import date
+from typing import Any
+
+import pytest
 
 from services.settlement.lookups import HospitalCache
 
@@ -32,3 +36,33 @@ def test_clearing_forgets_everything() -> None:
     cache.put(("060001", DAY), {}, cache.evictions)
     cache.clear()
     assert cache.get(("060001", DAY)) is None
+
+
+async def test_lookups_that_miss_together_share_one_call_and_its_failure() -> None:
+    cache = HospitalCache()
+    calls: list[str] = []
+    answer = asyncio.Event()
+
+    async def fetch() -> dict[str, Any]:
+        calls.append("catalog")
+        await answer.wait()
+        return {"code": "060001"}
+
+    waiting = [asyncio.ensure_future(cache.fetch_once(("060001", DAY), fetch)) for _ in range(10)]
+    await asyncio.sleep(0)
+    waiting[0].cancel()  # one settlement gives up: the others still get the answer
+    answer.set()
+    assert [await w for w in waiting[1:]] == [{"code": "060001"}] * 9
+    assert calls == ["catalog"] and cache.get(("060001", DAY)) == {"code": "060001"}
+
+    async def unknown() -> dict[str, Any]:
+        calls.append("catalog")
+        raise LookupError("hospital_unknown")
+
+    cache.clear()
+    results = await asyncio.gather(*(cache.fetch_once(("060001", DAY), unknown) for _ in range(3)),
+                                   return_exceptions=True)
+    assert [type(r) for r in results] == [LookupError] * 3 and calls == ["catalog"] * 2
+    with pytest.raises(LookupError):  # nothing was kept: the next look-up asks again
+        await cache.fetch_once(("060001", DAY), unknown)
+    assert len(calls) == 3
