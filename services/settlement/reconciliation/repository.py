@@ -78,7 +78,7 @@ class ReconciliationRepository:
             .where(_of_hospital_in(hospital_code, window), s.status != "in_progress")
         )
         return [BookLine(serial, cancelled, tuple(Decimal(v) for v in amounts))
-                for serial, cancelled, *amounts in rows.tuples()]
+                for serial, cancelled, *amounts in rows]
 
     async def add_run(self, **values: object) -> None:
         await self.connection.execute(insert(_RUNS).values(**values))

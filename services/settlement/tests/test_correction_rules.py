@@ -1,4 +1,4 @@
-"""The corrections' pure rules (docs/rules.md §14): which settlements a change reaches, where each
+"""The corrections' pure rules (docs/rules.md §17): which settlements a change reaches, where each
 year's replay starts and from which balances, what approval books, who decides."""
 
 from datetime import UTC, date, datetime
