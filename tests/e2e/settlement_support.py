@@ -127,3 +127,15 @@ def batch_when(platform: Platform, auth, batch_id: str, until) -> dict:  # type:
             return batch
         time.sleep(0.2)
     raise AssertionError(f"batch {batch_id} never got there: {batch}")
+
+
+def restart_then_resume(platform: Platform, auth, batch_id: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """A batch whose process crashed: a restarted settlement takes it up by itself (and, as set here,
+    stops again after one chunk), then `:resume` finishes it. The batch once calculated."""
+    platform.restart_service("settlement", SETTLEMENT_RECALCULATION_CHUNK_ROWS="1",
+                             SETTLEMENT_RECALCULATION_STOP_AFTER_CHUNKS="1")
+    batch_when(platform, auth, batch_id, lambda batch: batch["chunks_done"] == 2)
+    time.sleep(0.5)
+    resumed = httpx.post(f"{platform.urls['settlement']}/v1/recalculations/{batch_id}:resume", headers=auth(Role.OPS))
+    assert resumed.status_code == 202, resumed.text
+    return batch_when(platform, auth, batch_id, lambda batch: batch["status"] == "calculated")

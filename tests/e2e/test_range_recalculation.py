@@ -40,6 +40,7 @@ from tests.e2e.settlement_support import (
     batch_when,
     beneficiary,
     registry_changes_taken_up,
+    restart_then_resume,
     settle,
 )
 from tests.support.xlsx import find, value, workbook
@@ -162,15 +163,7 @@ def test_a_corrected_policy_figure_is_recalculated_over_a_range_resumed_and_appr
         early = httpx.get(f"{base}/{crashed['id']}/results.xlsx", headers=auth(Role.AGENCY))
         assert (early.status_code, early.json()["code"]) == (409, "batch_not_calculated")
 
-        # A restarted process takes the batch up by itself (and stops again after one chunk); the
-        # last chunk comes on demand.
-        platform.restart_service("settlement", SETTLEMENT_RECALCULATION_CHUNK_ROWS="1",
-                                 SETTLEMENT_RECALCULATION_STOP_AFTER_CHUNKS="1")
-        batch_when(platform, auth, crashed["id"], lambda batch: batch["chunks_done"] == 2)
-        time.sleep(0.5)
-        resumed = httpx.post(f"{base}/{crashed['id']}:resume", headers=auth(Role.OPS))
-        assert resumed.status_code == 202, resumed.text
-        done = batch_when(platform, auth, crashed["id"], lambda batch: batch["status"] == "calculated")
+        done = restart_then_resume(platform, auth, crashed["id"])
         assert _replayed(platform, crashed["id"]) == expected
 
         # The same range in one go gives the same: each settlement's funds, the totals.

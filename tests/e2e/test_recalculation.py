@@ -25,7 +25,7 @@ import httpx
 
 from shared.auth import Role
 from tests.e2e.conftest import Platform, fetch
-from tests.e2e.settlement_support import batch_when, beneficiary
+from tests.e2e.settlement_support import batch_when, beneficiary, restart_then_resume
 from tests.support.people import new_id_number
 from tests.support.xlsx import find, value, workbook
 
@@ -102,14 +102,7 @@ def test_a_go_live_batch_survives_a_crash_and_is_approved(platform: Platform, au
         assert (early.status_code, early.json()["code"]) == (409, "batch_not_calculated")
         early = httpx.post(f"{base}/{crashed['id']}:approve", json={"reason": "先批"}, headers=auth(Role.AGENCY))
         assert (early.status_code, early.json()["code"]) == (409, "batch_not_decidable")
-        # a restarted process takes the batch up by itself (and stops again after one chunk here)
-        platform.restart_service("settlement", SETTLEMENT_RECALCULATION_CHUNK_ROWS="1",
-                                 SETTLEMENT_RECALCULATION_STOP_AFTER_CHUNKS="1")
-        batch_when(platform, auth, crashed["id"], lambda b: b["chunks_done"] == 2)
-        time.sleep(0.5)
-        resumed = httpx.post(f"{base}/{crashed['id']}:resume", headers=auth(Role.OPS))
-        assert resumed.status_code == 202, resumed.text
-        done = batch_when(platform, auth, crashed["id"], lambda b: b["status"] == "calculated")
+        done = restart_then_resume(platform, auth, crashed["id"])
     finally:
         platform.restart_service("settlement")
     assert done["rows_done"] == 5 and _results(platform, crashed["id"]) == EXPECTED
