@@ -22,6 +22,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from shared.app import FASTAPI_TELEMETRY_OFF
 from shared.db import Database
 from shared.http_client import ServiceClient
 
@@ -61,7 +62,7 @@ def _closing(database: Database | None, client: ServiceClient | None = None) -> 
 
 
 def backend_app(database: Database | None = None) -> FastAPI:
-    app = FastAPI(lifespan=_closing(database))
+    app = FastAPI(lifespan=_closing(database), telemetry=FASTAPI_TELEMETRY_OFF)
     app.get("/healthz")(healthz)
 
     @app.get("/lookup/{key}")
@@ -80,7 +81,7 @@ def backend_app(database: Database | None = None) -> FastAPI:
 
 def front_app(backend_url: str, database: Database | None = None) -> FastAPI:
     client = ServiceClient("backend", backend_url)
-    app = FastAPI(lifespan=_closing(database, client))
+    app = FastAPI(lifespan=_closing(database, client), telemetry=FASTAPI_TELEMETRY_OFF)
     app.get("/healthz")(healthz)
 
     if database is None:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.telemetry import TelemetryConfig
 from fastapi_offline import FastAPIOffline
 
 from shared import tracing
@@ -28,6 +29,11 @@ from shared.rate_limit import RateLimiter
 from shared.settings import ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[None]]
+
+# Traces and metrics are shared.tracing's and shared.observability's. FastAPI's own would look up
+# the OpenTelemetry providers on every request (about 2% of a service's CPU) and, were a global
+# provider ever set, trace every request a second time.
+FASTAPI_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def build_service_app(
@@ -84,10 +90,7 @@ def build_service_app(
     app = FastAPIOffline(
         title=title, description=description, version="0.1.0", lifespan=lifespan,
         static_url=DOCS_ASSETS_URL, swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
-        # Traces and metrics are shared.tracing's and shared.observability's. FastAPI's own would
-        # look up the OpenTelemetry providers on every request (about 2% of a service's CPU) and,
-        # were a global provider ever set, trace every request a second time.
-        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+        telemetry=FASTAPI_TELEMETRY_OFF,
     )
     app.state.settings = settings
     app.state.database = database
