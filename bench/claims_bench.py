@@ -6,8 +6,8 @@ Creates a fresh settlement database ($TEST_DATABASE_URL, default the local serve
 measured) the hospital's month of settlements, as many again for another hospital and for the
 hospital's previous month, with 1% of that previous month claimed and cancelled since (to be
 deducted), then times the close of the month (ClaimService.close: the lines, the deductions, the
-sums, one transaction) and a plain scan of the same rows (count and sums over the hospital's month).
-Prints both, their ratio and the machine's core count.
+sums, one transaction) and a plain scan of the same rows (count and sums over the hospital's month),
+then the claim's Excel as a clerk downloads it. Prints them, the ratio and the machine's core count.
 """
 
 import argparse
@@ -19,10 +19,12 @@ from pathlib import Path
 
 import asyncpg
 
+from services.settlement.claims.document import claim_workbook
 from services.settlement.claims.repository import ClaimRepository
 from services.settlement.claims.rules import Status, instants
 from services.settlement.claims.schemas import Closing
 from services.settlement.claims.service import ClaimService
+from services.settlement.documents.excel import write_xlsx
 from services.settlement.peers import Peers
 from services.settlement.settlements.service import SettlementFlow
 from shared.auth import Principal, Role
@@ -111,6 +113,12 @@ async def run(url: str, count: int) -> None:
         claim = await claims.close("month".ljust(32, "0"), UNRECONCILED, OPS)
         close_seconds = time.perf_counter() - began
         scan_seconds, scanned = await scan(url)
+        # The claim as the clerk downloads it (GET …/claim.xlsx): its lines read, then the workbook written.
+        began = time.perf_counter()
+        contents = await claims.contents("month".ljust(32, "0"), OPS, printout=False)
+        read_seconds = time.perf_counter() - began
+        workbook = write_xlsx(claim_workbook(contents))
+        excel_seconds = time.perf_counter() - began
     finally:
         await database.dispose()
     assert (claim.settlements_count, claim.adjustments_count, scanned) == (count, cancelled, count)
@@ -119,6 +127,8 @@ async def run(url: str, count: int) -> None:
           f"(claimed back {claim.payable})")
     print(f"PostgreSQL scan of the same {scanned:,} rows (count and sums): {scan_seconds:.3f} s")
     print(f"ratio close / scan: {close_seconds / scan_seconds:.1f}")
+    print(f"claim.xlsx of {count + cancelled:,} lines: {excel_seconds:.2f} s (reading them {read_seconds:.2f} s), "
+          f"{len(workbook) / 1e6:.1f} MB")
 
 
 def main() -> None:
