@@ -59,7 +59,9 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
         await lookups.warm(peers)
         app.state.hospital_changes = asyncio.create_task(lookups.follow_hospital_changes(
             peers.catalog, app.state.settlement_flow.hospitals, settings.hospital_changes_poll_seconds))
-        app.state.fund_gauges = asyncio.create_task(app.state.fund.follow())
+        # Settlements move the balances without telling the fund: nothing is added to their write path.
+        app.state.fund_gauges = asyncio.create_task(keep_refreshing(
+            "fund balance gauges", [app.state.fund.refresh_gauges], settings.fund_metrics_refresh_seconds))
         app.state.lag_gauges = asyncio.create_task(keep_refreshing(
             "feed and claims gauges", [app.state.feed_gauges.refresh, app.state.claim_gauges.refresh],
             settings.lag_metrics_refresh_seconds))
@@ -101,7 +103,7 @@ def create_app(settings: SettlementSettings | None = None) -> FastAPI:
     app.state.fund = FundService(
         database, catalog_regions(peers.catalog, settings.fund_city_code),
         threshold_days=settings.fund_low_days_of_cover, window_days=settings.fund_draw_window_days,
-        refresh_seconds=settings.fund_metrics_refresh_seconds, gauges=FundGauges(app.state.metrics.registry),
+        gauges=FundGauges(app.state.metrics.registry),
     )
     app.state.reconciliation = ReconciliationService(database)
     app.state.claims = ClaimService(database, app.state.settlement_flow)

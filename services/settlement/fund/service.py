@@ -2,7 +2,6 @@
 statement and the balances, derived from the pre-fundings and the settlements by query), and the
 balance gauges on /metrics."""
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -97,14 +96,13 @@ class FundGauges:
 
 class FundService:
     def __init__(self, database: Database, regions: Regions, *, threshold_days: Decimal, window_days: int,
-                 refresh_seconds: float = 60, gauges: FundGauges | None = None) -> None:
-        """`threshold_days`, `window_days`, `refresh_seconds`: SETTLEMENT_FUND_LOW_DAYS_OF_COVER,
-        SETTLEMENT_FUND_DRAW_WINDOW_DAYS, SETTLEMENT_FUND_METRICS_REFRESH_SECONDS."""
+                 gauges: FundGauges | None = None) -> None:
+        """`threshold_days`, `window_days`: SETTLEMENT_FUND_LOW_DAYS_OF_COVER,
+        SETTLEMENT_FUND_DRAW_WINDOW_DAYS."""
         self.database = database
         self.regions = regions
         self.threshold = threshold_days
         self.window = window_days
-        self.refresh_seconds = refresh_seconds
         self.gauges = gauges
 
     async def record(self, request: PreFundingRequest, principal: Principal) -> PreFunding:
@@ -223,9 +221,3 @@ class FundService:
         except Exception as exc:  # the catalog or the database not reachable yet: the next round
             log.warning("fund balance gauges not refreshed: %s: %s", type(exc).__name__, exc)
 
-    async def follow(self) -> None:
-        """Recompute the gauges every `fund_metrics_refresh_seconds` (settlements move the balances
-        without telling the fund: nothing is added to their write path)."""
-        while True:
-            await self.refresh_gauges()
-            await asyncio.sleep(self.refresh_seconds)
