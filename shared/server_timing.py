@@ -9,6 +9,8 @@ as for tracing. Tracing's spans are not reused: off (the default) there are none
 span object and an export per call; this costs a few perf_counter calls and one header string.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from time import perf_counter
 
@@ -68,8 +70,13 @@ def current() -> ServerTiming | None:
     return _current.get()
 
 
-def database_done(started: float) -> None:
-    """A statement begun at `started` (perf_counter) is done: its time counts to the current timing's, if any."""
-    timing = _current.get()
-    if timing is not None:
-        timing.db += perf_counter() - started
+@contextmanager
+def database() -> Iterator[None]:
+    """Around a database statement: its time counts to the current timing's, if any."""
+    started = perf_counter()
+    try:
+        yield
+    finally:
+        timing = _current.get()
+        if timing is not None:
+            timing.db += perf_counter() - started

@@ -20,7 +20,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from time import perf_counter
 from typing import Any
 
 from pydantic import ValidationError
@@ -209,15 +208,14 @@ class SettlementFlow:
         check_bill_form(request)
         fingerprint = request_hash(request)
         settlement_id = uuid.uuid4().hex
-        started = perf_counter()
-        person_year = await self.store.claim(settlement_id, fingerprint, request, principal.subject,
-                                             channel="his" if manual_hospital is None else "manual")
-        server_timing.database_done(started)
+        with server_timing.database():
+            person_year = await self.store.claim(settlement_id, fingerprint, request, principal.subject,
+                                                 channel="his" if manual_hospital is None else "manual")
         if person_year is None:
-            started = perf_counter()
-            async with self.database.autocommit.connect() as connection:
-                existing = await SettlementRepository(connection).by_serial(request.hospital_code, request.his_serial)
-            server_timing.database_done(started)
+            with server_timing.database():
+                async with self.database.autocommit.connect() as connection:
+                    existing = await SettlementRepository(connection).by_serial(
+                        request.hospital_code, request.his_serial)
             return self._replay(existing, fingerprint), True
         deadline = asyncio.timeout(self.deadline_seconds)
         self._claimed += 1
@@ -277,12 +275,11 @@ class SettlementFlow:
         window = patient.illness_poverty_window
         if window is None:
             return None
-        started = perf_counter()
-        async with self.database.autocommit.connect() as connection:
-            ledger = LedgerRepository(connection)
-            version = await ledger.grant_version(request.id_number, window[0])
-            base, paid = await ledger.grant_totals(request.id_number, window)
-        server_timing.database_done(started)
+        with server_timing.database():
+            async with self.database.autocommit.connect() as connection:
+                ledger = LedgerRepository(connection)
+                version = await ledger.grant_version(request.id_number, window[0])
+                base, paid = await ledger.grant_totals(request.id_number, window)
         return (IllnessPovertyGrant(window_from=window[0], window_until=window[1] - timedelta(days=1),
                                     assistance_base=base, assistance_paid=paid), GrantRead(window[0], version))
 
@@ -368,9 +365,8 @@ class SettlementFlow:
         for attempt in range(self.max_attempts):
             if attempt:
                 await asyncio.sleep(random.uniform(0, 0.01 * min(attempt, 10)))
-                started = perf_counter()
-                person_year = await self.store.read(person_year.id_number, person_year.year)
-                server_timing.database_done(started)
+                with server_timing.database():
+                    person_year = await self.store.read(person_year.id_number, person_year.year)
             ytd = person_year.year_to_date()
             computed = await self._compute(request, inputs, ytd)
             result = computed.result
@@ -379,11 +375,11 @@ class SettlementFlow:
             settled_at = datetime.now(UTC)
             statement = Statement(settlement_id=settlement_id, status="settled", his_serial=request.his_serial,
                                   settled_at=settled_at, **statement_fields(request, inputs, result)).model_dump_json()
-            started = perf_counter()
-            recorded = await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at,
-                                               statement, inputs.bill, result, computed.under_grant, inputs.lines,
-                                               fund_region, calculation_input(computed.asked))
-            server_timing.database_done(started)
+            kept_input = calculation_input(computed.asked)
+            with server_timing.database():
+                recorded = await self.store.record(person_year, settlement_id, deltas, result.annual_caps, settled_at,
+                                                   statement, inputs.bill, result, computed.under_grant, inputs.lines,
+                                                   fund_region, kept_input)
             if recorded:
                 return statement
             # a concurrent settlement of the same person (or under the same grant) moved what was read:
