@@ -9,12 +9,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from services.settlement.peers import Peers
 from shared.categories import Category, InsuranceType
-from shared.contracts.calculation import CalculationRequest
+from shared.contracts.calculation import CalculationRequest, IllnessPovertyGrant
 from shared.contracts.hospitals import ensure_designated, fetch_hospital, fetch_hospital_changes
 from shared.errors import Unprocessable
 from shared.http_client import RemoteProblem, ServiceClient
@@ -35,6 +36,14 @@ class Patient:
     out_of_region_cover: tuple[tuple[str, str | None], ...] = ()
     chronic_hospitals: frozenset[str] = frozenset()  # where a chronic filing gives benefits on the date
     registered: bool = True  # False: the registry has no such person
+
+    def grant(self, assistance_base: Decimal, assistance_paid: Decimal) -> IllnessPovertyGrant:
+        """The calculation's view of the person's illness-poverty grant (its last day, not the first
+        day after), with what it has counted and paid so far."""
+        assert self.illness_poverty_window is not None
+        window_from, first_day_after = self.illness_poverty_window
+        return IllnessPovertyGrant(window_from=window_from, window_until=first_day_after - timedelta(days=1),
+                                   assistance_base=assistance_base, assistance_paid=assistance_paid)
 
 
 def _grant_window(identities: list[dict[str, Any]]) -> tuple[date, date] | None:

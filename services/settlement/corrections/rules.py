@@ -13,10 +13,10 @@ from typing import Any
 
 from services.settlement.changes.rules import CANCELLED, CORRECTED, SETTLED
 from services.settlement.ledger.models import ACCUMULATORS
+from services.settlement.settlements.funds import FUND_LABELS
 from shared.categories import OWNER, Agency, Category
 
-FUNDS = ("basic_insurance", "critical_illness", "special_drugs", "large_expense", "assistance", "re_assistance",
-         "personal_share")
+FUNDS = (*FUND_LABELS, "personal_share")
 """The figures a proposal compares, each to the fen (a statement's funds and the personal share)."""
 
 ZERO = Decimal("0.00")
@@ -124,10 +124,6 @@ def split_by_sign(deltas: dict[str, Decimal]) -> tuple[dict[str, Decimal], dict[
     """(decreases, increases). Approval books every decrease of a year before any increase: a balance
     then never dips below zero on the way (a settlement's decrease is at most what it put in)."""
     return ({k: v for k, v in deltas.items() if v < 0}, {k: v for k, v in deltas.items() if v > 0})
-
-
-def differences(before: dict[str, Decimal], after: dict[str, Decimal]) -> dict[str, Decimal]:
-    return {name: after[name] - before[name] for name in FUNDS}
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,11 +32,11 @@ from services.settlement.corrections.schemas import (
     Proposal,
     ProposalItem,
 )
-from services.settlement.ledger.repository import LedgerRepository, PersonYear
+from services.settlement.ledger.repository import LedgerRepository, PersonYear, year_to_date
 from services.settlement.peers import Peers
 from shared.auth import Principal
 from shared.clock import SHANGHAI, today
-from shared.contracts.calculation import CalculationResult, IllnessPovertyGrant, YearToDate
+from shared.contracts.calculation import CalculationResult
 from shared.db import Database
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.id_number import mask
@@ -248,13 +248,9 @@ class CorrectionService:
         discharge date as now known (chaining gives every item after a year's first its balances)."""
         grant = None
         if patient.illness_poverty_window is not None:
-            window = patient.illness_poverty_window
-            base, paid = grants[window]
-            grant = IllnessPovertyGrant(window_from=window[0], window_until=window[1] - timedelta(days=1),
-                                        assistance_base=base, assistance_paid=paid).model_dump(mode="json")
-        ytd = YearToDate(**{**start, "admissions": int(start["admissions"])})
+            grant = patient.grant(*grants[patient.illness_poverty_window]).model_dump(mode="json")
         return {**row.calculation_input, "identities": [c.value for c in patient.identities],
-                "year_to_date": ytd.model_dump(mode="json"), "illness_poverty_grant": grant}
+                "year_to_date": year_to_date(start).model_dump(mode="json"), "illness_poverty_grant": grant}
 
     @staticmethod
     def _figures(

@@ -32,6 +32,11 @@ def _corrections(settlement_id: Any) -> Select[Any]:
             .where(_ITEMS.c.settlement_id == settlement_id, _PROPOSALS.c.status == "approved"))
 
 
+def year_to_date(balances: dict[str, Decimal]) -> YearToDate:
+    """A person-year's balances as the calculation takes them (the admissions a count)."""
+    return YearToDate(**{**balances, "admissions": int(balances["admissions"])})
+
+
 @dataclass
 class PersonYear:
     """One person's balances for a year as read, and how many appends they had seen (`entries`)."""
@@ -42,7 +47,7 @@ class PersonYear:
     entries: int
 
     def year_to_date(self) -> YearToDate:
-        return YearToDate(**{**self.balances, "admissions": int(self.balances["admissions"])})
+        return year_to_date(self.balances)
 
     def moved_by(self, deltas: dict[str, Decimal]) -> "tuple[dict[str, Decimal], list[Entry]]":
         """The balances after the deltas, and one entry for each accumulator that moves."""

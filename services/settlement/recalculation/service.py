@@ -17,7 +17,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -397,12 +397,9 @@ def _request(
     grant = None
     window = patient.illness_poverty_window
     if window is not None and Category.ILLNESS_POVERTY in patient.identities:
-        until = window[1] - timedelta(days=1)
         used = replay.grant if replay.grant is not None and replay.grant.window_from == window[0] else None
-        grant = IllnessPovertyGrant(
-            window_from=window[0], window_until=until,
-            assistance_base=used.assistance_base if used else Decimal(0),
-            assistance_paid=used.assistance_paid if used else Decimal(0))
+        grant = patient.grant(used.assistance_base if used else Decimal(0),
+                              used.assistance_paid if used else Decimal(0))
     return CalculationRequest(
         region_code=patient.region_code or hospital["region"]["code"], hospital_region_code=hospital["region"]["code"],
         insurance_type=insurance_type, medical_type=row.medical_type, hospital_level=hospital.get("level"),

@@ -18,7 +18,7 @@ import hashlib
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -280,8 +280,7 @@ class SettlementFlow:
                 ledger = LedgerRepository(connection)
                 version = await ledger.grant_version(request.id_number, window[0])
                 base, paid = await ledger.grant_totals(request.id_number, window)
-        return (IllnessPovertyGrant(window_from=window[0], window_until=window[1] - timedelta(days=1),
-                                    assistance_base=base, assistance_paid=paid), GrantRead(window[0], version))
+        return patient.grant(base, paid), GrantRead(window[0], version)
 
     async def _classify(self, fee_details: ItemizedBill, discharged_on: date) -> Classification:
         """The catalog's split of the fee lines, each by the catalog of its date (default the discharge)."""
