@@ -31,6 +31,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from bench.platform import cpu_seconds
 from deploy.run_local import stop_all, wait_healthy
 from services.assistance.calculation.chain import calculate
 from services.assistance.calculation.router import batch_json
@@ -81,15 +82,6 @@ def request_mix(book: PolicyBook, count: int, seed: int = 2023) -> list[dict[str
 
 def machine() -> str:
     return f"[{os.cpu_count()} cores, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}]"
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """A process's user + system CPU time, where /proc shows it (Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def chain_alone(book: PolicyBook, mix: list[dict[str, Any]], seconds: float) -> float:
@@ -169,10 +161,8 @@ def main() -> int:
             cpu_before = cpu_seconds(process.pid)
             rate, latencies = asyncio.run(through_batches(url, token, body, len(mix), args.batches))
             cpu_after = cpu_seconds(process.pid)
-            server = ""
-            if cpu_before is not None and cpu_after is not None:
-                per_item = (cpu_after - cpu_before) / (args.batches * len(mix))
-                server = f"; server CPU {per_item * 1e6:.0f} µs each = {1 / per_item:.0f}/s of one core"
+            per_item = (cpu_after - cpu_before) / (args.batches * len(mix))
+            server = f"; server CPU {per_item * 1e6:.0f} µs each = {1 / per_item:.0f}/s of one core"
             print(f"run {run}  POST /v1/calculations:batch  {rate:7.0f} calculations/s  {machine()}"
                   f"  (median {statistics.median(latencies) * 1000:.0f} ms per batch{server})", flush=True)
     finally:

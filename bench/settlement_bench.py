@@ -42,7 +42,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.platform import BenchPlatform, bench_platform
+from bench.platform import BenchPlatform, bench_platform, cpu_seconds
 from bench.trivial_chain import FLOOR_SCHEMA
 from deploy.run_local import SERVICES, stop_all, wait_healthy
 from shared.auth import Role
@@ -79,18 +79,6 @@ async def register_persons(registry: str, token: str, count: int) -> list[str]:
 
         await asyncio.gather(*(one(i) for i in ids))
     return ids
-
-
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """The user and system CPU a process has used so far (Linux /proc; 0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
 def postgres_pids() -> list[int]:

@@ -12,6 +12,7 @@ from services.settlement.documents.layout import Cell, Column, Kind, Table, Tabl
 from services.settlement.recalculation.rules import RANGE
 from services.settlement.settlements.funds import FUND_LABELS
 from shared.auth import Principal
+from shared.categories import MEDICAL_TYPE_LABELS_ZH
 from shared.clock import SHANGHAI
 
 TITLE = "医疗救助补算结果（上线前或政策调整）"
@@ -22,14 +23,13 @@ COLUMNS = (
     Column("应付医疗救助", Kind.MONEY, summed=True), Column("应付再救助", Kind.MONEY, summed=True),
     Column("个人自付", Kind.MONEY, summed=True), Column("适用政策"), Column("适用身份"), Column("说明", width=3.0),
 )
-_MEDICAL_TYPES = {"inpatient": "住院", "outpatient_chronic": "门诊慢特病", "outpatient": "普通门诊"}
 
 
 def _cells(item: Row, principal: Principal) -> tuple[object, ...]:
     bill = item.bill
     return (
         item.line, principal.visible_id_number(item.id_number), item.hospital_code, item.admitted_on,
-        item.discharged_on, _MEDICAL_TYPES[item.medical_type], Decimal(bill["total"]),
+        item.discharged_on, MEDICAL_TYPE_LABELS_ZH[item.medical_type], Decimal(bill["total"]),
         Decimal(bill["basic_insurance_paid"]), Decimal(bill["critical_illness_paid"]), item.assistance,
         item.re_assistance, item.personal_share, item.policy_id, item.identity_applied,
         item.reason if item.problem_code is None else f"未计算 {item.problem_code}：{item.reason}",

@@ -5,6 +5,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.settlement.documents.excel import MEDIA_TYPE as XLSX
 from services.settlement.documents.excel import write_xlsx
+from services.settlement.documents.pdf import download
 from services.settlement.monitoring.rules import PERIOD_PROBLEMS
 from services.settlement.recalculation.document import csv_of, document_of
 from services.settlement.recalculation.rules import csv_rows, read_rows
@@ -144,8 +145,7 @@ async def reject(principal: CivilAffairs, batch_id: BatchId, body: Decision, ser
 async def results_xlsx(principal: Reader, batch_id: BatchId, service: Service) -> Response:
     batch, items, refused = await service.finished(batch_id)
     content = await run_in_threadpool(write_xlsx, document_of(batch, items, refused, principal))
-    return Response(content, media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="recalculation-{batch_id}.xlsx"'})
+    return download(content, XLSX, f"recalculation-{batch_id}.xlsx")
 
 
 @router.get(
