@@ -315,9 +315,9 @@ class ClaimService:
             if row.status == Status.OPEN:
                 raise no_claim_yet()
             claims = ClaimRepository(connection)
-            claim = await self._view(connection, row)
-            rejected = [RejectedAmount(r.settlement_id, r.his_serial, r.payable, r.reason)
-                        for r in await claims.rejections(period_id)]
+            rejections = await claims.rejections(period_id)  # read once: the claim's view and its rejected amounts
+            claim = await self._view(connection, row, rejections)
+            rejected = [RejectedAmount(r.settlement_id, r.his_serial, r.payable, r.reason) for r in rejections]
             lines = await (claims.lines(period_id, limit=PRINTED_LINES + 1, kind=ADJUSTMENT) if printout
                            else claims.lines(period_id, limit=None))
             kinds = await claims.sums_by_kind(period_id)
@@ -359,10 +359,13 @@ class ClaimService:
         return await ClaimService._view(connection, after)
 
     @staticmethod
-    async def _view(connection: AsyncConnection, row: Row) -> ClaimPeriod:
-        """One period with its fund sums and the lines its review rejected."""
+    async def _view(connection: AsyncConnection, row: Row, rejections: list[Row] | None = None) -> ClaimPeriod:
+        """One period with its fund sums and the lines its review rejected (read here unless given)."""
         claims = ClaimRepository(connection)
-        rejections = await claims.rejections(row.id) if row.review_outcome == "partly_rejected" else []
+        if row.review_outcome != "partly_rejected":
+            rejections = []
+        elif rejections is None:
+            rejections = await claims.rejections(row.id)
         return view(row, await claims.rules(), await claims.funds(row.id), rejections)
 
 
