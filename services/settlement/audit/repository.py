@@ -2,6 +2,7 @@
 row is written by the claim statement itself, settlements.store); read as counts per hospital. The
 state-change audit: appended in the transaction of the change it records (claims.service)."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.settlement.audit.models import PersonLookupRow, StateChangeRow
 from services.settlement.settlements.models import SettlementRow
+from shared.db import one_of
 
 _LOOKUPS = PersonLookupRow.__table__
 _SETTLEMENTS = SettlementRow.__table__
@@ -59,6 +61,16 @@ class StateChangeRepository:
         ))
 
     async def of(self, entity: str, entity_key: str) -> list[Any]:
-        return list(await self.connection.execute(
-            select(_STATE_CHANGES).where(_STATE_CHANGES.c.entity == entity, _STATE_CHANGES.c.entity_key == entity_key)
-            .order_by(_STATE_CHANGES.c.id)))
+        return (await self.of_each(entity, [entity_key]))[entity_key]
+
+    async def of_each(self, entity: str, entity_keys: Sequence[str]) -> dict[str, list[Any]]:
+        """Each entity's state changes in order, in one statement (a page of entities)."""
+        changes: dict[str, list[Any]] = {key: [] for key in entity_keys}
+        for row in await self.connection.execute(
+            select(_STATE_CHANGES).where(
+                _STATE_CHANGES.c.entity == entity,
+                one_of(self.connection.dialect.name, _STATE_CHANGES.c.entity_key, entity_keys),
+            ).order_by(_STATE_CHANGES.c.id)
+        ):
+            changes[row.entity_key].append(row)
+        return changes

@@ -2,6 +2,7 @@
 the received changes still to take up, the proposals with their settlements and history, and the
 money approved proposals leave to pay or recover."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from services.settlement.corrections.models import CorrectionItemRow, Correction
 from services.settlement.corrections.rules import APPROVED, FUNDS, MONEY_MOVES, PENDING, SUPERSEDED, ZERO, Settled
 from services.settlement.ledger.models import LedgerEntryRow
 from services.settlement.settlements.models import SettlementRow
-from shared.db import insert_unless_exists
+from shared.db import insert_unless_exists, one_of
 
 _SETTLEMENTS = SettlementRow.__table__
 _ENTRIES = LedgerEntryRow.__table__
@@ -104,8 +105,17 @@ class CorrectionRepository:
         return (await self.connection.execute(query.with_for_update() if lock else query)).first()
 
     async def items(self, proposal_id: str) -> list[Row]:
-        return list(await self.connection.execute(
-            select(_ITEMS).where(_ITEMS.c.proposal_id == proposal_id).order_by(_ITEMS.c.position)))
+        return (await self.items_of([proposal_id]))[proposal_id]
+
+    async def items_of(self, proposal_ids: Sequence[str]) -> dict[str, list[Row]]:
+        """Each proposal's items in order, in one statement (a page of proposals)."""
+        items: dict[str, list[Row]] = {proposal_id: [] for proposal_id in proposal_ids}
+        for row in await self.connection.execute(
+            select(_ITEMS).where(one_of(self.connection.dialect.name, _ITEMS.c.proposal_id, proposal_ids))
+            .order_by(_ITEMS.c.proposal_id, _ITEMS.c.position)
+        ):
+            items[row.proposal_id].append(row)
+        return items
 
     async def listing(self, *, status: str | None, id_number: str | None, limit: int, offset: int) -> list[Row]:
         query = select(_PROPOSALS)
@@ -125,8 +135,11 @@ class CorrectionRepository:
         return added.rowcount == 1
 
     async def payment_record(self, proposal_id: str) -> Row | None:
-        return (await self.connection.execute(
-            select(_PAYMENTS).where(_PAYMENTS.c.proposal_id == proposal_id))).first()
+        return (await self.payment_records([proposal_id])).get(proposal_id)
+
+    async def payment_records(self, proposal_ids: Sequence[str]) -> dict[str, Row]:
+        return {row.proposal_id: row for row in await self.connection.execute(
+            select(_PAYMENTS).where(one_of(self.connection.dialect.name, _PAYMENTS.c.proposal_id, proposal_ids)))}
 
     async def person_payments(self, *, done: bool | None, kind: str | None, id_number: str | None,
                               proposal_id: str | None = None, limit: int = 1, offset: int = 0) -> list[Row]:

@@ -300,11 +300,12 @@ class CorrectionService:
 
     async def listing(self, *, status: str | None, id_number: str | None, limit: int, offset: int) -> list[Proposal]:
         async with self.database.autocommit.connect() as connection:
-            repository, audit = CorrectionRepository(connection), StateChangeRepository(connection)
-            return [view(row, await repository.items(row.id), await audit.of(ENTITY, row.id),
-                         await repository.payment_record(row.id))
-                    for row in await repository.listing(status=status, id_number=id_number, limit=limit,
-                                                        offset=offset)]
+            repository = CorrectionRepository(connection)
+            rows = await repository.listing(status=status, id_number=id_number, limit=limit, offset=offset)
+            ids = [row.id for row in rows]  # a page's items, history and payments: three statements, not three a row
+            items, payments = await repository.items_of(ids), await repository.payment_records(ids)
+            histories = await StateChangeRepository(connection).of_each(ENTITY, ids)
+        return [view(row, items[row.id], histories[row.id], payments.get(row.id)) for row in rows]
 
     async def person_payments(self, principal: Principal, *, done: bool | None, kind: str | None,
                               id_number: str | None, limit: int, offset: int) -> list[PersonPayment]:
